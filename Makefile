@@ -1,0 +1,67 @@
+# Hourglass — the two commands: `make run` and `make test`.
+# Both set everything up from a bare machine with Python 3.11.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+PORT   ?= 8000
+PIP_FLAGS := --quiet --disable-pip-version-check
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev messages migrate lint typecheck check bench chromium clean help
+
+help:
+	@echo "make run        set up and start Hourglass (web + Celery worker + beat) on PORT=$(PORT)"
+	@echo "make test       set up and run the whole test suite"
+	@echo "make check      ruff + mypy"
+	@echo "make bench      run the benchmarks (bench/run.py)"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Hourglass needs Python 3.11 (set PYTHON=/path/to/python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install $(PIP_FLAGS) pip==25.2
+
+$(VENV)/.base-installed: $(PY) requirements/base.txt requirements/constraints.txt
+	$(PIP) install $(PIP_FLAGS) -r requirements/base.txt -c requirements/constraints.txt
+	@touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.base-installed requirements/dev.txt
+	$(PIP) install $(PIP_FLAGS) -r requirements/dev.txt -c requirements/constraints.txt
+	@touch $@
+
+install: $(VENV)/.base-installed
+install-dev: $(VENV)/.dev-installed
+
+# Compiled translations are build output (.mo is git-ignored); msgfmt comes with gettext.
+messages: $(VENV)/.base-installed
+	@command -v msgfmt >/dev/null || { echo "msgfmt (gettext) is missing: apt-get install gettext" >&2; exit 1; }
+	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+
+migrate: $(VENV)/.base-installed
+	$(PY) manage.py migrate --noinput --verbosity 1
+
+run: install messages migrate
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py runstack --port $(PORT)
+
+chromium:
+	@scripts/ensure-chromium.sh
+
+test: install-dev messages chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install-dev
+	$(VENV)/bin/mypy .
+
+check: lint typecheck
+
+bench: install-dev
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var

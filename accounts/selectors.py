@@ -1,0 +1,104 @@
+"""Reads of customer accounts, always scoped to what the acting user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from .access import AnyUser, access_policy
+from .models import Account
+from .querysets import AccountQuerySet
+from .segments import Segment, segment_case
+
+
+def account_scope(*, user: AnyUser) -> AccountQuerySet:
+    """Every account ``user`` may see and edit, nothing else."""
+    condition = access_policy().visible_accounts_q(user)
+    accounts = Account.objects.all()
+    return accounts if condition is None else accounts.filter(condition)
+
+
+def account_list(*, user: AnyUser) -> AccountQuerySet:
+    """The accounts list (page and API): scoped, with everything a row shows joined in."""
+    return account_scope(user=user).select_related("owner").with_segment()
+
+
+def get_account_for_user(user: AnyUser, pk: int | str) -> Account:
+    """One account, or 404 when it does not exist *or* lies outside the user's scope.
+
+    A 404 (not 403) for other people's accounts does not reveal that they exist.
+    """
+    try:
+        return account_list(user=user).get(pk=pk)
+    except (Account.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such account.") from exc
+
+
+def assignable_owners(*, user: AnyUser) -> QuerySet:
+    """Users that ``user`` may set as an account's owner CSM."""
+    condition = access_policy().assignable_owners_q(user)
+    users = get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
+    return users if condition is None else users.filter(condition)
+
+
+@dataclass(frozen=True)
+class SegmentSlice:
+    segment: str
+    label: str
+    accounts: int
+    arr: Decimal
+
+
+@dataclass(frozen=True)
+class BookSummary:
+    accounts: int
+    arr: Decimal
+    by_segment: list[SegmentSlice]
+    by_status: dict[str, int]
+    recent_go_lives: list[Account]
+    recently_updated: list[Account]
+
+
+def book_summary(*, user: AnyUser, today: date | None = None) -> BookSummary:
+    """The user's book of business in a handful of aggregate queries."""
+    today = today or timezone.localdate()
+    scope = account_scope(user=user)
+    totals = scope.aggregate(accounts=Count("pk"), arr=Coalesce(Sum("arr"), Decimal("0")))
+    segment_rows = {
+        row["segment_key"]: row
+        for row in scope.order_by()
+        .values(segment_key=segment_case("arr"))
+        .annotate(accounts=Count("pk"), arr_total=Coalesce(Sum("arr"), Decimal("0")))
+    }
+    by_segment = [
+        SegmentSlice(
+            segment=value,
+            label=str(label),
+            accounts=segment_rows.get(value, {}).get("accounts", 0),
+            arr=segment_rows.get(value, {}).get("arr_total", Decimal("0")),
+        )
+        for value, label in Segment.choices
+    ]
+    by_status = {row["status"]: row["n"] for row in scope.order_by().values("status").annotate(n=Count("pk"))}
+    window = timedelta(days=30)
+    recent_go_lives = list(
+        scope.select_related("owner")
+        .filter(go_live_date__gte=today - window, go_live_date__lte=today + window)
+        .order_by("go_live_date", "pk")[:10]
+    )
+    recently_updated = list(scope.select_related("owner").order_by("-updated_at", "-pk")[:10])
+    return BookSummary(
+        accounts=totals["accounts"],
+        arr=totals["arr"],
+        by_segment=by_segment,
+        by_status=by_status,
+        recent_go_lives=recent_go_lives,
+        recently_updated=recently_updated,
+    )

@@ -1,0 +1,26 @@
+"""The Celery application. Every beat schedule is declared here, in one place."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("hourglass")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Lets /healthz and the admin tell whether workers and beat are alive.
+    "core-heartbeat": {
+        "task": "core.heartbeat_task",
+        "schedule": 60.0,
+    },
+    "core-heartbeat-prune": {
+        "task": "core.heartbeat_prune_task",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}

@@ -1,0 +1,101 @@
+"""Run the web server, a Celery worker and Celery beat together; Ctrl-C stops all.
+
+This is what ``make run`` starts. In production run the three as separate services
+(gunicorn for the web tier, ``celery worker`` on as many hosts as needed, one
+``celery beat``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from core.demo import DEMO_PASSWORD, DEMO_PEOPLE
+
+
+class Command(BaseCommand):
+    help = "Run web server + Celery worker + Celery beat in one process group."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        python = sys.executable
+        celery = [python, "-m", "celery", "-A", "config"]
+        address = f"{options['host']}:{options['port']}"
+        commands = {
+            "web": [python, "manage.py", "runserver", "--noreload", address],
+            "worker": [
+                *celery,
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(options["concurrency"]),
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME],
+        }
+        os.makedirs(settings.VAR_DIR, exist_ok=True)
+        children = {name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()}
+        self._print_banner(options["host"], options["port"])
+
+        stopping = False
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        exit_code = 0
+        while not stopping:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    self.stderr.write(f"{name} exited with code {child.returncode}; stopping the others.")
+                    exit_code = child.returncode or 1
+                    stopping = True
+                    break
+            time.sleep(0.5)
+        self._stop_all(children)
+        if exit_code:
+            sys.exit(exit_code)
+
+    def _stop_all(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 15
+        for child in children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+        self.stdout.write("Hourglass stopped.")
+
+    def _print_banner(self, host: str, port: int) -> None:
+        shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
+        database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
+        lines = [
+            "",
+            "=" * 64,
+            f"  Hourglass is running at http://{shown_host}:{port}/",
+            f"  database: {database}   broker: {broker}   (Ctrl-C stops everything)",
+            f"  Demo logins (password: {DEMO_PASSWORD}):",
+            *[f"    {p.username:<10} {p.role}" for p in DEMO_PEOPLE],
+            "=" * 64,
+            "",
+        ]
+        self.stdout.write("\n".join(lines))

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from core.demo import DemoDataPresent, demo_data_present, demo_reset, demo_seed
+
+
+class Command(BaseCommand):
+    help = "Load the deterministic demo data set: a CS team and customer accounts."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=42, help="Random seed (same seed, same data).")
+        parser.add_argument("--accounts", type=int, default=300, help="Number of customer accounts.")
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when data is already there.")
+        parser.add_argument("--reset", action="store_true", help="Delete accounts and demo users first.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["accounts"] < 1:
+            raise CommandError("--accounts must be at least 1")
+        if options["if_empty"] and demo_data_present():
+            self.stdout.write("Demo data already present; nothing to do.")
+            return
+        if options["reset"]:
+            demo_reset()
+        try:
+            result = demo_seed(seed=options["seed"], accounts=options["accounts"])
+        except DemoDataPresent as exc:
+            raise CommandError(f"{exc}; use --reset to replace it or --if-empty to keep it") from exc
+        self.stdout.write(self.style.SUCCESS(f"Created {result.accounts} accounts and {len(result.people)} people."))
+        self.stdout.write(f"Demo logins (password for all: {result.password}):")
+        for person in result.people:
+            self.stdout.write(f"  {person.username:<10} {person.role}")

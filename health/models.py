@@ -1,0 +1,1 @@
+"""Models for the health app land with its issue; the app is installed so migrations and URLs have a home."""
