@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from simple_history.utils import bulk_create_with_history
+
 from .models import Account, AccountStatus, IcpFit, Industry
 
 ZH_PLACES = [
@@ -138,3 +140,30 @@ def generate_accounts(
             go_live_date=go_live,
             status=status,
         )
+
+
+def present() -> bool:
+    return Account.objects.exists()
+
+
+def reset() -> None:
+    Account.objects.all().delete()
+    Account.history.all().delete()
+
+
+def seed(ctx: Any) -> None:
+    """Demo accounts, owned by the CSMs specialised in each account's industry."""
+    everyone = list(ctx.users.values())
+    csms = [user for users in ctx.owners_by_industry.values() for user in users]
+    rows = list(
+        generate_accounts(
+            rng=ctx.rng,
+            count=ctx.accounts,
+            owners_by_industry=ctx.owners_by_industry,
+            fallback_owners=csms or everyone,
+            today=ctx.today,
+        )
+    )
+    bulk_create_with_history(rows, Account, batch_size=1000, default_user=ctx.users.get("admin"))
+    ctx.shared["accounts"] = list(Account.objects.order_by("pk"))
+    ctx.summary.append(f"{len(rows)} customer accounts")

@@ -12,10 +12,16 @@ from config.http import HtmxHttpRequest
 
 from .filters import AccountFilter
 from .forms import AccountForm
-from .selectors import account_list, get_account_for_user
+from .selectors import account_list, book_summary, get_account_for_user
 from .services import account_create, account_update
 
 PAGE_SIZE = 50
+
+
+@login_required
+def my_day_view(request: HtmxHttpRequest) -> HttpResponse:
+    """The CSM's home page: their book at a glance (playbooks adds tasks and alerts)."""
+    return render(request, "accounts/my_day.html", {"book": book_summary(user=request.user)})
 
 
 @login_required

@@ -115,7 +115,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "core:my_day"
+LOGIN_REDIRECT_URL = "my_day"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- I18n -------------------------------------------------------------------------
@@ -233,9 +233,12 @@ HOURGLASS_SEGMENT_BANDS: dict[str, Decimal] = {
 # (roles and teams live in ``capacity``) is plugged in here.
 HOURGLASS_ACCOUNT_ACCESS_POLICY = "capacity.access.RoleAccessPolicy"
 
+# Demo data modules, in dependency order (each has seed(ctx), reset(), present()).
+HOURGLASS_DEMO_MODULES = ["capacity.demo", "accounts.demo"]
+
 # The queue tasks go to unless routed elsewhere; tests use their own so that a shared
 # broker never mixes their messages with a running deployment's.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 
-for _folder in (VAR_DIR, VAR_DIR / "broker" / "queue", VAR_DIR / "broker" / "control"):
+for _folder in (VAR_DIR, STATIC_ROOT, VAR_DIR / "broker" / "queue", VAR_DIR / "broker" / "control"):
     _folder.mkdir(parents=True, exist_ok=True)

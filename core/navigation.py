@@ -20,7 +20,7 @@ class NavItem:
 
 
 NAV_ITEMS: list[NavItem] = [
-    NavItem(_("My day"), "core:my_day", "/my-day/"),
+    NavItem(_("My day"), "my_day", "/my-day/"),
     NavItem(_("Accounts"), "accounts:list", "/accounts/"),
     NavItem(_("Admin"), "admin:index", "/admin/", staff_only=True),
 ]

@@ -8,5 +8,4 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("my-day/", views.my_day, name="my_day"),
 ]

@@ -1,23 +1,15 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from accounts.selectors import book_summary
 
 from .health import check_broker, check_database, last_worker_heartbeat
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("core:my_day" if request.user.is_authenticated else "login")
-
-
-@login_required
-def my_day(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/my_day.html", {"book": book_summary(user=request.user)})
+    return redirect("my_day" if request.user.is_authenticated else "login")
 
 
 @never_cache

@@ -109,7 +109,7 @@ def test_manager_edits_team_account_and_history_records_it(client, org):
 
 def test_my_day_summarises_only_the_users_book(client, org):
     client.force_login(org.csm_b1)
-    response = client.get(reverse("core:my_day"))
+    response = client.get(reverse("my_day"))
     assert response.context["book"].accounts == 2
     assert "csm_b1 account 0" in response.content.decode()
 

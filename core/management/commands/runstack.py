@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from core.demo import DEMO_PASSWORD, DEMO_PEOPLE
+from core.demo import demo_logins
 
 
 class Command(BaseCommand):
@@ -93,8 +93,8 @@ class Command(BaseCommand):
             "=" * 64,
             f"  Hourglass is running at http://{shown_host}:{port}/",
             f"  database: {database}   broker: {broker}   (Ctrl-C stops everything)",
-            f"  Demo logins (password: {DEMO_PASSWORD}):",
-            *[f"    {p.username:<10} {p.role}" for p in DEMO_PEOPLE],
+            "  Demo logins:",
+            *[f"    {login.username:<10} {login.role:<8} password: {login.password}" for login in demo_logins()],
             "=" * 64,
             "",
         ]

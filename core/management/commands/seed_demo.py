@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core.demo import DemoDataPresent, demo_data_present, demo_reset, demo_seed
+from core.demo import DemoDataPresent, demo_data_present, demo_logins, demo_reset, demo_seed
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42, help="Random seed (same seed, same data).")
         parser.add_argument("--accounts", type=int, default=300, help="Number of customer accounts.")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when data is already there.")
-        parser.add_argument("--reset", action="store_true", help="Delete accounts and demo users first.")
+        parser.add_argument("--reset", action="store_true", help="Delete the demo data first.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["accounts"] < 1:
@@ -25,10 +25,10 @@ class Command(BaseCommand):
         if options["reset"]:
             demo_reset()
         try:
-            result = demo_seed(seed=options["seed"], accounts=options["accounts"])
+            ctx = demo_seed(seed=options["seed"], accounts=options["accounts"])
         except DemoDataPresent as exc:
             raise CommandError(f"{exc}; use --reset to replace it or --if-empty to keep it") from exc
-        self.stdout.write(self.style.SUCCESS(f"Created {result.accounts} accounts and {len(result.people)} people."))
-        self.stdout.write(f"Demo logins (password for all: {result.password}):")
-        for person in result.people:
-            self.stdout.write(f"  {person.username:<10} {person.role}")
+        self.stdout.write(self.style.SUCCESS("Created: " + "; ".join(ctx.summary)))
+        self.stdout.write("Demo logins:")
+        for login in demo_logins():
+            self.stdout.write(f"  {login.username:<10} {login.role:<8} password: {login.password}")

@@ -1,0 +1,47 @@
+"""Apps depend downward only (architecture.md): a static check of every import."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+APPS = {"core", "accounts", "capacity", "health", "renewals", "playbooks"}
+
+# What each app may import, besides itself, Django and libraries.
+ALLOWED = {
+    "core": set(),
+    "accounts": {"core"},
+    "capacity": {"core", "accounts"},
+    "health": {"core", "accounts"},
+    "renewals": {"core", "accounts"},
+    "playbooks": {"core", "accounts", "capacity", "health", "renewals"},
+}
+
+
+def imported_apps(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        found |= {name.split(".")[0] for name in names} & APPS
+    return found
+
+
+@pytest.mark.parametrize("app", sorted(APPS))
+def test_app_imports_only_what_it_may(app):
+    offences = []
+    for path in (ROOT / app).rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        bad = imported_apps(path) - ALLOWED[app] - {app}
+        if bad:
+            offences.append(f"{path.relative_to(ROOT)} imports {sorted(bad)}")
+    assert offences == []
