@@ -1,6 +1,13 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CapacityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "capacity"
+    verbose_name = _("People and capacity")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401 - connects the receivers

@@ -71,6 +71,14 @@ class CsProfile(models.Model):
         help_text=_("Industries this person specialises in."),
     )
 
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("For emails and as the default UI language; empty means the site default."),
+    )
+
     history = HistoricalRecords()
 
     class Meta:

@@ -19,8 +19,14 @@ app.conf.beat_schedule = {
         "task": "core.heartbeat_task",
         "schedule": 60.0,
     },
+    # Retries failed emails with backoff and rescues messages of a dead worker.
+    "core-email-flush": {
+        "task": "core.email_flush_task",
+        "schedule": 60.0,
+    },
     "core-heartbeat-prune": {
         "task": "core.heartbeat_prune_task",
         "schedule": crontab(hour=3, minute=17),
     },
+    "health-event-partitions": {"task": "health.ensure_event_partitions_task", "schedule": crontab(hour=2, minute=10)},
 }

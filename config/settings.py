@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "capacity.signals.ProfileLanguageCookieMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -80,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
+                "core.context_processors.notifications",
             ],
         },
     },
@@ -242,3 +244,12 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 
 for _folder in (VAR_DIR, STATIC_ROOT, VAR_DIR / "broker" / "queue", VAR_DIR / "broker" / "control"):
     _folder.mkdir(parents=True, exist_ok=True)
+
+# --- Health: usage-event ingest (health app) ---------------------------------------
+# Per-token rate of POST /api/v1/events/bulk (DRF rate syntax: "120/min", "5000/hour").
+HOURGLASS_INGEST_RATE = env.str("HOURGLASS_INGEST_RATE", default="120/min")
+# One request holds at most this many events and this many bytes (else 413).
+HOURGLASS_INGEST_MAX_EVENTS = env.int("HOURGLASS_INGEST_MAX_EVENTS", default=10_000)
+HOURGLASS_INGEST_MAX_BYTES = env.int("HOURGLASS_INGEST_MAX_BYTES", default=10 * 1024 * 1024)
+# PostgreSQL: how many monthly event partitions the daily beat task keeps ready ahead.
+HOURGLASS_EVENT_PARTITIONS_AHEAD = env.int("HOURGLASS_EVENT_PARTITIONS_AHEAD", default=3)

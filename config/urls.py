@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as accounts_views
+from capacity import views as capacity_views
 from core import views as core_views
 
 api_v1 = [
@@ -15,7 +16,8 @@ api_v1 = [
 urlpatterns = [
     path("", include("core.urls")),
     path("healthz", core_views.healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", capacity_views.language_set_view, name="set_language"),
+    path("notifications/", core_views.notifications_view, name="notifications"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -4,6 +4,7 @@ from typing import Any
 
 from celery import shared_task
 
+from .outbox import email_deliver, email_due_ids
 from .services import heartbeat_prune, heartbeat_record
 
 
@@ -15,3 +16,18 @@ def heartbeat_task(self: Any) -> None:
 @shared_task(name="core.heartbeat_prune_task", ignore_result=True)
 def heartbeat_prune_task() -> int:
     return heartbeat_prune()
+
+
+@shared_task(name="core.email_deliver_task", ignore_result=True, acks_late=True)
+def email_deliver_task(*, message_id: int) -> None:
+    # The claim inside makes a duplicate delivery of this task harmless.
+    email_deliver(message_id=message_id)
+
+
+@shared_task(name="core.email_flush_task", ignore_result=True)
+def email_flush_task() -> int:
+    """Retry due messages and rescue those claimed by a worker that died."""
+    sent = 0
+    for message_id in email_due_ids():
+        sent += int(email_deliver(message_id=message_id))
+    return sent

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .health import check_broker, check_database, last_worker_heartbeat
+from .notifications import notifications_for, notifications_mark_read
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -26,3 +28,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if not database_error:
         body["worker_last_seen"] = last_worker_heartbeat()
     return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
+
+
+@login_required
+def notifications_view(request: HttpRequest) -> HttpResponse:
+    """The notification centre: newest first; POST marks read (all, or the given ids)."""
+    if request.method == "POST":
+        ids = [int(pk) for pk in request.POST.getlist("id") if pk.isdigit()] or None
+        notifications_mark_read(user=request.user, ids=ids)
+        return redirect(request.POST.get("next") or "notifications")
+    items = notifications_for(user=request.user)[:100]
+    return render(request, "core/notifications.html", {"items": items})

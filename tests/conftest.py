@@ -51,3 +51,70 @@ def org(db: None) -> Any:
 def login(client: Client, user: Any) -> Client:
     client.force_login(user)
     return client
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on a free local port, keeping what it receives."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.messages: list[Any] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd calls it by this name
+        from email import message_from_bytes, policy
+
+        with self._lock:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[Any]:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.messages) < count:
+            time.sleep(0.1)
+        return list(self.messages)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Any:
+    """Start aiosmtpd and point Django's SMTP settings at it."""
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    sink.port = port  # type: ignore[attr-defined]
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def celery_eager() -> Any:
+    """Run tasks in-process (for unit tests of code that enqueues on commit)."""
+    from config.celery_app import app
+
+    # With namespace="CELERY" the effective key is the prefixed one.
+    previous = app.conf["CELERY_TASK_ALWAYS_EAGER"]
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = True
+    try:
+        yield app
+    finally:
+        app.conf["CELERY_TASK_ALWAYS_EAGER"] = previous
