@@ -165,5 +165,129 @@ def seed(ctx: Any) -> None:
         )
     )
     bulk_create_with_history(rows, Account, batch_size=1000, default_user=ctx.users.get("admin"))
-    ctx.shared["accounts"] = list(Account.objects.order_by("pk"))
-    ctx.summary.append(f"{len(rows)} customer accounts")
+    ctx.shared["accounts"] = list(Account.objects.select_related("owner").order_by("pk"))
+    stakeholders, touchpoints = seed_people_and_timeline(ctx, ctx.shared["accounts"])
+    ctx.summary.append(f"{len(rows)} customer accounts, {stakeholders} stakeholders, {touchpoints} touchpoints")
+
+
+ZH_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+ZH_GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "建华",
+    "志强",
+    "晓东",
+]
+EN_FIRST = ["James", "Emily", "Michael", "Sophia", "David", "Olivia", "Daniel", "Grace", "Lucas", "Hannah"]
+EN_LAST = ["Smith", "Chen", "Miller", "Wong", "Taylor", "Lee", "Brown", "Martin", "Walker", "Young"]
+TITLES = {
+    "S": [("CEO", "总经理"), ("VP Sales", "销售副总裁"), ("COO", "运营副总裁")],
+    "A": [("Sales Director", "销售总监"), ("IT Director", "信息化总监"), ("Head of Operations", "运营部负责人")],
+    "B": [
+        ("Sales Manager", "销售经理"),
+        ("System Admin", "系统管理员"),
+        ("Key User", "关键用户"),
+        ("Analyst", "业务分析员"),
+    ],
+}
+TOUCHPOINT_TITLES = {
+    "call": ("Check-in call", "电话回访"),
+    "visit": ("On-site visit", "上门拜访"),
+    "email": ("Follow-up email", "邮件跟进"),
+    "meeting": ("Usage review meeting", "使用情况复盘会"),
+    "training": ("User training", "用户培训"),
+    "value_report": ("Quarterly value report", "季度价值汇报"),
+    "note": ("Internal note", "内部备注"),
+}
+
+
+def _person_name(rng: random.Random, chinese: bool) -> str:
+    if chinese:
+        return rng.choice(ZH_SURNAMES) + rng.choice(ZH_GIVEN)
+    return f"{rng.choice(EN_FIRST)} {rng.choice(EN_LAST)}"
+
+
+def seed_people_and_timeline(ctx: Any, accounts: list[Account]) -> tuple[int, int]:
+    """Stakeholders (S/A/B mix, some left) and six months of touchpoints per account."""
+    from django.utils import timezone
+
+    from .models import KeyPersonLevel, RelationshipStage, Stakeholder, TimelineEntry, TouchpointKind
+
+    rng = ctx.rng
+    people: list[Stakeholder] = []
+    for account in accounts:
+        chinese = not account.name.isascii()
+        count = rng.randint(3, 8)
+        tiers = ["S"] + ["A"] * rng.randint(1, 2) + ["B"] * max(count - 3, 1)
+        for index, tier in enumerate(tiers):
+            title_en, title_zh = rng.choice(TITLES[tier])
+            left = rng.random() < 0.05
+            people.append(
+                Stakeholder(
+                    account=account,
+                    name=_person_name(rng, chinese),
+                    title=title_zh if chinese else title_en,
+                    tier=tier,
+                    key_level=KeyPersonLevel.DECISION_MAKER
+                    if index == 0
+                    else (KeyPersonLevel.DAY_TO_DAY if index == 1 else KeyPersonLevel.NONE),
+                    relationship=rng.choice(RelationshipStage.values),
+                    email=f"contact{account.pk}.{index}@example.com",
+                    is_active=not left,
+                    left_on=ctx.today - timedelta(days=rng.randint(5, 120)) if left else None,
+                )
+            )
+    Stakeholder.objects.bulk_create(people, batch_size=2000)
+    by_account: dict[int, list[Stakeholder]] = {}
+    for person in Stakeholder.objects.filter(account__in=accounts, is_active=True).order_by("pk"):
+        by_account.setdefault(person.account_id, []).append(person)
+
+    kinds = TouchpointKind.values
+    weights = [30, 8, 20, 15, 8, 6, 13]
+    entries: list[TimelineEntry] = []
+    links: list[tuple[int, list[Stakeholder]]] = []
+    now = timezone.now()
+    for account in accounts:
+        chinese = not account.name.isascii()
+        for _ in range(rng.randint(0, 12)):
+            kind = rng.choices(kinds, weights)[0]
+            title_en, title_zh = TOUCHPOINT_TITLES[kind]
+            entries.append(
+                TimelineEntry(
+                    account=account,
+                    is_touchpoint=True,
+                    kind=kind,
+                    title=title_zh if chinese else title_en,
+                    occurred_at=now - timedelta(days=rng.randint(0, 182), minutes=rng.randint(0, 600)),
+                    duration_minutes=rng.choice([15, 30, 45, 60, 90, 120]),
+                    actor=account.owner,
+                )
+            )
+            present_people = by_account.get(account.pk, [])
+            links.append((len(entries) - 1, rng.sample(present_people, k=min(len(present_people), rng.randint(0, 2)))))
+    TimelineEntry.objects.bulk_create(entries, batch_size=2000)
+    through = TimelineEntry.stakeholders.through
+    through.objects.bulk_create(
+        [
+            through(timelineentry_id=entries[index].pk, stakeholder_id=person.pk)
+            for index, group in links
+            for person in group
+        ],
+        batch_size=5000,
+    )
+    return len(people), len(entries)

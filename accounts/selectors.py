@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from .access import AnyUser, access_policy
-from .models import Account
+from .models import Account, RiskFlag, Stakeholder, Tier, TimelineEntry
 from .querysets import AccountQuerySet
 from .segments import Segment, segment_case
 
@@ -102,3 +103,59 @@ def book_summary(*, user: AnyUser, today: date | None = None) -> BookSummary:
         recent_go_lives=recent_go_lives,
         recently_updated=recently_updated,
     )
+
+
+def stakeholders_for_account(*, account: Account) -> QuerySet[Stakeholder]:
+    """An account's stakeholders with their last contact (latest touchpoint), one query."""
+    return (
+        Stakeholder.objects.filter(account=account)
+        .select_related("reports_to")
+        .annotate(last_contact=Max("touchpoints__occurred_at", filter=Q(touchpoints__is_touchpoint=True)))
+        .order_by("-is_active", "tier", "key_level", "name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class StakeholderRow:
+    stakeholder: Stakeholder
+    last_contact: date | None
+    next_due: date | None
+    overdue: bool
+
+
+def contact_cadence_days() -> dict[str, int]:
+    return dict(settings.HOURGLASS_CONTACT_CADENCE_DAYS)
+
+
+def stakeholder_rows(*, account: Account, today: date | None = None) -> dict[str, list[StakeholderRow]]:
+    """Active stakeholders grouped by tier (S, A, B) with their contact cadence status."""
+    today = today or timezone.localdate()
+    cadence = contact_cadence_days()
+    grouped: dict[str, list[StakeholderRow]] = {tier: [] for tier in Tier.values}
+    for person in stakeholders_for_account(account=account).filter(is_active=True):
+        last = timezone.localdate(person.last_contact) if person.last_contact else None  # type: ignore[attr-defined]
+        days = cadence.get(person.tier)
+        next_due = (last + timedelta(days=days)) if (last and days) else None
+        overdue = bool(days) and (next_due is None or next_due < today)
+        grouped[person.tier].append(StakeholderRow(person, last, next_due, overdue))
+    return grouped
+
+
+def timeline_for_account(
+    *, account: Account, kinds: list[str] | None = None, touchpoints_only: bool = False
+) -> QuerySet[TimelineEntry]:
+    entries = (
+        TimelineEntry.objects.filter(account=account)
+        .select_related("actor")
+        .prefetch_related("stakeholders")
+        .order_by("-occurred_at", "-pk")
+    )
+    if touchpoints_only:
+        entries = entries.filter(is_touchpoint=True)
+    if kinds:
+        entries = entries.filter(kind__in=kinds)
+    return entries
+
+
+def open_risk_flags(*, account: Account) -> QuerySet[RiskFlag]:
+    return RiskFlag.objects.filter(account=account, resolved_at=None)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from .access import AnyUser, access_policy
 from .models import Account
 from .selectors import assignable_owners
+from .timeline import timeline_record
 
 EDITABLE_FIELDS = ("name", "external_id", "industry", "arr", "icp_fit", "owner", "go_live_date", "status")
 
@@ -52,6 +53,7 @@ def account_create(
     account.full_clean()
     account._history_user = actor if actor.is_authenticated else None  # type: ignore[attr-defined]
     account.save()
+    timeline_record(account=account, kind="account_created", title=_("Account created"), actor=actor)
     return account
 
 
@@ -65,9 +67,23 @@ def account_update(*, actor: AnyUser, account: Account, **changes: Any) -> Accou
         _check_owner(actor=actor, owner=changes["owner"])
     if "external_id" in changes:
         changes["external_id"] = changes["external_id"] or None
+    previous_owner = account.owner
     for field, value in changes.items():
         setattr(account, field, value)
     account.full_clean()
     account._history_user = actor if actor.is_authenticated else None  # type: ignore[attr-defined]
     account.save()
+    if account.owner != previous_owner:
+        timeline_record(
+            account=account,
+            kind="owner_changed",
+            title=_("Owner changed: %(old)s → %(new)s")
+            % {"old": _person(previous_owner), "new": _person(account.owner)},
+            actor=actor,
+            data={"from": getattr(previous_owner, "pk", None), "to": getattr(account.owner, "pk", None)},
+        )
     return account
+
+
+def _person(user: Any) -> str:
+    return str(user.get_full_name() or user.username) if user is not None else _("nobody")

@@ -11,4 +11,9 @@ urlpatterns = [
     path("new/", views.account_create_view, name="create"),
     path("<int:pk>/", views.account_detail_view, name="detail"),
     path("<int:pk>/edit/", views.account_edit_view, name="edit"),
+    path("<int:pk>/timeline/", views.account_timeline_view, name="timeline"),
+    path("<int:pk>/stakeholders/new/", views.stakeholder_edit_view, name="stakeholder_create"),
+    path("<int:pk>/stakeholders/<int:stakeholder_pk>/edit/", views.stakeholder_edit_view, name="stakeholder_edit"),
+    path("<int:pk>/stakeholders/<int:stakeholder_pk>/left/", views.stakeholder_left_view, name="stakeholder_left"),
+    path("<int:pk>/risks/<int:flag_pk>/resolve/", views.risk_flag_resolve_view, name="risk_resolve"),
 ]

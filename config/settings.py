@@ -235,6 +235,12 @@ HOURGLASS_SEGMENT_BANDS: dict[str, Decimal] = {
 # (roles and teams live in ``capacity``) is plugged in here.
 HOURGLASS_ACCOUNT_ACCESS_POLICY = "capacity.access.RoleAccessPolicy"
 
+# How often each stakeholder tier should be contacted, in days (domain.md §2: each
+# company sets its own service standard per tier).
+HOURGLASS_CONTACT_CADENCE_DAYS: dict[str, int] = env.json(
+    "HOURGLASS_CONTACT_CADENCE_DAYS", default={"S": 30, "A": 30, "B": 60}
+)
+
 # Demo data modules, in dependency order (each has seed(ctx), reset(), present()).
 HOURGLASS_DEMO_MODULES = ["capacity.demo", "accounts.demo"]
 

@@ -99,7 +99,7 @@ def smtp_server(settings: Any) -> Any:
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port
     settings.EMAIL_USE_TLS = False
-    sink.port = port  # type: ignore[attr-defined]
+    sink.port = port
     try:
         yield sink
     finally:

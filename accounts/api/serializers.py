@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts.models import Account
+from accounts.models import Account, Stakeholder, TimelineEntry, TouchpointKind
 from accounts.segments import Segment
 
 
@@ -55,3 +55,49 @@ class AccountSerializer(serializers.ModelSerializer):
 
     def get_currency(self, account: Account) -> str:
         return str(settings.HOURGLASS_CURRENCY)
+
+
+class StakeholderSerializer(serializers.ModelSerializer):
+    account: serializers.PrimaryKeyRelatedField[Account] = serializers.PrimaryKeyRelatedField(read_only=True)
+    account_id = serializers.IntegerField(write_only=True, required=True)
+
+    class Meta:
+        model = Stakeholder
+        fields = [
+            "id", "account", "account_id", "name", "title", "department", "email", "phone", "tier",
+            "key_level", "relationship", "reports_to", "demands", "personality", "work_goals",
+            "is_active", "left_on", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["is_active", "left_on", "created_at", "updated_at"]
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        if self.instance is not None:  # the account of an existing stakeholder never changes
+            fields["account_id"].required = False
+            fields["account_id"].read_only = True
+        return fields
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    actor = OwnerSerializer(read_only=True)
+    stakeholders: serializers.ManyRelatedField = serializers.PrimaryKeyRelatedField(many=True, read_only=True)  # type: ignore[assignment]
+
+    class Meta:
+        model = TimelineEntry
+        fields = [
+            "id", "account", "is_touchpoint", "kind", "kind_display", "occurred_at", "actor", "title",
+            "body", "outcome", "duration_minutes", "stakeholders", "data",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class TouchpointCreateSerializer(serializers.Serializer):
+    account_id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=TouchpointKind.choices)
+    occurred_at = serializers.DateTimeField(required=False)
+    title = serializers.CharField(max_length=300)
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+    outcome = serializers.CharField(required=False, allow_blank=True, default="")
+    duration_minutes = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=24 * 60)
+    stakeholders = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)

@@ -3,15 +3,29 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework import mixins, viewsets
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from accounts.filters import AccountFilter
-from accounts.models import Account
-from accounts.selectors import account_list, get_account_for_user
+from accounts.models import Account, Stakeholder, TimelineEntry
+from accounts.selectors import account_list, account_scope, get_account_for_user
 from accounts.services import account_create, account_update
+from accounts.stakeholders import stakeholder_create, stakeholder_mark_left, stakeholder_update
+from accounts.timeline import touchpoint_log
 
-from .serializers import AccountSerializer
+from .serializers import (
+    AccountSerializer,
+    StakeholderSerializer,
+    TimelineEntrySerializer,
+    TouchpointCreateSerializer,
+)
 
 
 class AccountViewSet(
@@ -40,3 +54,72 @@ class AccountViewSet(
         data: dict[str, Any] = dict(serializer.validated_data)
         account = account_update(actor=self.request.user, account=serializer.instance, **data)  # type: ignore[arg-type]
         serializer.instance = get_account_for_user(self.request.user, account.pk)
+
+
+def _account_in_scope(request: Request, account_id: Any) -> Account:
+    """The account named in a request body, or a 400 naming the field (never a leak)."""
+    try:
+        return get_account_for_user(request.user, account_id)
+    except Http404 as exc:
+        raise ValidationError({"account_id": [_("No such account, or not one of yours.")]}) from exc
+
+
+class StakeholderViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Stakeholders of the accounts in the caller's scope. Filter with ``?account=<id>``."""
+
+    serializer_class = StakeholderSerializer
+    filterset_fields = ["account", "tier", "key_level", "is_active"]
+
+    def get_queryset(self) -> QuerySet[Stakeholder]:
+        return Stakeholder.objects.filter(account__in=account_scope(user=self.request.user)).order_by("pk")
+
+    def perform_create(self, serializer: BaseSerializer[Stakeholder]) -> None:
+        data = dict(serializer.validated_data)
+        account = _account_in_scope(self.request, data.pop("account_id"))
+        serializer.instance = stakeholder_create(actor=self.request.user, account=account, **data)
+
+    def perform_update(self, serializer: BaseSerializer[Stakeholder]) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("account_id", None)
+        serializer.instance = stakeholder_update(actor=self.request.user, stakeholder=serializer.instance, **data)  # type: ignore[arg-type]
+
+    @extend_schema(request=None, responses=StakeholderSerializer)
+    @action(detail=True, methods=["post"])
+    def left(self, request: Request, pk: str | None = None) -> Response:
+        """Mark the stakeholder as having left the customer (raises a risk flag for key people)."""
+        stakeholder = stakeholder_mark_left(actor=request.user, stakeholder=self.get_object())
+        return Response(StakeholderSerializer(stakeholder).data)
+
+
+class TimelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Timeline entries of the accounts in the caller's scope; POST logs a touchpoint."""
+
+    serializer_class = TimelineEntrySerializer
+    filterset_fields = ["account", "kind", "is_touchpoint"]
+
+    def get_queryset(self) -> QuerySet[TimelineEntry]:
+        return (
+            TimelineEntry.objects.filter(account__in=account_scope(user=self.request.user))
+            .select_related("actor")
+            .prefetch_related("stakeholders")
+            .order_by("-occurred_at", "-pk")
+        )
+
+    @extend_schema(request=TouchpointCreateSerializer, responses={201: TimelineEntrySerializer})
+    def create(self, request: Request) -> Response:
+        incoming = TouchpointCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        account = _account_in_scope(request, data.pop("account_id"))
+        wanted = data.pop("stakeholders")
+        people = list(Stakeholder.objects.filter(account=account, pk__in=wanted))
+        if len(people) != len(set(wanted)):
+            raise ValidationError({"stakeholders": [_("Stakeholders must belong to this account.")]})
+        entry = touchpoint_log(actor=request.user, account=account, stakeholders=people, **data)
+        return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)

@@ -10,8 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .querysets import AccountQuerySet
-from .segments import Segment, segment_for_arr
+from ..querysets import AccountQuerySet
+from ..segments import Segment, segment_for_arr
 
 
 class Industry(models.TextChoices):

@@ -1,0 +1,132 @@
+"""Writes for stakeholders: create, update, mark as left (a decision-chain risk)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Account, RiskFlag, RiskKind, Stakeholder
+from .signals import risk_flag_raised, stakeholder_left
+from .timeline import timeline_record
+
+STAKEHOLDER_FIELDS = (
+    "name", "title", "department", "email", "phone", "tier", "key_level", "relationship",
+    "demands", "personality", "work_goals", "reports_to",
+)  # fmt: skip
+
+
+def _check_reports_to(stakeholder: Stakeholder) -> None:
+    boss = stakeholder.reports_to
+    if boss is None:
+        return
+    if boss.account_id != stakeholder.account_id:
+        raise ValidationError({"reports_to": _("The manager must work at the same customer.")})
+    seen = {stakeholder.pk}
+    while boss is not None:
+        if boss.pk in seen:
+            raise ValidationError({"reports_to": _("This would make a reporting loop.")})
+        seen.add(boss.pk)
+        boss = boss.reports_to
+
+
+def _save(stakeholder: Stakeholder, actor: Any) -> Stakeholder:
+    _check_reports_to(stakeholder)
+    stakeholder.full_clean()
+    stakeholder._history_user = actor if getattr(actor, "is_authenticated", False) else None  # type: ignore[attr-defined]
+    stakeholder.save()
+    return stakeholder
+
+
+@transaction.atomic
+def stakeholder_create(*, actor: Any, account: Account, **fields: Any) -> Stakeholder:
+    unknown = set(fields) - set(STAKEHOLDER_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
+    return _save(Stakeholder(account=account, **fields), actor)
+
+
+@transaction.atomic
+def stakeholder_update(*, actor: Any, stakeholder: Stakeholder, **changes: Any) -> Stakeholder:
+    unknown = set(changes) - set(STAKEHOLDER_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
+    for name, value in changes.items():
+        setattr(stakeholder, name, value)
+    return _save(stakeholder, actor)
+
+
+def risk_flag_raise(
+    *, account: Account, kind: str, reason: str, actor: Any = None, dedupe_key: str | None = None
+) -> RiskFlag | None:
+    """Raise a flag once per ``dedupe_key``; None when it was already raised."""
+    try:
+        with transaction.atomic():
+            flag = RiskFlag.objects.create(
+                account=account,
+                kind=kind,
+                reason=reason,
+                raised_by=actor if getattr(actor, "is_authenticated", False) else None,
+                dedupe_key=dedupe_key,
+            )
+    except IntegrityError:
+        return None
+    transaction.on_commit(lambda: risk_flag_raised.send(sender=RiskFlag, flag=flag, account=account))
+    return flag
+
+
+@transaction.atomic
+def risk_flag_resolve(*, flag: RiskFlag, actor: Any, resolution: str = "") -> RiskFlag:
+    if flag.resolved_at is None:
+        flag.resolved_at = timezone.now()
+        flag.resolved_by = actor
+        flag.resolution = resolution
+        flag.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    return flag
+
+
+@transaction.atomic
+def stakeholder_mark_left(*, actor: Any, stakeholder: Stakeholder, left_on: date | None = None) -> Stakeholder:
+    """Record that a stakeholder left the customer.
+
+    A level-1 decision maker or S-tier person leaving changes the decision chain — a
+    renewal risk (seed 004's self-check): the account gets a risk flag and playbooks
+    hear about it through ``stakeholder_left``.
+    """
+    stakeholder = Stakeholder.objects.select_for_update().get(pk=stakeholder.pk)
+    if not stakeholder.is_active:
+        return stakeholder  # already recorded; repeating the action changes nothing
+    left_on = left_on or timezone.localdate()
+    stakeholder.is_active = False
+    stakeholder.left_on = left_on
+    _save(stakeholder, actor)
+    account = stakeholder.account
+    is_key = stakeholder.is_key_decision_maker
+    timeline_record(
+        account=account,
+        kind="stakeholder_left",
+        title=_("%(name)s (%(tier)s) left") % {"name": stakeholder.name, "tier": stakeholder.tier},
+        body=stakeholder.title,
+        actor=actor,
+        data={"stakeholder_id": stakeholder.pk, "tier": stakeholder.tier, "key_level": stakeholder.key_level},
+        dedupe_key=f"stakeholder-left:{stakeholder.pk}:{left_on.isoformat()}",
+    )
+    if is_key:
+        risk_flag_raise(
+            account=account,
+            kind=RiskKind.DECISION_CHAIN_CHANGED,
+            reason=_("%(name)s, %(title)s, left the customer.")
+            % {"name": stakeholder.name, "title": stakeholder.title or stakeholder.get_tier_display()},
+            actor=actor,
+            dedupe_key=f"stakeholder-left:{stakeholder.pk}",
+        )
+    transaction.on_commit(
+        lambda: stakeholder_left.send(
+            sender=Stakeholder, stakeholder=stakeholder, account=account, is_key=is_key, actor=actor
+        )
+    )
+    return stakeholder

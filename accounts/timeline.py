@@ -1,0 +1,105 @@
+"""The one way anything writes to an account's timeline.
+
+Other apps (health, renewals, playbooks, capacity) record their events here rather
+than touching ``TimelineEntry`` themselves.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Account, Stakeholder, TimelineEntry, TouchpointKind
+
+# Labels for system entries; apps may write other kinds (shown as-is, humanised).
+SYSTEM_KINDS: dict[str, Any] = {
+    "account_created": _("Account created"),
+    "owner_changed": _("Owner changed"),
+    "stakeholder_left": _("Stakeholder left"),
+    "decision_chain_changed": _("Decision chain changed"),
+    "dossier_reviewed": _("Dossier reviewed"),
+    "stage_changed": _("Lifecycle stage changed"),
+    "activity_drop": _("Activity drop alert"),
+    "renewal_at_risk": _("Renewal marked at risk"),
+    "renewal_closed": _("Renewal closed"),
+    "renewal_reminder_sent": _("Renewal reminder sent"),
+    "task_completed": _("Task completed"),
+}
+
+
+def system_kind_label(kind: str) -> str:
+    label = SYSTEM_KINDS.get(kind)
+    return str(label) if label is not None else kind.replace("_", " ").capitalize()
+
+
+def timeline_record(
+    *,
+    account: Account,
+    kind: str,
+    title: str,
+    body: str = "",
+    actor: Any = None,
+    occurred_at: datetime | None = None,
+    data: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> TimelineEntry | None:
+    """Write a system entry; with ``dedupe_key``, at most once (returns None the 2nd time)."""
+    try:
+        with transaction.atomic():
+            return TimelineEntry.objects.create(
+                account=account,
+                is_touchpoint=False,
+                kind=kind,
+                title=str(title)[:300],
+                body=body,
+                actor=actor if getattr(actor, "is_authenticated", False) else None,
+                occurred_at=occurred_at or timezone.now(),
+                data=data or {},
+                dedupe_key=dedupe_key,
+            )
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        return None
+
+
+@transaction.atomic
+def touchpoint_log(
+    *,
+    actor: Any,
+    account: Account,
+    kind: str,
+    title: str,
+    occurred_at: datetime | None = None,
+    body: str = "",
+    outcome: str = "",
+    duration_minutes: int | None = None,
+    stakeholders: list[Stakeholder] | None = None,
+) -> TimelineEntry:
+    """A touchpoint a person logs (call, visit, meeting, QBR …). The caller checked scope."""
+    stakeholders = stakeholders or []
+    foreign = [s for s in stakeholders if s.account_id != account.pk]
+    if foreign:
+        raise ValidationError({"stakeholders": _("Stakeholders must belong to this account.")})
+    entry = TimelineEntry(
+        account=account,
+        is_touchpoint=True,
+        kind=kind,
+        title=title,
+        body=body,
+        outcome=outcome,
+        duration_minutes=duration_minutes,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        occurred_at=occurred_at or timezone.now(),
+    )
+    if kind not in TouchpointKind.values:
+        raise ValidationError({"kind": _("Unknown touchpoint type.")})
+    entry.full_clean(exclude=["dedupe_key"])
+    entry.save()
+    entry.stakeholders.set(stakeholders)
+    return entry
