@@ -11,6 +11,7 @@ from core import views as core_views
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("health.api.urls")),
 ]
 
 urlpatterns = [

@@ -121,8 +121,9 @@ def test_concurrent_deliveries_send_once(smtp_server):
 
 
 @pytest.mark.django_db
-def test_notification_once_per_key_with_email_in_the_recipients_language(smtp_server, celery_eager,
-                                                                          django_capture_on_commit_callbacks):
+def test_notification_once_per_key_with_email_in_the_recipients_language(
+    smtp_server, celery_eager, django_capture_on_commit_callbacks
+):
     user = make_person(Role.CSM, username="csm.wang", email="wang@example.com", first_name="芳", last_name="王")
     CsProfile.objects.filter(user=user).update(language="zh-hans")
     user.refresh_from_db()

@@ -1,0 +1,132 @@
+"""Writing a validated batch of usage events: the only raw SQL of the ingest path.
+
+Both paths insert the whole batch with a constant number of statements, skip rows whose
+idempotency key ``(account_id, event_id, occurred_at)`` is already stored, and return
+how many rows were actually inserted:
+
+- PostgreSQL: COPY into a temporary staging table, then one
+  ``INSERT … SELECT … ON CONFLICT DO NOTHING`` into the (partitioned) events table.
+- Everything else (SQLite): one ``INSERT … SELECT … FROM json_each(%s) ON CONFLICT DO
+  NOTHING`` with the batch as a single JSON parameter. ``bulk_create`` would split a
+  batch into statements of 111 rows (SQLite's 999-variable limit / 9 columns), i.e.
+  a query count that grows with the batch. The values are prepared by the model fields
+  themselves (``get_db_prep_save``), so rows look exactly as if the ORM wrote them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, models
+
+from .models import UsageEvent
+from .validation import ValidEvent
+
+# Model field names, in the order the staging rows carry them.
+_FIELDS = ("account", "occurred_at", "event_name", "customer_user_id", "quantity", "properties", "event_id")
+_STAGING = "health_event_staging"
+
+
+def _field(name: str) -> models.Field[Any, Any]:
+    field = UsageEvent._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+def _column(name: str) -> str:
+    return connection.ops.quote_name(str(_field(name).column))
+
+
+def _columns() -> list[str]:
+    return [_column(name) for name in _FIELDS]
+
+
+def _key_columns() -> str:
+    return ", ".join(_column(name) for name in ("account", "event_id", "occurred_at"))
+
+
+def events_store(*, events: Sequence[ValidEvent], received_at: datetime) -> int:
+    """Insert ``events`` (already validated and de-duplicated); return the number stored.
+
+    Call inside a transaction: on PostgreSQL the staging table lives only as long as it.
+    """
+    if not events:
+        return 0
+    if connection.vendor == "postgresql":
+        return _store_postgresql(events, received_at)
+    return _store_portable(events, received_at)
+
+
+def _store_postgresql(events: Sequence[ValidEvent], received_at: datetime) -> int:
+    table = connection.ops.quote_name(UsageEvent._meta.db_table)
+    columns = ", ".join(_columns())
+    staging_columns = "account_id, occurred_at, event_name, customer_user_id, quantity, properties, event_id"
+    received = _column("received_at")
+    with connection.cursor() as cursor:
+        # Column types as in the events table, so COPY does the parsing. Dropped at the
+        # end rather than ON COMMIT: a caller may ingest several batches in one
+        # transaction (the import command does); a rollback removes it anyway.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_STAGING} (account_id bigint, occurred_at timestamptz, event_name text, "
+            "customer_user_id text, quantity numeric, properties jsonb, event_id text)"
+        )
+        with cursor.copy(f"COPY {_STAGING} ({staging_columns}) FROM STDIN") as copy:
+            for event in events:
+                copy.write_row(
+                    (
+                        event.account_id,
+                        event.occurred_at,
+                        event.event_name,
+                        event.customer_user_id,
+                        event.quantity,
+                        json.dumps(event.properties),
+                        event.event_id,
+                    )
+                )
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}, {received}) "  # noqa: S608 - identifiers come from the model
+            f"SELECT {staging_columns}, %s FROM {_STAGING} "
+            f"ON CONFLICT ({_key_columns()}) DO NOTHING",
+            [received_at],
+        )
+        stored = cursor.rowcount
+        cursor.execute(f"DROP TABLE {_STAGING}")
+    return stored
+
+
+def _prepared(name: str, value: Any) -> Any:
+    prepared = _field(name).get_db_prep_save(value, connection)
+    # sqlite3 binds Decimal as its str(); do the same so json_each hands over text.
+    return str(prepared) if isinstance(prepared, Decimal) else prepared
+
+
+def _store_portable(events: Sequence[ValidEvent], received_at: datetime) -> int:
+    table = connection.ops.quote_name(UsageEvent._meta.db_table)
+    columns = _columns()
+    received = _column("received_at")
+    rows = [
+        [
+            _prepared("account", event.account_id),
+            _prepared("occurred_at", event.occurred_at),
+            _prepared("event_name", event.event_name),
+            _prepared("customer_user_id", event.customer_user_id),
+            _prepared("quantity", event.quantity),
+            _prepared("properties", event.properties),
+            _prepared("event_id", event.event_id),
+        ]
+        for event in events
+    ]
+    picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+    with connection.cursor() as cursor:
+        # "WHERE true" is how SQLite tells the ON CONFLICT clause from a join constraint.
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}, {received}) "  # noqa: S608 - identifiers come from the model
+            f"SELECT {picks}, %s FROM json_each(%s) WHERE true "
+            f"ON CONFLICT ({_key_columns()}) DO NOTHING",
+            [_prepared("received_at", received_at), json.dumps(rows)],
+        )
+        return cursor.rowcount
