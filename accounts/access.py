@@ -29,6 +29,9 @@ class AccountAccessPolicy(Protocol):
     def assignable_owners_q(self, user: AnyUser) -> Q | None:
         """Q over users that ``user`` may make an account's owner; ``None`` means all."""
 
+    def can_review_dossiers(self, user: AnyUser) -> bool:
+        """Whether ``user`` reviews dossier quality (for the accounts in their scope)."""
+
 
 class OwnerOnlyPolicy:
     """Fallback: superusers see everything, everyone else only the accounts they own."""
@@ -46,6 +49,9 @@ class OwnerOnlyPolicy:
         if getattr(user, "is_superuser", False):
             return None
         return Q(pk=user.pk)
+
+    def can_review_dossiers(self, user: AnyUser) -> bool:
+        return bool(user.is_authenticated and getattr(user, "is_superuser", False))
 
 
 @cache

@@ -167,7 +167,13 @@ def seed(ctx: Any) -> None:
     bulk_create_with_history(rows, Account, batch_size=1000, default_user=ctx.users.get("admin"))
     ctx.shared["accounts"] = list(Account.objects.select_related("owner").order_by("pk"))
     stakeholders, touchpoints = seed_people_and_timeline(ctx, ctx.shared["accounts"])
-    ctx.summary.append(f"{len(rows)} customer accounts, {stakeholders} stakeholders, {touchpoints} touchpoints")
+    seed_dossiers(ctx, ctx.shared["accounts"])
+    ctx.shared["accounts"] = list(Account.objects.select_related("owner").order_by("pk"))
+    reviews = seed_reviews(ctx, ctx.shared["accounts"])
+    ctx.summary.append(
+        f"{len(rows)} customer accounts with dossiers, {stakeholders} stakeholders, {touchpoints} touchpoints, "
+        f"{reviews} dossier reviews"
+    )
 
 
 ZH_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -291,3 +297,149 @@ def seed_people_and_timeline(ctx: Any, accounts: list[Account]) -> tuple[int, in
         batch_size=5000,
     )
     return len(people), len(entries)
+
+
+DOSSIER_TEXT = {
+    "company_overview": (
+        "Founded in 2008, about 800 employees across 5 branches. Growing 20% a year; IPO planned within three years.",
+        "成立于2008年，员工约800人，5个分支机构。年增长约20%，计划三年内上市。公司重视数字化，老板亲自推动项目。",
+    ),
+    "org_structure": (
+        "CEO → COO → Sales (3 regional teams), Operations, IT (6 people). Purchasing reports to the CFO.",
+        "总经理下设运营副总裁；销售部分三个大区，运营部、信息化部（6人）。采购部向财务总监汇报。",
+    ),
+    "purchase_goals": (
+        "Make every sales opportunity visible to management; cut monthly reporting from 3 days to half a day.",
+        "让管理层实时看到所有销售商机；把月度报表从3天缩短到半天。成功标准：销售团队全员每天使用。",
+    ),
+    "work_goals": (
+        "The COO is measured on gross margin this year; the IT director must retire two legacy systems.",
+        "运营副总裁今年的考核重点是毛利率；信息化总监需要下线两套老系统，压力较大。",
+    ),
+    "internal_politics": (
+        "The sales director preferred a competitor; the COO chose us. Keep the sales director close.",
+        "销售总监当初倾向竞品，运营副总裁拍板选了我们。需要主动争取销售总监的认可。",
+    ),
+}
+
+
+def seed_dossiers(ctx: Any, accounts: list[Account]) -> int:
+    """Dossiers at varied completeness: some thorough, many partial, a few empty."""
+    from django.utils import timezone
+
+    from .dossier import dossier_rescore
+    from .models import CustomerProcess, DossierSection, MajorEvent, ProcessKind, PurchasedProduct, SalesPromise
+
+    rng = ctx.rng
+    now = timezone.now()
+    sections, products, promises, processes, events = [], [], [], [], []
+    for account in accounts:
+        chinese = not account.name.isascii()
+        depth = rng.random()  # 0 = empty dossier, 1 = thorough
+        updated = now - timedelta(days=rng.randint(1, 160))
+        for key, texts in DOSSIER_TEXT.items():
+            if rng.random() < depth:
+                text = texts[1] if chinese else texts[0]
+                sections.append(
+                    DossierSection(
+                        account=account,
+                        key=key,
+                        content=text if rng.random() < 0.8 else text[:30],
+                        version=1,
+                        updated_at=updated,
+                        updated_by=account.owner,
+                    )
+                )
+        if rng.random() < depth:
+            products.append(
+                PurchasedProduct(
+                    account=account,
+                    product="Hourglass CRM",
+                    modules="Sales, Service",
+                    seats=rng.choice([20, 50, 120, 300]) if rng.random() < 0.8 else None,
+                    start_date=account.go_live_date,
+                )
+            )
+        if rng.random() < depth:
+            promises.append(
+                SalesPromise(
+                    account=account,
+                    promise="ERP integration by next quarter" if not chinese else "下季度前完成与ERP的对接",
+                    due_date=ctx.today + timedelta(days=rng.randint(-60, 90)),
+                    status=rng.choice(["open", "open", "fulfilled", "broken"]),
+                )
+            )
+        for kind in ProcessKind.values:
+            if rng.random() < depth * 0.8:
+                processes.append(
+                    CustomerProcess(
+                        account=account,
+                        kind=kind,
+                        notes="Two signatures, 30-day payment terms" if not chinese else "需两级审批，付款账期30天",
+                        typical_days=rng.choice([7, 14, 30, 60]),
+                    )
+                )
+        if rng.random() < depth:
+            events.append(
+                MajorEvent(
+                    account=account,
+                    date=ctx.today - timedelta(days=rng.randint(10, 300)),
+                    title="New CIO appointed" if not chinese else "新任信息化总监到岗",
+                )
+            )
+        for key in ("purchased_products", "sales_promises", "customer_processes", "major_events"):
+            if rng.random() < depth:
+                sections.append(
+                    DossierSection(account=account, key=key, version=1, updated_at=updated, updated_by=account.owner)
+                )
+    DossierSection.objects.bulk_create(sections, batch_size=2000, ignore_conflicts=True)
+    PurchasedProduct.objects.bulk_create(products, batch_size=2000)
+    SalesPromise.objects.bulk_create(promises, batch_size=2000)
+    CustomerProcess.objects.bulk_create(processes, batch_size=2000, ignore_conflicts=True)
+    MajorEvent.objects.bulk_create(events, batch_size=2000)
+    # Key people need demands and personality notes for the key-people section.
+    from .models import Stakeholder
+
+    keyed = list(Stakeholder.objects.filter(account__in=accounts, key_level__gt=0))
+    for person in keyed:
+        if rng.random() < 0.6:
+            person.demands = "Wants weekly pipeline reports" if person.name.isascii() else "希望每周看到商机报表"
+            person.personality = "Data-driven, decides fast" if person.name.isascii() else "重数据，决策快"
+    Stakeholder.objects.bulk_update(keyed, ["demands", "personality"], batch_size=2000)
+    dossier_rescore(account_ids=[a.pk for a in accounts])
+    return len(sections)
+
+
+def seed_reviews(ctx: Any, accounts: list[Account]) -> int:
+    """A few past reviews by the manager, so the queue and summaries have history."""
+    from django.utils import timezone
+
+    from .models import DossierReview, DossierReviewRating, SectionKey
+
+    manager = ctx.users.get("manager")
+    if manager is None:
+        return 0
+    rng = ctx.rng
+    reviewed = [a for a in accounts if a.owner_id and rng.random() < 0.2]
+    reviews = [
+        DossierReview(
+            account=a,
+            reviewer=manager,
+            verdict=rng.choice(["approved", "needs_work"]),
+            comment="",
+            score_at_review=a.dossier_score,
+        )
+        for a in reviewed
+    ]
+    DossierReview.objects.bulk_create(reviews)
+    now = timezone.now()
+    for review in reviews:
+        DossierReview.objects.filter(pk=review.pk).update(created_at=now - timedelta(days=rng.randint(5, 200)))
+    DossierReviewRating.objects.bulk_create(
+        [
+            DossierReviewRating(review=r, section=key, rating=rng.randint(2, 5))
+            for r in reviews
+            for key in SectionKey.values
+        ]
+    )
+    return len(reviews)

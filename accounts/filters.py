@@ -47,6 +47,7 @@ class AccountFilter(django_filters.FilterSet):
             ("updated_at", "updated_at"),
             ("industry", "industry"),
             ("status", "status"),
+            ("dossier_score", "dossier_score"),
         ),
         field_labels={
             "name": _("Name"),
@@ -55,6 +56,7 @@ class AccountFilter(django_filters.FilterSet):
             "updated_at": _("Updated"),
             "industry": _("Industry"),
             "status": _("Status"),
+            "dossier_score": _("Dossier completeness"),
         },
         label=_("Sort by"),
     )

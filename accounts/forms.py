@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .access import AnyUser
-from .models import Account, Stakeholder, TouchpointKind
+from .dossier import ROW_FIELDS, ROW_MODELS
+from .models import Account, SectionKey, Stakeholder, TouchpointKind, Verdict
 from .selectors import assignable_owners
 
 
@@ -73,3 +74,77 @@ class TouchpointForm(forms.Form):
             account=account, is_active=True
         )
         _style(self)
+
+
+class DossierSectionForm(forms.Form):
+    content = forms.CharField(
+        label=_("Notes (Markdown)"), required=False, widget=forms.Textarea(attrs={"rows": 6, "class": "form-control"})
+    )
+    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+def dossier_rows_formset(key: str, account: Account, data: Any = None) -> forms.BaseModelFormSet | None:
+    """The formset for a structured section's rows (None for notes-only sections)."""
+    if key not in ROW_MODELS:
+        return None
+    model = ROW_MODELS[key]
+    widgets: dict[str, Any] = {
+        name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        for name in ("start_date", "due_date", "date")
+        if name in ROW_FIELDS[key]
+    } | {name: forms.Textarea(attrs={"rows": 2}) for name in ("notes", "description") if name in ROW_FIELDS[key]}
+    formset_class: Any = forms.modelformset_factory(
+        model,
+        fields=ROW_FIELDS[key],
+        extra=1,
+        can_delete=True,
+        widgets=widgets,
+    )
+    formset = formset_class(data, queryset=model.objects.filter(account=account), prefix=f"rows-{key}")  # type: ignore[attr-defined]
+    for form in formset.forms:
+        _style(form)
+    return formset
+
+
+def formset_rows(formset: forms.BaseModelFormSet, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Rows to keep, as the service wants them: changed/new forms and untouched existing ones."""
+    rows = []
+    for form in formset.forms:
+        data = getattr(form, "cleaned_data", None) or {}
+        if data.get("DELETE"):
+            continue
+        if not data and form.instance.pk is None:
+            continue  # the blank extra row
+        row = {name: data.get(name, getattr(form.instance, name)) for name in fields}
+        row["id"] = form.instance.pk
+        rows.append(row)
+    return rows
+
+
+class DossierReviewForm(forms.Form):
+    verdict = forms.ChoiceField(label=_("Verdict"), choices=Verdict.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("Overall comment"), required=False, widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, label in SectionKey.choices:
+            self.fields[f"rating_{key}"] = forms.TypedChoiceField(
+                label=label,
+                choices=[(i, str(i)) for i in range(1, 6)],
+                coerce=int,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+            )
+            self.fields[f"comment_{key}"] = forms.CharField(
+                label=_("Comment"),
+                required=False,
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            )
+
+    def section_fields(self) -> list[tuple[str, Any, Any]]:
+        return [(str(label), self[f"rating_{key}"], self[f"comment_{key}"]) for key, label in SectionKey.choices]
+
+    def ratings(self) -> dict[str, tuple[int, str]]:
+        data = self.cleaned_data
+        return {key: (data[f"rating_{key}"], data.get(f"comment_{key}", "")) for key in SectionKey.values}

@@ -13,3 +13,7 @@ from django.dispatch import Signal
 
 stakeholder_left = Signal()
 risk_flag_raised = Signal()
+
+# Sent after commit when a manager reviews a dossier; kwargs: ``review``, ``account``,
+# ``verdict`` ("approved" / "needs_work" — playbooks act on the latter).
+dossier_reviewed = Signal()

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .dossier import dossier_rescore
 from .models import Account, RiskFlag, RiskKind, Stakeholder
 from .signals import risk_flag_raised, stakeholder_left
 from .timeline import timeline_record
@@ -39,6 +40,8 @@ def _save(stakeholder: Stakeholder, actor: Any) -> Stakeholder:
     stakeholder.full_clean()
     stakeholder._history_user = actor if getattr(actor, "is_authenticated", False) else None  # type: ignore[attr-defined]
     stakeholder.save()
+    # Key people are a dossier section: their notes move the completeness score.
+    dossier_rescore(account_ids=[stakeholder.account_id])
     return stakeholder
 
 

@@ -7,17 +7,35 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.http import HtmxHttpRequest
 
+from .dossier import (
+    ROW_FIELDS,
+    ROW_MODELS,
+    DossierConflict,
+    dossier_overview,
+    dossier_section_save,
+    dossier_sections_for,
+)
 from .filters import AccountFilter
-from .forms import AccountForm, StakeholderForm, TouchpointForm
-from .models import Account, RiskFlag, Stakeholder, TouchpointKind
+from .forms import (
+    AccountForm,
+    DossierReviewForm,
+    DossierSectionForm,
+    StakeholderForm,
+    TouchpointForm,
+    dossier_rows_formset,
+    formset_rows,
+)
+from .models import Account, RiskFlag, SectionKey, Stakeholder, TouchpointKind
+from .reviews import can_review, dossier_quality_by_owner, dossier_review_create, latest_review, review_queue
 from .selectors import (
     account_list,
     book_summary,
@@ -108,6 +126,9 @@ def _account_context(request: HtmxHttpRequest, account: Account, **extra: Any) -
     )
     return {
         "account": account,
+        "dossier": dossier_overview(account=account),
+        "review": latest_review(account=account),
+        "can_review": can_review(request.user),
         "stakeholders_by_tier": stakeholder_rows(account=account),
         "former_stakeholders": stakeholders_for_account(account=account).filter(is_active=False),
         "risk_flags": open_risk_flags(account=account),
@@ -182,3 +203,121 @@ def risk_flag_resolve_view(request: HtmxHttpRequest, pk: int, flag_pk: int) -> H
     flag = get_object_or_404(RiskFlag, pk=flag_pk, account=account)
     risk_flag_resolve(flag=flag, actor=request.user, resolution=request.POST.get("resolution", "")[:2000])
     return redirect("accounts:detail", pk=pk)
+
+
+def _section_key(key: str) -> str:
+    if key not in SectionKey.values:
+        raise Http404("No such dossier section.")
+    return key
+
+
+def _render_panel(request: HtmxHttpRequest, account: Account, key: str) -> HttpResponse:
+    overview = dossier_overview(account=account)
+    return render(
+        request,
+        "accounts/_dossier_section.html",
+        {"account": account, "panel": overview.panel(key), "completeness": overview.completeness, "oob_score": True},
+    )
+
+
+@login_required
+def dossier_section_view(request: HtmxHttpRequest, pk: int, key: str) -> HttpResponse:
+    """One dossier section, read-only (htmx swaps it back in after an edit is cancelled)."""
+    account = get_account_for_user(request.user, pk)
+    return _render_panel(request, account, _section_key(key))
+
+
+@login_required
+def dossier_section_edit_view(request: HtmxHttpRequest, pk: int, key: str) -> HttpResponse:
+    """Edit one section in place. A save based on an outdated version is refused with
+    the other person's version shown next to the draft, so nothing is overwritten."""
+    account = get_account_for_user(request.user, pk)
+    key = _section_key(key)
+    sections = dossier_sections_for(account=account)
+    section = sections[key]
+    conflict = None
+    if request.method == "POST":
+        form = DossierSectionForm(request.POST)
+        rows_formset = dossier_rows_formset(key, account, request.POST)
+        if form.is_valid() and (rows_formset is None or rows_formset.is_valid()):
+            rows = formset_rows(rows_formset, ROW_FIELDS[key]) if rows_formset is not None else None
+            try:
+                dossier_section_save(
+                    actor=request.user,
+                    account=account,
+                    key=key,
+                    base_version=form.cleaned_data["base_version"],
+                    content=form.cleaned_data["content"],
+                    rows=rows,
+                )
+            except DossierConflict as exc:
+                conflict = exc.section
+                # Keep the draft, but base the next save on the version now stored.
+                draft = request.POST.copy()
+                draft["base_version"] = str(conflict.version)
+                form = DossierSectionForm(draft)
+                form.is_valid()
+            except ValidationError as error:
+                _apply_service_errors(form, error)
+            else:
+                if not request.htmx:
+                    return redirect(reverse("accounts:detail", args=[pk]) + f"#dossier-{key}")
+                return _render_panel(request, account, key)
+    else:
+        form = DossierSectionForm(initial={"content": section.content, "base_version": section.version})
+        rows_formset = dossier_rows_formset(key, account)
+    context = {
+        "account": account,
+        "key": key,
+        "label": SectionKey(key).label,
+        "form": form,
+        "rows_formset": rows_formset,
+        "conflict": conflict,
+        "conflict_rows": _current_rows(account, key) if conflict else [],
+    }
+    template = "accounts/_dossier_section_form.html" if request.htmx else "accounts/dossier_section_page.html"
+    return render(request, template, context, status=409 if conflict and not request.htmx else 200)
+
+
+def _current_rows(account: Account, key: str) -> list[Any]:
+    model = ROW_MODELS.get(key)
+    return list(model.objects.filter(account=account)) if model else []  # type: ignore[attr-defined]
+
+
+@login_required
+def review_queue_view(request: HtmxHttpRequest) -> HttpResponse:
+    if not can_review(request.user):
+        raise Http404
+    rows = review_queue(user=request.user)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    quality = dossier_quality_by_owner(user=request.user)
+    owners = {row.account.owner_id: row.account.owner for row in rows if row.account.owner_id}
+    summary = [(owners.get(owner_id), q) for owner_id, q in quality.items() if owners.get(owner_id)]
+    summary.sort(key=lambda item: (item[1].average_completeness, item[1].owner_id))
+    return render(request, "accounts/review_queue.html", {"page": page, "summary": summary})
+
+
+@login_required
+def dossier_review_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    account = get_account_for_user(request.user, pk)
+    if not can_review(request.user):
+        raise Http404
+    form = DossierReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dossier_review_create(
+                reviewer=request.user,
+                account=account,
+                verdict=form.cleaned_data["verdict"],
+                comment=form.cleaned_data["comment"],
+                ratings=form.ratings(),
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Review saved; %(owner)s has been notified.") % {"owner": account.owner or "—"})
+            return redirect("accounts:review_queue")
+    overview = dossier_overview(account=account)
+    return render(
+        request, "accounts/dossier_review_form.html", {"account": account, "form": form, "overview": overview}
+    )

@@ -34,3 +34,6 @@ class RoleAccessPolicy:
         if role == Role.MANAGER:
             return Q(pk=user.pk) | Q(cs_profile__team__lead_id=user.pk)
         return Q(pk=user.pk)
+
+    def can_review_dossiers(self, user: AnyUser) -> bool:
+        return role_of(user) in (Role.MANAGER, Role.ADMIN)

@@ -241,6 +241,13 @@ HOURGLASS_CONTACT_CADENCE_DAYS: dict[str, int] = env.json(
     "HOURGLASS_CONTACT_CADENCE_DAYS", default={"S": 30, "A": 30, "B": 60}
 )
 
+# A dossier section not updated for this many days is stale (counts half).
+HOURGLASS_DOSSIER_STALE_DAYS = env.int("HOURGLASS_DOSSIER_STALE_DAYS", default=90)
+# Managers should review each dossier at least this often.
+HOURGLASS_DOSSIER_REVIEW_INTERVAL_DAYS = env.int("HOURGLASS_DOSSIER_REVIEW_INTERVAL_DAYS", default=90)
+# Absolute links in emails and notifications point here.
+HOURGLASS_BASE_URL = env.str("HOURGLASS_BASE_URL", default="http://localhost:8000")
+
 # Demo data modules, in dependency order (each has seed(ctx), reset(), present()).
 HOURGLASS_DEMO_MODULES = ["capacity.demo", "accounts.demo"]
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,11 +18,16 @@ class NavItem:
     url_name: str
     active_prefix: str
     staff_only: bool = False
+    # Dotted path to ``predicate(user) -> bool`` (core imports no app, so by name).
+    visible_if: str = ""
 
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("My day"), "my_day", "/my-day/"),
     NavItem(_("Accounts"), "accounts:list", "/accounts/"),
+    NavItem(
+        _("Dossier reviews"), "accounts:review_queue", "/accounts/reviews/", visible_if="accounts.reviews.can_review"
+    ),
     NavItem(_("Admin"), "admin:index", "/admin/", staff_only=True),
 ]
 
@@ -33,6 +39,8 @@ def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
     items = []
     for item in NAV_ITEMS:
         if item.staff_only and not user.is_staff:
+            continue
+        if item.visible_if and not import_string(item.visible_if)(user):
             continue
         url = reverse(item.url_name)
         items.append({"label": item.label, "url": url, "active": request.path.startswith(item.active_prefix)})

@@ -48,10 +48,11 @@ class AccountSerializer(serializers.ModelSerializer):
             "owner_id",
             "go_live_date",
             "status",
+            "dossier_score",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = ["dossier_score", "created_at", "updated_at"]
 
     def get_currency(self, account: Account) -> str:
         return str(settings.HOURGLASS_CURRENCY)

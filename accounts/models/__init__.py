@@ -3,21 +3,47 @@
 from __future__ import annotations
 
 from .account import Account, AccountStatus, IcpFit, Industry
+from .dossier import (
+    STRUCTURED_SECTIONS,
+    CustomerProcess,
+    DossierReview,
+    DossierReviewRating,
+    DossierSection,
+    MajorEvent,
+    ProcessKind,
+    PromiseStatus,
+    PurchasedProduct,
+    SalesPromise,
+    SectionKey,
+    Verdict,
+)
 from .risk import RiskFlag, RiskKind
 from .stakeholders import KeyPersonLevel, RelationshipStage, Stakeholder, Tier
 from .timeline import TimelineEntry, TouchpointKind
 
 __all__ = [
+    "STRUCTURED_SECTIONS",
     "Account",
     "AccountStatus",
+    "CustomerProcess",
+    "DossierReview",
+    "DossierReviewRating",
+    "DossierSection",
     "IcpFit",
     "Industry",
     "KeyPersonLevel",
+    "MajorEvent",
+    "ProcessKind",
+    "PromiseStatus",
+    "PurchasedProduct",
     "RelationshipStage",
     "RiskFlag",
     "RiskKind",
+    "SalesPromise",
+    "SectionKey",
     "Stakeholder",
     "Tier",
     "TimelineEntry",
     "TouchpointKind",
+    "Verdict",
 ]

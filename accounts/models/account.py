@@ -76,10 +76,12 @@ class Account(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=AccountStatus.choices, default=AccountStatus.ONBOARDING
     )
+    # Dossier completeness 0-100, kept by accounts.dossier (sortable in lists).
+    dossier_score = models.PositiveSmallIntegerField(_("dossier completeness"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["dossier_score"])
 
     objects = AccountQuerySet.as_manager()
 

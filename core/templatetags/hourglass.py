@@ -3,8 +3,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import markdown as markdown_lib
+import nh3
 from django import template
 from django.conf import settings
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -52,3 +55,19 @@ def display_name(user: Any) -> str:
 
 
 register.filter("person", display_name)
+
+
+MARKDOWN_TAGS = {
+    "p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre", "h3", "h4", "h5",
+    "table", "thead", "tbody", "tr", "th", "td", "a", "hr",
+}  # fmt: skip
+
+
+@register.filter
+def markdown(text: str | None) -> SafeString:
+    """Markdown → HTML, sanitised (nh3/ammonia): users' notes can never inject script."""
+    if not text:
+        return mark_safe("")
+    html = markdown_lib.markdown(text, extensions=["extra", "sane_lists", "nl2br"], output_format="html")
+    cleaned = nh3.clean(html, tags=MARKDOWN_TAGS, attributes={"a": {"href", "title"}}, link_rel="noopener noreferrer")
+    return mark_safe(cleaned)  # noqa: S308 - sanitised above
