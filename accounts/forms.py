@@ -139,7 +139,9 @@ class DossierReviewForm(forms.Form):
             self.fields[f"comment_{key}"] = forms.CharField(
                 label=_("Comment"),
                 required=False,
-                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+                widget=forms.TextInput(
+                    attrs={"class": "form-control form-control-sm", "placeholder": _("Comment on this section")}
+                ),
             )
 
     def section_fields(self) -> list[tuple[str, Any, Any]]:
