@@ -29,4 +29,5 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=17),
     },
     "health-event-partitions": {"task": "health.ensure_event_partitions_task", "schedule": crontab(hour=2, minute=10)},
+    "renewals-reminder-sweep": {"task": "renewals.reminder_sweep_task", "schedule": crontab(hour=8, minute=0)},
 }

@@ -249,7 +249,7 @@ HOURGLASS_DOSSIER_REVIEW_INTERVAL_DAYS = env.int("HOURGLASS_DOSSIER_REVIEW_INTER
 HOURGLASS_BASE_URL = env.str("HOURGLASS_BASE_URL", default="http://localhost:8000")
 
 # Demo data modules, in dependency order (each has seed(ctx), reset(), present()).
-HOURGLASS_DEMO_MODULES = ["capacity.demo", "accounts.demo"]
+HOURGLASS_DEMO_MODULES = ["capacity.demo", "accounts.demo", "renewals.demo"]
 
 # The queue tasks go to unless routed elsewhere; tests use their own so that a shared
 # broker never mixes their messages with a running deployment's.
@@ -266,3 +266,11 @@ HOURGLASS_INGEST_MAX_EVENTS = env.int("HOURGLASS_INGEST_MAX_EVENTS", default=10_
 HOURGLASS_INGEST_MAX_BYTES = env.int("HOURGLASS_INGEST_MAX_BYTES", default=10 * 1024 * 1024)
 # PostgreSQL: how many monthly event partitions the daily beat task keeps ready ahead.
 HOURGLASS_EVENT_PARTITIONS_AHEAD = env.int("HOURGLASS_EVENT_PARTITIONS_AHEAD", default=3)
+# --- Renewals (renewals app) ---------------------------------------------------------
+# HOURGLASS_BASE_URL (absolute links in the reminder emails) is defined above.
+# Days before a renewal date at which the owner CSM is reminded, e.g. "90,60,30,7".
+HOURGLASS_RENEWAL_REMINDER_DAYS = env.list("HOURGLASS_RENEWAL_REMINDER_DAYS", cast=int, default=[90, 60, 30, 7])
+# A still-open renewal this many days past its date gets no more (late) reminders.
+HOURGLASS_RENEWAL_REMINDER_OVERDUE_DAYS = env.int("HOURGLASS_RENEWAL_REMINDER_OVERDUE_DAYS", default=30)
+# Renewals claimed and queued per transaction by the reminder sweep.
+HOURGLASS_RENEWAL_REMINDER_BATCH_SIZE = env.int("HOURGLASS_RENEWAL_REMINDER_BATCH_SIZE", default=200)

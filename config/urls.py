@@ -12,6 +12,7 @@ from core import views as core_views
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("health.api.urls")),
+    path("", include("renewals.api.urls")),
 ]
 
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
     ),
     path("my-day/", accounts_views.my_day_view, name="my_day"),
     path("accounts/", include("accounts.urls")),
+    path("renewals/", include("renewals.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import ChurnReason, Contract, RenewalOpportunity, RenewalReminder
+
+
+@admin.register(ChurnReason)
+class ChurnReasonAdmin(admin.ModelAdmin):
+    list_display = ("code", "label", "translated", "active", "sort_order")
+    list_editable = ("active", "sort_order")
+    search_fields = ("code", "label")
+
+    @admin.display(description=_("shown as"))
+    def translated(self, reason: ChurnReason) -> str:
+        return str(reason)
+
+
+@admin.register(Contract)
+class ContractAdmin(SimpleHistoryAdmin):
+    list_display = ("account", "start_date", "end_date", "arr", "currency", "auto_renew", "status")
+    list_filter = ("status", "auto_renew", "currency")
+    search_fields = ("account__name", "account__external_id")
+    list_select_related = ("account",)
+    raw_id_fields = ("account", "previous")
+    date_hierarchy = "end_date"
+
+
+class ReminderInline(admin.TabularInline):
+    model = RenewalReminder
+    extra = 0
+    can_delete = False
+    fields = ("threshold_days", "days_left", "claimed_at", "sent_at", "email")
+    readonly_fields = fields
+
+
+@admin.register(RenewalOpportunity)
+class RenewalOpportunityAdmin(SimpleHistoryAdmin):
+    """Read and inspect; changes go through the renewal page so the rules and timeline apply."""
+
+    list_display = ("account", "due_date", "status", "forecast_arr", "override_probability", "outcome_arr")
+    list_filter = ("status", "churn_reason", ("override_probability", admin.EmptyFieldListFilter))
+    search_fields = ("account__name", "account__external_id")
+    list_select_related = ("account",)
+    date_hierarchy = "due_date"
+    readonly_fields = [f.name for f in RenewalOpportunity._meta.fields]
+    inlines = [ReminderInline]
+
+
+@admin.register(RenewalReminder)
+class RenewalReminderAdmin(admin.ModelAdmin):
+    """Every reminder claimed, when it was queued, and its email's delivery status."""
+
+    list_display = ("renewal", "threshold_days", "days_left", "recipient", "claimed_at", "sent_at", "email_status")
+    list_filter = ("threshold_days", "email__status")
+    search_fields = ("renewal__account__name", "recipient__username")
+    list_select_related = ("renewal__account", "recipient", "email")
+    readonly_fields = [f.name for f in RenewalReminder._meta.fields]
+
+    @admin.display(description=_("email status"), ordering="email__status")
+    def email_status(self, reminder: RenewalReminder) -> str:
+        return reminder.email.get_status_display() if reminder.email else "—"
+
+    def has_add_permission(self, request: object) -> bool:
+        return False

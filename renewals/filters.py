@@ -1,0 +1,104 @@
+"""One FilterSet for the renewals page, its CSV export and the renewals API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.filters import person_name
+from accounts.models import Account, IcpFit, Industry
+from accounts.segments import Segment
+from accounts.selectors import assignable_owners
+
+from .models import RenewalOpportunity, RenewalStatus
+
+
+def _owner_choices(request: HttpRequest | None) -> QuerySet[Any]:
+    """Owners to filter by: only the people whose accounts this user may see."""
+    if request is None:
+        return get_user_model().objects.none()
+    return assignable_owners(user=request.user)
+
+
+class RenewalFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label=_("Search"))
+    owner = django_filters.ModelMultipleChoiceFilter(
+        field_name="account__owner", queryset=_owner_choices, label=_("Owner")
+    )
+    segment = django_filters.MultipleChoiceFilter(
+        choices=Segment.choices, method="filter_segment", label=_("Segment"), widget=forms.CheckboxSelectMultiple
+    )
+    industry = django_filters.MultipleChoiceFilter(
+        field_name="account__industry", choices=Industry.choices, label=_("Industry")
+    )
+    icp_fit = django_filters.ChoiceFilter(
+        field_name="account__icp_fit", choices=IcpFit.choices, label=_("ICP fit"), empty_label=_("Any")
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=RenewalStatus.choices, label=_("Status"), widget=forms.CheckboxSelectMultiple
+    )
+    due_within = django_filters.NumberFilter(
+        method="filter_due_within", label=_("Due within (days)"), min_value=0, max_value=3650
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("due_date", "due_date"),
+            ("account__name", "account"),
+            ("contract__arr", "arr"),
+            ("status", "status"),
+            ("forecast_weighted", "forecast"),
+            ("account__owner__username", "owner"),
+        ),
+        field_labels={
+            "due_date": _("Renewal date"),
+            "account__name": _("Account"),
+            "contract__arr": _("ARR"),
+            "status": _("Status"),
+            "forecast_weighted": _("Forecast"),
+            "account__owner__username": _("Owner"),
+        },
+        label=_("Sort by"),
+    )
+
+    class Meta:
+        model = RenewalOpportunity
+        fields = ["q", "owner", "segment", "industry", "icp_fit", "status", "due_within"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            if isinstance(field.widget, forms.CheckboxSelectMultiple):
+                continue
+            css = "form-select form-select-sm" if hasattr(field, "choices") else "form-control form-control-sm"
+            field.widget.attrs.setdefault("class", css)
+        self.form.fields["owner"].label_from_instance = person_name
+
+    def filter_search(self, queryset: QuerySet[RenewalOpportunity], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(account__in=Account.objects.search(value).values("pk")) if value.strip() else queryset
+
+    def filter_segment(self, queryset: QuerySet[RenewalOpportunity], name: str, value: list[str]) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        return queryset.filter(account__in=Account.objects.in_segments(list(value)).values("pk"))
+
+    def filter_due_within(self, queryset: QuerySet[RenewalOpportunity], name: str, value: Any) -> QuerySet[Any]:
+        if value is None:
+            return queryset
+        return queryset.filter(due_date__lte=timezone.localdate() + timedelta(days=int(value)))
+
+    @property
+    def qs(self) -> QuerySet[RenewalOpportunity]:
+        queryset = super().qs
+        # A stable order for pagination: ties broken by primary key.
+        ordering = list(queryset.query.order_by) or ["due_date"]
+        if "pk" not in ordering and "-pk" not in ordering:
+            ordering.append("pk")
+        return queryset.order_by(*ordering)

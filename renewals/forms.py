@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import CLOSED_STATUSES, ChurnReason, RenewalStatus
+
+
+class _StyledForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            field.widget.attrs.setdefault("class", css)
+
+
+class AtRiskForm(_StyledForm):
+    reason = forms.CharField(label=_("Why is it at risk?"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class StageForm(_StyledForm):
+    status = forms.ChoiceField(
+        label=_("Stage"), choices=[(RenewalStatus.OPEN, _("Open")), (RenewalStatus.COMMITTED, _("Committed"))]
+    )
+
+
+class OverrideForm(_StyledForm):
+    probability = forms.IntegerField(
+        label=_("Your probability (%)"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=_("Leave empty to withdraw your call and follow the signal."),
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    forecast_arr = forms.DecimalField(
+        label=_("Forecast ARR"), min_value=Decimal("0"), max_digits=14, decimal_places=2, required=False
+    )
+
+    def probability_ratio(self) -> Decimal | None:
+        value = self.cleaned_data.get("probability")
+        return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+class CloseForm(_StyledForm):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[(status.value, status.label) for status in CLOSED_STATUSES]
+    )
+    outcome_arr = forms.DecimalField(
+        label=_("New ARR"),
+        min_value=Decimal("0"),
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text=_("The ARR of the next period (not needed for churn)."),
+    )
+    churn_reason = forms.ModelChoiceField(
+        label=_("Churn reason"), queryset=ChurnReason.objects.filter(active=True), required=False
+    )
+    next_end_date = forms.DateField(
+        label=_("Next period ends"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Empty: the same term as the current contract."),
+    )

@@ -1,0 +1,231 @@
+"""The daily renewal reminder sweep: each (renewal, threshold) reminded exactly once.
+
+The rule
+--------
+Thresholds are ``settings.HOURGLASS_RENEWAL_REMINDER_DAYS`` (default 90, 60, 30, 7
+days before the renewal date, in the deployment's local date). On each run, a
+renewal that is still open or at risk has *reached* every threshold ``t`` with
+``days_left <= t``; it is due a reminder for the **most urgent threshold reached**
+(the smallest such ``t``) unless that reminder already exists. So:
+
+- the day a threshold is crossed, its reminder goes out (91 days: nothing; 90: the
+  90-day one; 89 the next day: nothing new);
+- a renewal created or discovered late (25 days left, nothing sent) gets one
+  reminder, the 30-day one, not three; the 90- and 60-day ones are never sent;
+- after downtime the missed reminder goes out on the next run, once, with the real
+  number of days left (late, not skipped);
+- a renewal past its date stays due the most urgent reminder (7 days) until it is
+  closed, for ``HOURGLASS_RENEWAL_REMINDER_OVERDUE_DAYS``; older ones are left to
+  the renewals page (an import of old contracts must not flood the CSMs' inboxes);
+- renewals whose account has no owner with an email address are skipped without a
+  claim, so the reminder goes out (late) once someone owns the account.
+
+Exactly once
+------------
+The ``RenewalReminder`` row is the claim. Each batch runs in one transaction: insert
+the claims with ``bulk_create(ignore_conflicts=True)`` (the unique constraint on
+``(renewal, threshold_days)`` makes a second inserter skip the row — on PostgreSQL it
+waits for the first one's commit, then skips), then for the rows *this* run inserted
+(found by its claim token) enqueue the email in the outbox, notify in-app and write
+the timeline entry. A worker killed mid-batch rolls the whole batch back (claims
+included), so the next run redoes it; a committed batch has its emails in the outbox,
+which delivers them once, retries SMTP failures with backoff and rescues messages of
+a dead worker. The outbox's dedupe key is a second guard against double sending.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.timeline import timeline_record
+from core.notifications import notification_send, user_language
+from core.outbox import email_enqueue
+
+from .models import ContractStatus, RenewalOpportunity, RenewalReminder, RenewalStatus
+
+logger = logging.getLogger(__name__)
+
+# Committed renewals are the customer's "yes"; reminders chase the undecided ones.
+REMINDER_STATUSES = (RenewalStatus.OPEN, RenewalStatus.AT_RISK)
+
+
+def reminder_thresholds() -> list[int]:
+    """Configured thresholds, most urgent first (e.g. [7, 30, 60, 90])."""
+    return sorted({int(days) for days in settings.HOURGLASS_RENEWAL_REMINDER_DAYS if int(days) >= 0})
+
+
+def threshold_reached(days_left: int, thresholds: Sequence[int] | None = None) -> int | None:
+    """The most urgent threshold reached with ``days_left`` to go (None: not yet)."""
+    reached = [days for days in (thresholds or reminder_thresholds()) if days_left <= days]
+    return min(reached) if reached else None
+
+
+def dedupe_key(renewal_id: int, threshold_days: int) -> str:
+    return f"renewal-reminder:{renewal_id}:{threshold_days}"
+
+
+def reminders_due(*, today: date) -> QuerySet[RenewalOpportunity]:
+    """Renewals owed a reminder today, annotated with ``threshold``: one set-based query."""
+    thresholds = reminder_thresholds()
+    if not thresholds:
+        return RenewalOpportunity.objects.none()
+    threshold = Case(
+        *[When(due_date__lte=today + timedelta(days=days), then=Value(days)) for days in thresholds],
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+    already = RenewalReminder.objects.filter(renewal=OuterRef("pk"), threshold_days=OuterRef("threshold"))
+    oldest = today - timedelta(days=settings.HOURGLASS_RENEWAL_REMINDER_OVERDUE_DAYS)
+    return (
+        RenewalOpportunity.objects.filter(
+            status__in=REMINDER_STATUSES,
+            contract__status=ContractStatus.ACTIVE,
+            due_date__lte=today + timedelta(days=max(thresholds)),
+            due_date__gte=oldest,
+            account__owner__is_active=True,
+        )
+        .exclude(Q(account__owner__email="") | Q(account__owner__email__isnull=True))
+        .annotate(threshold=threshold)
+        .exclude(Exists(already))
+        .order_by("pk")
+    )
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    due: int
+    claimed: int
+
+
+def reminder_sweep(*, today: date | None = None, batch_size: int | None = None) -> SweepResult:
+    """Claim and queue every reminder due today (see the module docstring for the rule)."""
+    today = today or timezone.localdate()
+    batch_size = batch_size or settings.HOURGLASS_RENEWAL_REMINDER_BATCH_SIZE
+    due = list(reminders_due(today=today).values_list("pk", "threshold", "due_date"))  # type: ignore[misc]
+    claimed = 0
+    # pk order in every batch: concurrent sweeps insert (and wait on) rows in the same
+    # order, so they queue behind each other instead of deadlocking.
+    for start in range(0, len(due), batch_size):
+        claimed += _claim_and_queue(due[start : start + batch_size], today=today)
+    if due:
+        logger.info("renewal reminders: %s due, %s claimed by this run", len(due), claimed)
+    return SweepResult(due=len(due), claimed=claimed)
+
+
+@transaction.atomic
+def _claim_and_queue(rows: Sequence[tuple[int, int, date]], *, today: date) -> int:
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    RenewalReminder.objects.bulk_create(
+        [
+            RenewalReminder(
+                renewal_id=renewal_id,
+                threshold_days=threshold_days,
+                due_date=due_date,
+                days_left=(due_date - today).days,
+                claim_token=token,
+                claimed_at=now,
+            )
+            for renewal_id, threshold_days, due_date in rows
+        ],
+        ignore_conflicts=True,
+    )
+    mine = (
+        RenewalReminder.objects.filter(claim_token=token)
+        .select_related(
+            "renewal__account__owner__cs_profile__team__lead",
+            "renewal__contract",
+        )
+        .order_by("pk")
+    )
+    count = 0
+    for reminder in mine:
+        _queue_reminder(reminder, now=now)
+        count += 1
+    return count
+
+
+def manager_of(user: Any) -> Any:
+    """The lead of the user's team, if any (read through the relation, not ``capacity``)."""
+    try:
+        team = user.cs_profile.team
+    except (ObjectDoesNotExist, AttributeError):
+        return None
+    return team.lead if team is not None else None
+
+
+def reminder_subject(*, account_name: str, days_left: int) -> str:
+    if days_left < 0:
+        return _("Renewal overdue by %(days)s days: %(account)s") % {"days": -days_left, "account": account_name}
+    if days_left == 0:
+        return _("Renewal due today: %(account)s") % {"account": account_name}
+    return _("Renewal in %(days)s days: %(account)s") % {"days": days_left, "account": account_name}
+
+
+def _queue_reminder(reminder: RenewalReminder, *, now: Any) -> None:
+    renewal = reminder.renewal
+    account = renewal.account
+    owner = account.owner
+    assert owner is not None  # reminders_due() only picks accounts with an owner
+    path = reverse("renewals:detail", args=[renewal.pk])
+    link = settings.HOURGLASS_BASE_URL.rstrip("/") + path
+    cc: list[str] = []
+    if renewal.status == RenewalStatus.AT_RISK:
+        manager = manager_of(owner)
+        if manager is not None and manager.pk != owner.pk and manager.email:
+            cc.append(manager.email)
+    key = dedupe_key(renewal.pk, reminder.threshold_days)
+    with translation.override(user_language(owner)):
+        subject = reminder_subject(account_name=account.name, days_left=reminder.days_left)
+        context = {
+            "recipient": owner,
+            "renewal": renewal,
+            "account": account,
+            "contract": renewal.contract,
+            "reminder": reminder,
+            "days_left": reminder.days_left,
+            "late": reminder.days_left < reminder.threshold_days,
+            "subject": subject,
+            "link": link,
+        }
+        message, _created = email_enqueue(
+            dedupe_key=key,
+            to=[owner.email],
+            cc=cc,
+            subject=subject,
+            body_text=render_to_string("renewals/email/reminder.txt", context),
+            body_html=render_to_string("renewals/email/reminder.html", context),
+        )
+        summary = render_to_string("renewals/email/reminder_summary.txt", context).strip()
+        notification_send(
+            recipient=owner, kind="renewal_reminder", title=subject, body=summary, url=path, dedupe_key=key
+        )
+        timeline_record(
+            account=account,
+            kind="renewal_reminder_sent",
+            title=subject,
+            body=summary,
+            actor=None,
+            data={
+                "renewal_id": renewal.pk,
+                "threshold_days": reminder.threshold_days,
+                "days_left": reminder.days_left,
+                "email_id": message.pk,
+            },
+            dedupe_key=key,
+        )
+    RenewalReminder.objects.filter(pk=reminder.pk).update(sent_at=now, email=message, recipient=owner)

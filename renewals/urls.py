@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "renewals"
+
+urlpatterns = [
+    path("", views.renewal_list_view, name="list"),
+    path("export.csv", views.renewal_export_view, name="export"),
+    path("<int:pk>/", views.renewal_detail_view, name="detail"),
+    path("<int:pk>/at-risk/", views.renewal_at_risk_view, name="at_risk"),
+    path("<int:pk>/stage/", views.renewal_stage_view, name="stage"),
+    path("<int:pk>/forecast/", views.renewal_override_view, name="override"),
+    path("<int:pk>/close/", views.renewal_close_view, name="close"),
+]

@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from config.http import HtmxHttpRequest
+
+from .filters import RenewalFilter
+from .forms import AtRiskForm, CloseForm, OverrideForm, StageForm
+from .models import RenewalOpportunity
+from .selectors import get_renewal_for_user, renewal_list, renewal_pipeline
+from .services import renewal_close, renewal_mark_at_risk, renewal_override_forecast, renewal_set_stage
+
+PAGE_SIZE = 50
+
+
+def _query_without(request: HtmxHttpRequest, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+@login_required
+def renewal_list_view(request: HtmxHttpRequest) -> HttpResponse:
+    filterset = RenewalFilter(request.GET or None, queryset=renewal_list(user=request.user), request=request)
+    renewals = filterset.qs
+    paginator = Paginator(renewals, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    by = "quarter" if request.GET.get("pipeline") == "quarter" else "month"
+    context = {
+        "filter": filterset,
+        "page": page,
+        "pipeline": renewal_pipeline(renewals=renewals, by=by) if filterset.is_valid() else [],
+        "pipeline_by": by,
+        "query": _query_without(request, "page"),
+        "pipeline_query": _query_without(request, "page", "pipeline"),
+        "today": timezone.localdate(),
+    }
+    template = "renewals/_renewal_table.html" if request.htmx else "renewals/renewal_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def renewal_export_view(request: HtmxHttpRequest) -> HttpResponse:
+    """The filtered list as CSV (same filters and scope as the page, every row)."""
+    filterset = RenewalFilter(request.GET or None, queryset=renewal_list(user=request.user), request=request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="renewals.csv"'
+    response.write("\ufeff")  # so spreadsheet apps read the Chinese names as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Account"),
+            _("Renewal date"),
+            _("Days left"),
+            _("ARR"),
+            _("Currency"),
+            _("Status"),
+            _("Signal probability"),
+            _("CSM probability"),
+            _("Forecast ARR"),
+            _("Weighted forecast"),
+            _("Owner"),
+        ]
+    )
+    today = timezone.localdate()
+    for renewal in filterset.qs.iterator(chunk_size=1000):
+        owner = renewal.account.owner
+        writer.writerow(
+            [
+                _csv_safe(renewal.account.name),
+                renewal.due_date.isoformat(),
+                renewal.days_left(today),
+                renewal.contract.arr,
+                renewal.contract.currency,
+                renewal.get_status_display(),
+                renewal.signal_probability,
+                "" if renewal.override_probability is None else renewal.override_probability,
+                renewal.forecast_arr,
+                round(renewal.forecast_weighted, 2),  # type: ignore[attr-defined]
+                _csv_safe(owner.get_full_name() or owner.username) if owner else "",
+            ]
+        )
+    return response
+
+
+def _csv_safe(text: str) -> str:
+    # A cell starting with = + - @ runs as a formula in spreadsheet apps.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _detail(request: HtmxHttpRequest, renewal: RenewalOpportunity, status: int = 200, **forms: Form) -> HttpResponse:
+    contract = renewal.contract
+    context: dict[str, Any] = {
+        "renewal": renewal,
+        "contract": contract,
+        "today": timezone.localdate(),
+        "reminders": renewal.reminders.select_related("email", "recipient").order_by("threshold_days"),
+        "history": renewal.history.select_related("history_user").order_by("-history_date")[:15],
+        "at_risk_form": forms.get("at_risk_form") or AtRiskForm(initial={"reason": renewal.risk_reason}),
+        "stage_form": forms.get("stage_form") or StageForm(initial={"status": renewal.status}),
+        "override_form": forms.get("override_form")
+        or OverrideForm(
+            initial={
+                "probability": None
+                if renewal.override_probability is None
+                else int(renewal.override_probability * 100),
+                "reason": renewal.override_reason,
+                "forecast_arr": renewal.forecast_arr,
+            }
+        ),
+        "close_form": forms.get("close_form") or CloseForm(initial={"outcome_arr": contract.arr}),
+    }
+    return render(request, "renewals/renewal_detail.html", context, status=status)
+
+
+def _apply_errors(form: Form, error: ValidationError) -> None:
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, list(map(str, messages_)))
+
+
+@login_required
+def renewal_detail_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, get_renewal_for_user(request.user, pk))
+
+
+@login_required
+@require_POST
+def renewal_at_risk_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    renewal = get_renewal_for_user(request.user, pk)
+    form = AtRiskForm(request.POST)
+    if form.is_valid():
+        try:
+            renewal_mark_at_risk(renewal=renewal, reason=form.cleaned_data["reason"], actor=request.user)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Renewal marked at risk."))
+            return redirect("renewals:detail", pk=pk)
+    return _detail(request, renewal, status=400, at_risk_form=form)
+
+
+@login_required
+@require_POST
+def renewal_stage_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    renewal = get_renewal_for_user(request.user, pk)
+    form = StageForm(request.POST)
+    if form.is_valid():
+        try:
+            renewal_set_stage(renewal=renewal, status=form.cleaned_data["status"], actor=request.user)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Stage saved."))
+            return redirect("renewals:detail", pk=pk)
+    return _detail(request, renewal, status=400, stage_form=form)
+
+
+@login_required
+@require_POST
+def renewal_override_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    renewal = get_renewal_for_user(request.user, pk)
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            renewal_override_forecast(
+                renewal=renewal,
+                probability=form.probability_ratio(),
+                reason=form.cleaned_data["reason"],
+                forecast_arr=form.cleaned_data["forecast_arr"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Forecast saved."))
+            return redirect("renewals:detail", pk=pk)
+    return _detail(request, renewal, status=400, override_form=form)
+
+
+@login_required
+@require_POST
+def renewal_close_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    renewal = get_renewal_for_user(request.user, pk)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            renewal_close(
+                renewal=renewal,
+                outcome=form.cleaned_data["outcome"],
+                outcome_arr=form.cleaned_data["outcome_arr"],
+                churn_reason=form.cleaned_data["churn_reason"],
+                next_end_date=form.cleaned_data["next_end_date"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Renewal closed."))
+            return redirect("renewals:detail", pk=pk)
+    return _detail(request, renewal, status=400, close_form=form)

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from renewals.models import ChurnReason, RenewalOpportunity, RenewalStatus
+from renewals.periods import add_months
+from renewals.services import contract_create, renewal_mark_at_risk
+from tests.factories import AccountFactory
+
+TODAY = date(2025, 3, 3)
+
+
+def make_renewal(
+    owner: Any = None,
+    *,
+    account: Any = None,
+    days_left: int = 30,
+    today: date = TODAY,
+    arr: Decimal | str = "100000",
+    at_risk: bool = False,
+) -> RenewalOpportunity:
+    """A yearly contract ending ``days_left`` after ``today`` and its renewal."""
+    account = account or AccountFactory(owner=owner)
+    end = today + timedelta(days=days_left)
+    contract = contract_create(
+        actor=None,
+        account=account,
+        start_date=add_months(end + timedelta(days=1), -12),
+        end_date=end,
+        arr=Decimal(arr),
+        products=["CRM"],
+    )
+    renewal = RenewalOpportunity.objects.get(contract=contract)
+    if at_risk:
+        renewal = renewal_mark_at_risk(renewal=renewal, reason="Sponsor left", actor=None)
+        assert renewal.status == RenewalStatus.AT_RISK
+    return renewal
+
+
+def churn_reason(code: str = "price") -> ChurnReason:
+    # Transactional tests flush the seeded rows, so never rely on the migration here.
+    reason, _ = ChurnReason.objects.get_or_create(code=code, defaults={"label": "Price or budget"})
+    return reason

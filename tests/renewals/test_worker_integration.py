@@ -1,0 +1,139 @@
+"""Reminders through a real Celery worker, the configured broker and a real SMTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from core.models import OutboundEmail
+from core.outbox import CLAIM_LEASE
+from core.tasks import email_flush_task
+from renewals.models import RenewalReminder
+from renewals.tasks import reminder_sweep_task
+from tests.conftest import SmtpSink, free_port
+from tests.integration.workers import running_worker
+from tests.renewals.conftest import make_renewal
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def smtp_env(port: int) -> dict[str, str]:
+    return {
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(port),
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    }
+
+
+def due_renewals(org, count: int):
+    today = timezone.localdate()  # the worker uses the real date
+    owners = [org.csm_a1, org.csm_a2, org.csm_b1]
+    return [
+        make_renewal(owners[i % 3], days_left=(90, 60, 30, 7, 3)[i % 5], today=today, at_risk=i % 4 == 0)
+        for i in range(count)
+    ]
+
+
+def no_duplicates(messages) -> Counter:
+    return Counter((str(m["To"]), str(m["Subject"])) for m in messages)
+
+
+def test_worker_runs_the_sweep_and_the_email_arrives(org, smtp_server):
+    renewals = due_renewals(org, 5)
+    with running_worker(extra_env=smtp_env(smtp_server.port)) as worker:
+        reminder_sweep_task.apply_async(queue=worker.queue)
+        received = smtp_server.wait_for(len(renewals), timeout=60)
+        assert len(received) == len(renewals), worker.logs()
+        reminder_sweep_task.apply_async(queue=worker.queue)  # a repeated run sends nothing
+        time.sleep(3)
+    assert len(smtp_server.messages) == len(renewals)
+    assert max(no_duplicates(smtp_server.messages).values()) == 1
+    assert RenewalReminder.objects.exclude(sent_at=None).count() == len(renewals)
+    assert OutboundEmail.objects.filter(status=OutboundEmail.Status.SENT).count() == len(renewals)
+
+
+class SlowSmtp(SmtpSink):
+    """Answers RCPT slowly, so a worker can be killed in the middle of an SMTP session.
+
+    A message counts only once its data was received: a client killed before that
+    delivers nothing, as with any real mail server.
+    """
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+        self.in_rcpt = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd hook name
+        self.in_rcpt += 1
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.in_rcpt -= 1
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def kill_worker(pid: int) -> None:
+    """SIGKILL the worker and its pool processes: no cleanup, no acks, no rollback hooks."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    child_pids = [int(p) for p in children.read_text().split()] if children.exists() else []
+    for child in child_pids:
+        os.kill(child, signal.SIGKILL)
+    os.kill(pid, signal.SIGKILL)
+
+
+def test_worker_killed_mid_run_loses_and_duplicates_nothing(org):
+    from aiosmtpd.controller import Controller
+
+    sink = SlowSmtp(delay=0.3)
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        renewals = due_renewals(org, 12)
+        with running_worker(extra_env=smtp_env(port)) as worker:
+            reminder_sweep_task.apply_async(queue=worker.queue)
+            # Kill while a message is half-way through its SMTP session, after a few went out.
+            caught = wait_for(lambda: len(sink.messages) >= 3 and sink.in_rcpt > 0, timeout=90)
+            assert caught, worker.logs()
+            kill_worker(worker.process.pid)
+            worker.process.wait(timeout=10)
+        delivered_before = len(sink.messages)
+        assert 3 <= delivered_before < len(renewals)
+        # Every reminder was claimed and queued before the deliveries began.
+        assert RenewalReminder.objects.count() == len(renewals)
+        stuck = OutboundEmail.objects.filter(status=OutboundEmail.Status.SENDING)
+        assert stuck.count() == 1  # the one the dead worker was sending
+        # Time passes beyond the claim lease; a fresh worker flushes and sweeps again.
+        stuck.update(claimed_at=timezone.now() - CLAIM_LEASE - timedelta(seconds=1))
+        with running_worker(extra_env=smtp_env(port)) as worker:
+            email_flush_task.apply_async(queue=worker.queue)
+            reminder_sweep_task.apply_async(queue=worker.queue)
+            received = sink.wait_for(len(renewals), timeout=90)
+            assert len(received) == len(renewals), worker.logs()
+            time.sleep(2)  # anything extra would arrive now
+        assert len(sink.messages) == len(renewals)
+        counts = no_duplicates(sink.messages)
+        assert len(counts) == len(renewals) and max(counts.values()) == 1
+        assert OutboundEmail.objects.filter(status=OutboundEmail.Status.SENT).count() == len(renewals)
+        assert {r.pk for r in renewals} == set(RenewalReminder.objects.values_list("renewal_id", flat=True))
+    finally:
+        controller.stop()
