@@ -29,5 +29,8 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=17),
     },
     "health-event-partitions": {"task": "health.ensure_event_partitions_task", "schedule": crontab(hour=2, minute=10)},
+    "health-activity-drop-scan": {"task": "health.activity_drop_scan_task", "schedule": crontab(hour=0, minute=30)},
+    "health-scores-recent": {"task": "health.score_recent_accounts_task", "schedule": 15 * 60.0},
+    "health-scores-nightly": {"task": "health.score_all_accounts_task", "schedule": crontab(hour=23, minute=45)},
     "renewals-reminder-sweep": {"task": "renewals.reminder_sweep_task", "schedule": crontab(hour=8, minute=0)},
 }

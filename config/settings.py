@@ -274,3 +274,20 @@ HOURGLASS_RENEWAL_REMINDER_DAYS = env.list("HOURGLASS_RENEWAL_REMINDER_DAYS", ca
 HOURGLASS_RENEWAL_REMINDER_OVERDUE_DAYS = env.int("HOURGLASS_RENEWAL_REMINDER_OVERDUE_DAYS", default=30)
 # Renewals claimed and queued per transaction by the reminder sweep.
 HOURGLASS_RENEWAL_REMINDER_BATCH_SIZE = env.int("HOURGLASS_RENEWAL_REMINDER_BATCH_SIZE", default=200)
+# --- Health: activity-drop alerts, NPS and health scores (health app) ---------------
+# An account's activity "drops" when its last 7 days hold more than this share fewer
+# events than the average of the four 7-day windows before (same weekdays) ...
+HOURGLASS_ACTIVITY_DROP_SHARE = env.float("HOURGLASS_ACTIVITY_DROP_SHARE", default=0.5)
+# ... provided that baseline had at least this many events per 7 days (small accounts
+# are too noisy to alert on) ...
+HOURGLASS_ACTIVITY_DROP_MIN_BASELINE = env.int("HOURGLASS_ACTIVITY_DROP_MIN_BASELINE", default=20)
+# ... and the drop held for the window ending the day before too (2 days in a row).
+# After an alert, the account gets no other one for this many days (one per episode).
+HOURGLASS_ACTIVITY_DROP_COOLDOWN_DAYS = env.int("HOURGLASS_ACTIVITY_DROP_COOLDOWN_DAYS", default=14)
+# Accounts scored per Celery task when scores are recomputed (fan-out in chunks).
+HOURGLASS_HEALTH_SCORE_CHUNK = env.int("HOURGLASS_HEALTH_SCORE_CHUNK", default=1000)
+# The 15-minute score run picks accounts whose rollups changed within this many minutes
+# (longer than the beat interval, so a late run misses nothing; nightly covers all).
+HOURGLASS_HEALTH_RECENT_MINUTES = env.int("HOURGLASS_HEALTH_RECENT_MINUTES", default=30)
+# NPS responses from this many days back feed the health score's NPS measure.
+HOURGLASS_HEALTH_NPS_DAYS = env.int("HOURGLASS_HEALTH_NPS_DAYS", default=180)

@@ -31,6 +31,7 @@ urlpatterns = [
     path("my-day/", accounts_views.my_day_view, name="my_day"),
     path("accounts/", include("accounts.urls")),
     path("renewals/", include("renewals.urls")),
+    path("health/", include("health.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

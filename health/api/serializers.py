@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from health.scoring import explain_changes
+
 
 class UsageEventInSerializer(serializers.Serializer):
     account_id = serializers.IntegerField(
@@ -48,3 +50,72 @@ class IngestErrorSerializer(serializers.Serializer):
 
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+# --- Alerts, NPS, scores ---------------------------------------------------------------
+
+
+class ActivityAlertSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    account = serializers.IntegerField(source="account_id", read_only=True)
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    detected_on = serializers.DateField(read_only=True)
+    current_events = serializers.IntegerField(read_only=True, help_text=_("Events in the 7 days to detected_on."))
+    baseline_events = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, help_text=_("Average events per 7 days in the 4 weeks before.")
+    )
+    drop_share = serializers.DecimalField(max_digits=5, decimal_places=4, read_only=True)
+    status = serializers.CharField(read_only=True)
+    note = serializers.CharField(read_only=True)
+    acknowledged_at = serializers.DateTimeField(read_only=True)
+    acknowledged_by = serializers.IntegerField(source="acknowledged_by_id", read_only=True)
+    resolved_at = serializers.DateTimeField(read_only=True)
+    resolved_by = serializers.IntegerField(source="resolved_by_id", read_only=True)
+
+
+class AlertNoteInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class NpsResponseSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    account = serializers.IntegerField(source="account_id", help_text=_("Hourglass account id."))
+    stakeholder = serializers.IntegerField(
+        source="stakeholder_id", required=False, allow_null=True, help_text=_("A stakeholder of that account.")
+    )
+    score = serializers.IntegerField(min_value=0, max_value=10)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    responded_on = serializers.DateField()
+    external_id = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=100,
+        help_text=_("The survey tool's id; sending the same one again for the account is ignored."),
+    )
+    category = serializers.CharField(read_only=True, help_text=_("promoter, passive or detractor."))
+
+
+class NpsFigureSerializer(serializers.Serializer):
+    key = serializers.CharField(allow_null=True, help_text=_("Account id, owner id or segment; null for the company."))
+    responses = serializers.IntegerField()
+    promoters = serializers.IntegerField()
+    passives = serializers.IntegerField()
+    detractors = serializers.IntegerField()
+    nps = serializers.FloatField(allow_null=True, help_text=_("Null when there are no responses."))
+
+
+class HealthScoreSerializer(serializers.Serializer):
+    account = serializers.IntegerField(source="account_id")
+    day = serializers.DateField()
+    score = serializers.IntegerField(allow_null=True, help_text=_("0-100; null when every input is missing."))
+    colour = serializers.CharField()
+    previous_score = serializers.IntegerField(allow_null=True)
+    measures = serializers.JSONField(
+        help_text=_("Per measure: key, group, weight, value (null = missing), points, colour, contribution.")
+    )
+    changes = serializers.JSONField(help_text=_("Measures that moved the score since the previous day."))
+    explanation = serializers.SerializerMethodField()
+
+    def get_explanation(self, obj: object) -> list[str]:
+        return explain_changes(getattr(obj, "changes", []))

@@ -47,3 +47,20 @@ def make_event(account: Any, n: int = 0, **overrides: Any) -> dict[str, Any]:
     }
     event.update(overrides)
     return event
+
+
+def make_rollups(account: Any, daily: Any, *, start: Any, end: Any) -> None:
+    """DailyRollup rows for ``account`` from ``start`` to ``end`` (inclusive);
+    ``daily(day)`` gives the day's events (0: no row, like a day without events)."""
+    from datetime import timedelta
+
+    from health.models import DailyRollup
+
+    rows = []
+    day = start
+    while day <= end:
+        events = daily(day)
+        if events:
+            rows.append(DailyRollup(account=account, day=day, events=events, active_users=max(1, events // 4)))
+        day += timedelta(days=1)
+    DailyRollup.objects.bulk_create(rows)

@@ -1,0 +1,319 @@
+"""Activity-drop detection and the life of its alerts (domain.md §4).
+
+The rule
+--------
+For a day ``D`` (by default yesterday, the last complete local day) an account's
+*window* is the 7 days ending on ``D`` and its *baseline* the average of the four
+7-day windows before it (the 28 days ending on ``D - 7``). Every 7-day window holds
+each weekday once, so the comparison is weekday-aligned: an account that is quiet
+every weekend is not "dropping" on Mondays.
+
+The account is flagged on ``D`` when, for the window ending on ``D`` *and* for the one
+ending on ``D - 1`` (sustained for two days, so a single bad day does not alert):
+
+- the baseline holds at least ``HOURGLASS_ACTIVITY_DROP_MIN_BASELINE`` events, and
+- the window holds more than ``HOURGLASS_ACTIVITY_DROP_SHARE`` fewer events than
+  the baseline;
+
+and it had no alert in the ``HOURGLASS_ACTIVITY_DROP_COOLDOWN_DAYS`` before ``D``
+(one alert per episode). Churned accounts are not scanned.
+
+Exactly once
+------------
+Candidates come from one aggregate query over ``DailyRollup`` (no per-account loop).
+Scans are serialised (an advisory lock on PostgreSQL; SQLite serialises writers), so
+a second scan sees the first one's alerts and its cooldown excludes them; the unique
+``(account, episode_key)`` constraint is the last guard. The alert rows inserted by
+*this* scan (found by its token) get their timeline entry, the owner's notification
+and email, and the signal — each of which is also keyed, so a retry adds nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, AccountStatus
+from accounts.timeline import timeline_record
+from core.notifications import notification_send, user_language
+
+from .models import ActivityAlert, AlertStatus, DailyRollup
+from .signals import activity_drop_detected
+
+logger = logging.getLogger(__name__)
+
+WINDOW_DAYS = 7
+BASELINE_WINDOWS = 4
+# Integer arithmetic for the drop test: no float rounding decides an alert.
+_SCALE = 10_000
+_SCAN_LOCK = (0x48454C54, 0x44524F50)  # "HELT", "DROP"
+
+
+@dataclass(frozen=True)
+class DropRule:
+    share: Decimal
+    min_baseline: int
+    cooldown_days: int
+
+    @classmethod
+    def from_settings(cls) -> DropRule:
+        return cls(
+            share=Decimal(str(settings.HOURGLASS_ACTIVITY_DROP_SHARE)),
+            min_baseline=int(settings.HOURGLASS_ACTIVITY_DROP_MIN_BASELINE),
+            cooldown_days=int(settings.HOURGLASS_ACTIVITY_DROP_COOLDOWN_DAYS),
+        )
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    day: date
+    candidates: int
+    raised: list[int]  # ids of the alerts this scan raised
+
+
+def default_scan_day() -> date:
+    return timezone.localdate() - timedelta(days=1)
+
+
+def _window_sums(day: date) -> dict[str, Any]:
+    """Aggregates for the window ending ``day`` and its baseline, with ``tag`` names."""
+    window_start = day - timedelta(days=WINDOW_DAYS - 1)
+    baseline_start = window_start - timedelta(days=WINDOW_DAYS * BASELINE_WINDOWS)
+    return {
+        "window": Q(day__gte=window_start, day__lte=day),
+        "baseline": Q(day__gte=baseline_start, day__lt=window_start),
+    }
+
+
+def drop_candidates(
+    *, day: date, rule: DropRule | None = None, account_ids: Iterable[int] | None = None
+) -> QuerySet[DailyRollup, dict[str, Any]]:
+    """Accounts whose activity dropped on ``day`` by the rule, not in cooldown: one query.
+
+    Rows: ``account_id``, ``current`` / ``baseline_total`` (events in the window ending
+    ``day`` / in the 28 days before it).
+    """
+    rule = rule or DropRule.from_settings()
+    keep = int((1 - rule.share) * _SCALE)
+    today, yesterday = _window_sums(day), _window_sums(day - timedelta(days=1))
+    earliest = day - timedelta(days=WINDOW_DAYS * (BASELINE_WINDOWS + 1))
+
+    def total(condition: Q) -> Coalesce:
+        return Coalesce(Sum("events", filter=condition), Value(0), output_field=IntegerField())
+
+    recent_alert = ActivityAlert.objects.filter(
+        account_id=OuterRef("account_id"), detected_on__gt=day - timedelta(days=rule.cooldown_days)
+    )
+    rows = DailyRollup.objects.filter(day__gte=earliest, day__lte=day).exclude(account__status=AccountStatus.CHURNED)
+    if account_ids is not None:
+        rows = rows.filter(account_id__in=sorted(set(account_ids)))
+    min_total = rule.min_baseline * BASELINE_WINDOWS
+    return (
+        rows.filter(~Exists(recent_alert))
+        .order_by()
+        .values("account_id")
+        .annotate(
+            current=total(today["window"]),
+            baseline_total=total(today["baseline"]),
+            previous=total(yesterday["window"]),
+            previous_baseline_total=total(yesterday["baseline"]),
+        )
+        # drop > share  <=>  current / (baseline_total / 4) < 1 - share
+        .filter(
+            baseline_total__gte=min_total,
+            previous_baseline_total__gte=min_total,
+        )
+        .alias(
+            current_scaled=F("current") * BASELINE_WINDOWS * _SCALE,
+            previous_scaled=F("previous") * BASELINE_WINDOWS * _SCALE,
+            baseline_kept=F("baseline_total") * keep,
+            previous_baseline_kept=F("previous_baseline_total") * keep,
+        )
+        .filter(current_scaled__lt=F("baseline_kept"), previous_scaled__lt=F("previous_baseline_kept"))
+        .values("account_id", "current", "baseline_total")
+        .order_by("account_id")
+    )
+
+
+def _lock_scans() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(_SCAN_LOCK))
+
+
+def episode_key(day: date) -> str:
+    # The episode is named by the first of the two days the drop held.
+    return f"drop-from:{(day - timedelta(days=1)).isoformat()}"
+
+
+@transaction.atomic
+def activity_drop_scan(
+    *, day: date | None = None, account_ids: Iterable[int] | None = None, rule: DropRule | None = None
+) -> ScanResult:
+    """Raise an alert for every account whose activity dropped on ``day`` (see module doc)."""
+    day = day or default_scan_day()
+    rule = rule or DropRule.from_settings()
+    _lock_scans()
+    candidates = list(drop_candidates(day=day, rule=rule, account_ids=account_ids))
+    if not candidates:
+        return ScanResult(day=day, candidates=0, raised=[])
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    alerts = []
+    for row in candidates:
+        baseline = Decimal(row["baseline_total"]) / BASELINE_WINDOWS
+        drop = 1 - Decimal(row["current"]) / baseline
+        alerts.append(
+            ActivityAlert(
+                account_id=row["account_id"],
+                detected_on=day,
+                episode_key=episode_key(day),
+                current_events=row["current"],
+                baseline_events=baseline.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+                drop_share=drop.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
+                scan_token=token,
+                created_at=now,
+            )
+        )
+    ActivityAlert.objects.bulk_create(alerts, ignore_conflicts=True)
+    mine = list(
+        ActivityAlert.objects.filter(scan_token=token)
+        .select_related("account__owner__cs_profile")
+        .order_by("account_id")
+    )
+    for alert in mine:
+        _announce(alert)
+    logger.info("activity drop scan %s: %s candidates, %s alerts raised", day, len(candidates), len(mine))
+    return ScanResult(day=day, candidates=len(candidates), raised=[alert.pk for alert in mine])
+
+
+def account_url(account: Account) -> str:
+    return settings.HOURGLASS_BASE_URL.rstrip("/") + reverse("accounts:detail", args=[account.pk])
+
+
+def alert_texts(alert: ActivityAlert) -> tuple[str, str]:
+    """Title and body of an alert in the active language."""
+    account = alert.account
+    figures = {
+        "account": account.name,
+        "drop": f"{alert.drop_share * 100:.0f}",
+        "current": alert.current_events,
+        "baseline": f"{alert.baseline_events:.0f}",
+        "day": alert.detected_on.isoformat(),
+    }
+    title = _("Activity drop: %(account)s is down %(drop)s%%") % figures
+    body = (
+        _(
+            "%(account)s had %(current)s usage events in the 7 days to %(day)s, against %(baseline)s "
+            "in an average week of the 4 weeks before: %(drop)s%% less."
+        )
+        % figures
+        + "\n"
+        + _("The drop held for two days in a row. Check in with the customer.")
+    )
+    return title, body
+
+
+def _announce(alert: ActivityAlert) -> None:
+    account = alert.account
+    with translation.override(settings.LANGUAGE_CODE):
+        title, body = alert_texts(alert)
+    timeline_record(
+        account=account,
+        kind="activity_drop",
+        title=title,
+        body=body,
+        data={
+            "alert_id": alert.pk,
+            "current_events": alert.current_events,
+            "baseline_events": str(alert.baseline_events),
+            "drop_share": str(alert.drop_share),
+        },
+        dedupe_key=f"activity-drop:{alert.pk}",
+    )
+    owner = account.owner
+    if owner is not None and owner.is_active:
+        with translation.override(user_language(owner)):
+            title, body = alert_texts(alert)
+            notification_send(
+                recipient=owner,
+                kind="activity_drop",
+                title=title,
+                body=body,
+                url=account_url(account),
+                dedupe_key=f"activity-drop:{alert.pk}:owner",
+                email=True,
+            )
+    transaction.on_commit(lambda: activity_drop_detected.send(sender=ActivityAlert, alert=alert, account=account))
+
+
+# --- Acknowledge / resolve ---------------------------------------------------------------
+
+
+def _locked(alert: ActivityAlert) -> ActivityAlert:
+    return ActivityAlert.objects.select_for_update().select_related("account").get(pk=alert.pk)
+
+
+@transaction.atomic
+def activity_alert_acknowledge(*, alert: ActivityAlert, actor: Any, note: str = "") -> ActivityAlert:
+    """The CSM has seen the alert and is on it. The caller checked the actor's scope."""
+    alert = _locked(alert)
+    if alert.status != AlertStatus.OPEN:
+        raise ValidationError({"status": _("Only an open alert can be acknowledged.")})
+    alert.status = AlertStatus.ACKNOWLEDGED
+    alert.acknowledged_at = timezone.now()
+    alert.acknowledged_by = actor if getattr(actor, "is_authenticated", False) else None
+    if note.strip():
+        alert.note = note.strip()
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "note"])
+    timeline_record(
+        account=alert.account,
+        kind="activity_drop_acknowledged",
+        title=_("Activity drop alert acknowledged"),
+        body=alert.note,
+        actor=actor,
+        data={"alert_id": alert.pk},
+        dedupe_key=f"activity-drop:{alert.pk}:acknowledged",
+    )
+    return alert
+
+
+@transaction.atomic
+def activity_alert_resolve(*, alert: ActivityAlert, actor: Any, note: str = "") -> ActivityAlert:
+    """Close the alert (open or acknowledged), with what was done about it."""
+    alert = _locked(alert)
+    if alert.status == AlertStatus.RESOLVED:
+        raise ValidationError({"status": _("This alert is already resolved.")})
+    now = timezone.now()
+    who = actor if getattr(actor, "is_authenticated", False) else None
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = now, who
+    alert.status = AlertStatus.RESOLVED
+    alert.resolved_at, alert.resolved_by = now, who
+    if note.strip():
+        alert.note = note.strip()
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by", "note"])
+    timeline_record(
+        account=alert.account,
+        kind="activity_drop_resolved",
+        title=_("Activity drop alert resolved"),
+        body=alert.note,
+        actor=actor,
+        data={"alert_id": alert.pk},
+        dedupe_key=f"activity-drop:{alert.pk}:resolved",
+    )
+    return alert

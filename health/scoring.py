@@ -1,0 +1,448 @@
+"""Health scores: every input computed set-based per chunk of accounts, then scored.
+
+Inputs (for a day ``D``, usage windows ending on ``D``)
+------------------------------------------------------
+- ``activity_rate_7d`` / ``_30d``: average daily active users over the window as a
+  share of licensed seats (sum of the account's purchased products' seats). Rollups
+  count users per day, not distinct users over a window, hence the daily average.
+  Missing when the account has no seats on file or has never sent usage.
+- ``depth``: share of the model's key (north-star) features used in the last 30
+  days. Missing when the model names none, or the account never sent usage.
+- ``executive_usage``: share of active S-tier stakeholders with a touchpoint in the
+  last 30 days (their own product use is out of reach). Missing without any.
+- ``contact_recency``: days since the last touchpoint. Missing when never contacted.
+- ``nps``: NPS of the last ``HOURGLASS_HEALTH_NPS_DAYS`` days. Missing without answers.
+- ``open_risks``: open risk flags + broken or overdue open sales promises (0 is real).
+
+Scoring
+-------
+Each measure earns 0 points at its ``red_at`` value and 100 at ``green_at``, linear in
+between and clamped. The score is the weighted average of the points of the measures
+that have a value: a missing measure is left out and the other weights renormalised,
+and it is shown as missing — never counted as zero. With less than a third of the
+model's weight present there is no score at all (``None``, shown as "not enough
+data"). A measure's *contribution* is
+its share of the score (weight / total weight present × points), so contributions
+add up to the score; the explanation lists the measures whose contribution moved.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import (
+    Account,
+    PromiseStatus,
+    PurchasedProduct,
+    RiskFlag,
+    SalesPromise,
+    Stakeholder,
+    Tier,
+    TimelineEntry,
+)
+from accounts.segments import segment_for_arr
+
+from .defaults import DEFAULT_MEASURES, DEFAULT_MODEL_NAME
+from .models import (
+    Colour,
+    DailyFeatureRollup,
+    DailyRollup,
+    HealthMeasure,
+    HealthModel,
+    HealthScore,
+    MeasureKey,
+    NpsResponse,
+)
+from .nps import nps_value
+from .services import local_zone
+
+logger = logging.getLogger(__name__)
+
+Inputs = dict[str, float | None]
+# A contribution must move by at least this many score points to be listed.
+CHANGE_THRESHOLD = 0.5
+# Below this share of the model's weight present, there is no score ("not enough
+# data"): an account we know nothing about except "no open risks" is not 100% healthy.
+MIN_PRESENT_WEIGHT_SHARE = 1 / 3
+
+
+# --- Models ------------------------------------------------------------------------------
+
+
+def health_model_default_ensure() -> HealthModel:
+    """The default model (segment ""), created with the default measures if missing."""
+    model, created = HealthModel.objects.get_or_create(segment="", defaults={"name": DEFAULT_MODEL_NAME})
+    if created:
+        HealthMeasure.objects.bulk_create(
+            [
+                HealthMeasure(model=model, key=key, group=group, weight=weight, green_at=green, red_at=red, direction=d)
+                for key, group, weight, green, red, d in DEFAULT_MEASURES
+            ]
+        )
+    return model
+
+
+def health_models_by_segment() -> dict[str, HealthModel]:
+    """Every model with its measures prefetched, by segment ("" = the default)."""
+    health_model_default_ensure()
+    return {model.segment: model for model in HealthModel.objects.prefetch_related("measures")}
+
+
+def model_for_segment(models: dict[str, HealthModel], segment: str) -> HealthModel:
+    return models.get(segment) or models[""]
+
+
+# --- Inputs ------------------------------------------------------------------------------
+
+
+def _day_end(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=local_zone())
+
+
+def measure_inputs(*, account_ids: Sequence[int], day: date, key_features: dict[int, list[str]]) -> dict[int, Inputs]:
+    """Raw values of every measure for every account, in a fixed number of queries.
+
+    ``key_features`` maps account id to its model's key features (for depth).
+    """
+    ids = sorted(set(account_ids))
+    start_7, start_30 = day - timedelta(days=6), day - timedelta(days=29)
+    end = _day_end(day)
+
+    seats = {
+        row["account_id"]: row["total_seats"]
+        for row in PurchasedProduct.objects.filter(account_id__in=ids)
+        .order_by()
+        .values("account_id")
+        .annotate(total_seats=Sum("seats"))
+    }
+    usage = {
+        row["account_id"]: row
+        for row in DailyRollup.objects.filter(account_id__in=ids, day__lte=day)
+        .order_by()
+        .values("account_id")
+        .annotate(
+            first_day=Min("day"),
+            users_7=Sum("active_users", filter=Q(day__gte=start_7)),
+            users_30=Sum("active_users", filter=Q(day__gte=start_30)),
+        )
+    }
+    all_features = sorted({name for names in key_features.values() for name in names})
+    used: dict[int, set[str]] = defaultdict(set)
+    if all_features:
+        for account_id, event_name in (
+            DailyFeatureRollup.objects.filter(
+                account_id__in=ids, day__gte=start_30, day__lte=day, event_name__in=all_features
+            )
+            .order_by()
+            .values_list("account_id", "event_name")
+            .distinct()
+        ):
+            used[account_id].add(event_name)
+    executives = {
+        row["account_id"]: row
+        for row in Stakeholder.objects.filter(account_id__in=ids, tier=Tier.S, is_active=True)
+        .order_by()
+        .values("account_id")
+        .annotate(
+            total=Count("pk", distinct=True),
+            touched=Count(
+                "pk",
+                distinct=True,
+                filter=Q(
+                    touchpoints__is_touchpoint=True,
+                    touchpoints__occurred_at__gte=_day_end(start_30 - timedelta(days=1)),
+                    touchpoints__occurred_at__lt=end,
+                ),
+            ),
+        )
+    }
+    last_contact = {
+        row["account_id"]: row["last"]
+        for row in TimelineEntry.objects.filter(account_id__in=ids, is_touchpoint=True, occurred_at__lt=end)
+        .order_by()
+        .values("account_id")
+        .annotate(last=Max("occurred_at"))
+    }
+    nps_start = day - timedelta(days=settings.HOURGLASS_HEALTH_NPS_DAYS - 1)
+    nps = {
+        row["account_id"]: nps_value(promoters=row["p"], detractors=row["d"], responses=row["n"])
+        for row in NpsResponse.objects.filter(account_id__in=ids, responded_on__gte=nps_start, responded_on__lte=day)
+        .order_by()
+        .values("account_id")
+        .annotate(n=Count("pk"), p=Count("pk", filter=Q(score__gte=9)), d=Count("pk", filter=Q(score__lte=6)))
+    }
+    risks: dict[int, int] = defaultdict(int)
+    for row in (
+        RiskFlag.objects.filter(account_id__in=ids, resolved_at=None, raised_at__lt=end)
+        .order_by()
+        .values("account_id")
+        .annotate(n=Count("pk"))
+    ):
+        risks[row["account_id"]] += row["n"]
+    for row in (
+        SalesPromise.objects.filter(account_id__in=ids)
+        .filter(Q(status=PromiseStatus.BROKEN) | Q(status=PromiseStatus.OPEN, due_date__lt=day))
+        .order_by()
+        .values("account_id")
+        .annotate(n=Count("pk"))
+    ):
+        risks[row["account_id"]] += row["n"]
+
+    result: dict[int, Inputs] = {}
+    for account_id in ids:
+        account_usage = usage.get(account_id)
+        has_usage = account_usage is not None
+        account_seats = seats.get(account_id) or 0
+        values: Inputs = dict.fromkeys(MeasureKey.values)
+        if has_usage and account_seats > 0:
+            assert account_usage is not None
+            values[MeasureKey.ACTIVITY_RATE_7D] = (account_usage["users_7"] or 0) / 7 / account_seats
+            values[MeasureKey.ACTIVITY_RATE_30D] = (account_usage["users_30"] or 0) / 30 / account_seats
+        features = key_features.get(account_id) or []
+        if has_usage and features:
+            values[MeasureKey.DEPTH] = len(used[account_id] & set(features)) / len(set(features))
+        execs = executives.get(account_id)
+        if execs and execs["total"]:
+            values[MeasureKey.EXECUTIVE_USAGE] = execs["touched"] / execs["total"]
+        last = last_contact.get(account_id)
+        if last is not None:
+            values[MeasureKey.CONTACT_RECENCY] = float((day - last.astimezone(local_zone()).date()).days)
+        values[MeasureKey.NPS] = nps.get(account_id)
+        values[MeasureKey.OPEN_RISKS] = float(risks[account_id])
+        result[account_id] = values
+    return result
+
+
+# --- Scoring -----------------------------------------------------------------------------
+
+
+def measure_fraction(*, value: float, green_at: float, red_at: float, direction: str) -> float:
+    """0 at red, 1 at green, linear in between, clamped."""
+    if green_at == red_at:
+        meets = value >= green_at if direction == "higher" else value <= green_at
+        return 1.0 if meets else 0.0
+    return min(1.0, max(0.0, (value - red_at) / (green_at - red_at)))
+
+
+def colour_for_fraction(fraction: float) -> str:
+    if fraction >= 1.0:
+        return Colour.GREEN
+    return Colour.RED if fraction <= 0.0 else Colour.YELLOW
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    score: int | None
+    colour: str
+    measures: list[dict[str, Any]]
+
+
+def score_inputs(*, model: HealthModel, inputs: Inputs) -> ScoreResult:
+    """Score one account's inputs with ``model`` (pure: no queries once measures are loaded)."""
+    measures = list(model.measures.all())
+    present = [m for m in measures if inputs.get(m.key) is not None and m.weight > 0]
+    total_weight = sum(m.weight for m in present)
+    enough = total_weight > 0 and total_weight >= sum(m.weight for m in measures) * MIN_PRESENT_WEIGHT_SHARE
+    rows: list[dict[str, Any]] = []
+    weighted = 0.0
+    for measure in measures:
+        value = inputs.get(measure.key)
+        row: dict[str, Any] = {
+            "key": measure.key,
+            "group": measure.group,
+            "weight": measure.weight,
+            "value": value,
+            "missing": value is None,
+            "points": None,
+            "colour": "",
+            "contribution": None,
+        }
+        if value is not None:
+            fraction = measure_fraction(
+                value=value, green_at=measure.green_at, red_at=measure.red_at, direction=measure.direction
+            )
+            row["points"] = round(fraction * 100, 1)
+            row["colour"] = colour_for_fraction(fraction)
+            if enough:
+                contribution = fraction * 100 * measure.weight / total_weight
+                row["contribution"] = round(contribution, 2)
+                weighted += contribution
+        rows.append(row)
+    if not enough:
+        return ScoreResult(score=None, colour="", measures=rows)
+    score = int(min(100, max(0, round(weighted))))
+    if score >= model.green_at:
+        colour = Colour.GREEN
+    elif score < model.red_below:
+        colour = Colour.RED
+    else:
+        colour = Colour.YELLOW
+    return ScoreResult(score=score, colour=colour, measures=rows)
+
+
+def score_changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Measures whose contribution moved by at least half a point, biggest first."""
+    old = {row["key"]: row for row in before}
+    changes = []
+    for row in after:
+        previous = old.get(row["key"], {})
+        delta = (row.get("contribution") or 0.0) - (previous.get("contribution") or 0.0)
+        if abs(delta) < CHANGE_THRESHOLD:
+            continue
+        changes.append(
+            {
+                "key": row["key"],
+                "weight": row["weight"],
+                "before": previous.get("value"),
+                "after": row.get("value"),
+                "delta": round(delta, 1),
+            }
+        )
+    return sorted(changes, key=lambda change: (-abs(change["delta"]), change["key"]))
+
+
+def format_value(key: str, value: float | None) -> str:
+    """A measure's value as people read it, in the active language."""
+    if value is None:
+        return _("missing")
+    if key in (MeasureKey.ACTIVITY_RATE_7D, MeasureKey.ACTIVITY_RATE_30D, MeasureKey.DEPTH, MeasureKey.EXECUTIVE_USAGE):
+        return f"{value * 100:.0f}%"
+    if key == MeasureKey.CONTACT_RECENCY:
+        return _("%(days)d days") % {"days": round(value)}
+    if key == MeasureKey.NPS:
+        return f"{value:+.0f}" if value else "0"
+    return f"{value:.0f}"
+
+
+def measure_label(key: str) -> str:
+    try:
+        return str(MeasureKey(key).label)
+    except ValueError:
+        return key
+
+
+def explain_change(change: dict[str, Any]) -> str:
+    """``"−12: Activity rate (7 days) 71% → 38% (weight 30)"``."""
+    delta = round(change["delta"])
+    sign = "+" if delta > 0 else "\u2212" if delta < 0 else "±"
+    return _("%(sign)s%(points)d: %(measure)s %(before)s → %(after)s (weight %(weight)d)") % {
+        "sign": sign,
+        "points": abs(delta),
+        "measure": measure_label(change["key"]),
+        "before": format_value(change["key"], change["before"]),
+        "after": format_value(change["key"], change["after"]),
+        "weight": change["weight"],
+    }
+
+
+def explain_changes(changes: Iterable[dict[str, Any]]) -> list[str]:
+    return [explain_change(change) for change in changes]
+
+
+# --- Recompute ---------------------------------------------------------------------------
+
+
+def _previous_scores(ids: Sequence[int], day: date) -> dict[int, HealthScore]:
+    latest_before = (
+        HealthScore.objects.filter(account_id=OuterRef("account_id"), day__lt=day).order_by("-day").values("day")[:1]
+    )
+    return {
+        score.account_id: score
+        for score in HealthScore.objects.filter(account_id__in=ids, day=Subquery(latest_before)).only(
+            "account_id", "day", "score", "measures"
+        )
+    }
+
+
+@transaction.atomic
+def health_scores_compute(*, account_ids: Iterable[int], day: date | None = None) -> int:
+    """Compute and store the scores of ``account_ids`` on ``day`` (default today).
+
+    Idempotent: recomputing a day overwrites its row with the same result for the same
+    data. Returns the number of scores written.
+    """
+    day = day or timezone.localdate()
+    ids = sorted(set(account_ids))
+    if not ids:
+        return 0
+    models = health_models_by_segment()
+    accounts = list(Account.objects.filter(pk__in=ids).values_list("pk", "arr"))
+    model_of = {pk: model_for_segment(models, segment_for_arr(arr)) for pk, arr in accounts}
+    inputs = measure_inputs(
+        account_ids=list(model_of),
+        day=day,
+        key_features={pk: list(model.key_features or []) for pk, model in model_of.items()},
+    )
+    previous = _previous_scores(list(model_of), day)
+    now = timezone.now()
+    rows = []
+    for account_id, model in model_of.items():
+        result = score_inputs(model=model, inputs=inputs[account_id])
+        before = previous.get(account_id)
+        rows.append(
+            HealthScore(
+                account_id=account_id,
+                day=day,
+                model=model,
+                score=result.score,
+                colour=result.colour,
+                measures=result.measures,
+                changes=score_changes(before.measures, result.measures) if before else [],
+                previous_score=before.score if before else None,
+                computed_at=now,
+            )
+        )
+    HealthScore.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["account", "day"],
+        update_fields=["model", "score", "colour", "measures", "changes", "previous_score", "computed_at"],
+    )
+    return len(rows)
+
+
+def accounts_with_new_data(*, since: datetime) -> list[int]:
+    """Accounts whose usage rollups, NPS or touchpoints changed since ``since``."""
+    ids: set[int] = set()
+    ids.update(DailyRollup.objects.filter(computed_at__gte=since).values_list("account_id", flat=True).distinct())
+    ids.update(NpsResponse.objects.filter(created_at__gte=since).values_list("account_id", flat=True).distinct())
+    ids.update(
+        TimelineEntry.objects.filter(is_touchpoint=True, created_at__gte=since)
+        .values_list("account_id", flat=True)
+        .distinct()
+    )
+    return sorted(ids)
+
+
+def health_scores_dispatch(*, everything: bool, day: date | None = None) -> int:
+    """Fan the recomputation out in chunks of ``HOURGLASS_HEALTH_SCORE_CHUNK`` accounts.
+
+    ``everything``: all accounts but churned ones (nightly); otherwise only those with
+    new data in the last ``HOURGLASS_HEALTH_RECENT_MINUTES`` (every 15 minutes).
+    Returns the number of tasks sent.
+    """
+    from .tasks import score_recompute_task  # tasks import this module
+
+    day = day or timezone.localdate()
+    if everything:
+        ids = list(Account.objects.exclude(status="churned").order_by("pk").values_list("pk", flat=True))
+    else:
+        since = timezone.now() - timedelta(minutes=settings.HOURGLASS_HEALTH_RECENT_MINUTES)
+        ids = accounts_with_new_data(since=since)
+    chunk = max(1, int(settings.HOURGLASS_HEALTH_SCORE_CHUNK))
+    sent = 0
+    for start in range(0, len(ids), chunk):
+        score_recompute_task.delay(account_ids=ids[start : start + chunk], day=day.isoformat())
+        sent += 1
+    return sent
