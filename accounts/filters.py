@@ -11,6 +11,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from core.templatetags.hourglass import display_name
+
 from .models import Account, AccountStatus, IcpFit, Industry
 from .querysets import AccountQuerySet
 from .segments import Segment
@@ -18,7 +20,7 @@ from .selectors import assignable_owners
 
 
 def person_name(user: Any) -> str:
-    return str(user.get_full_name() or user.username)
+    return display_name(user)
 
 
 def _owner_choices(request: HttpRequest | None) -> QuerySet[Any]:
@@ -48,6 +50,8 @@ class AccountFilter(django_filters.FilterSet):
             ("industry", "industry"),
             ("status", "status"),
             ("dossier_score", "dossier_score"),
+            ("health_score", "health_score"),
+            ("next_renewal_date", "next_renewal_date"),
         ),
         field_labels={
             "name": _("Name"),
@@ -57,6 +61,8 @@ class AccountFilter(django_filters.FilterSet):
             "industry": _("Industry"),
             "status": _("Status"),
             "dossier_score": _("Dossier completeness"),
+            "health_score": _("Health score"),
+            "next_renewal_date": _("Next renewal"),
         },
         label=_("Sort by"),
     )

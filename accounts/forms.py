@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .access import AnyUser
 from .dossier import ROW_FIELDS, ROW_MODELS
-from .models import Account, SectionKey, Stakeholder, TouchpointKind, Verdict
+from .models import Account, ImportKind, SectionKey, Stakeholder, TouchpointKind, Verdict
 from .selectors import assignable_owners
 
 
@@ -150,3 +150,22 @@ class DossierReviewForm(forms.Form):
     def ratings(self) -> dict[str, tuple[int, str]]:
         data = self.cleaned_data
         return {key: (data[f"rating_{key}"], data.get(f"comment_{key}", "")) for key in SectionKey.values}
+
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class CsvImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
+    file = forms.FileField(label=_("CSV file"), help_text=_("UTF-8 or GB18030; up to 20 MB."))
+    valid_only = forms.BooleanField(
+        label=_("Import valid rows only (download the rejected rows to fix them)"), required=False
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 20 MB; split it."))
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError(_("Upload a .csv file."))
+        return upload

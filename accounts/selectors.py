@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -12,6 +13,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .access import AnyUser, access_policy
 from .models import Account, RiskFlag, Stakeholder, Tier, TimelineEntry
@@ -27,8 +29,19 @@ def account_scope(*, user: AnyUser) -> AccountQuerySet:
 
 
 def account_list(*, user: AnyUser) -> AccountQuerySet:
-    """The accounts list (page and API): scoped, with everything a row shows joined in."""
-    return account_scope(user=user).select_related("owner").with_segment()
+    """The accounts list (page and API): scoped, with everything a row shows joined in.
+
+    Other apps add their columns (health score, next renewal …) through the annotators
+    named in ``HOURGLASS_ACCOUNT_LIST_ANNOTATORS``: subqueries, never a query per row.
+    """
+    accounts = account_scope(user=user).select_related("owner").with_segment()
+    for annotate in _list_annotators():
+        accounts = annotate(accounts)
+    return accounts
+
+
+def _list_annotators() -> list[Any]:
+    return [import_string(path) for path in getattr(settings, "HOURGLASS_ACCOUNT_LIST_ANNOTATORS", [])]
 
 
 def get_account_for_user(user: AnyUser, pk: int | str) -> Account:

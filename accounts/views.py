@@ -3,11 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +28,7 @@ from .dossier import (
 from .filters import AccountFilter
 from .forms import (
     AccountForm,
+    CsvImportForm,
     DossierReviewForm,
     DossierSectionForm,
     StakeholderForm,
@@ -34,7 +36,8 @@ from .forms import (
     dossier_rows_formset,
     formset_rows,
 )
-from .models import Account, RiskFlag, SectionKey, Stakeholder, TouchpointKind
+from .imports import accounts_csv, csv_import
+from .models import Account, ImportRun, RiskFlag, SectionKey, Stakeholder, TouchpointKind
 from .reviews import can_review, dossier_quality_by_owner, dossier_review_create, latest_review, review_queue
 from .selectors import (
     account_list,
@@ -129,6 +132,7 @@ def _account_context(request: HtmxHttpRequest, account: Account, **extra: Any) -
         "dossier": dossier_overview(account=account),
         "review": latest_review(account=account),
         "can_review": can_review(request.user),
+        "account_panels": settings.HOURGLASS_ACCOUNT_PANELS,
         "stakeholders_by_tier": stakeholder_rows(account=account),
         "former_stakeholders": stakeholders_for_account(account=account).filter(is_active=False),
         "risk_flags": open_risk_flags(account=account),
@@ -321,3 +325,48 @@ def dossier_review_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "accounts/dossier_review_form.html", {"account": account, "form": form, "overview": overview}
     )
+
+
+@login_required
+def import_view(request: HtmxHttpRequest) -> HttpResponse:
+    form = CsvImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        _result, run = csv_import(
+            actor=request.user,
+            kind=form.cleaned_data["kind"],
+            data=upload.read(),
+            filename=upload.name,
+            valid_only=form.cleaned_data["valid_only"],
+        )
+        return redirect("accounts:import_result", run_pk=run.pk)
+    recent = ImportRun.objects.filter(actor_id=request.user.pk)[:10]
+    return render(request, "accounts/import.html", {"form": form, "recent": recent})
+
+
+def _own_run(request: HtmxHttpRequest, run_pk: int) -> ImportRun:
+    # Import reports hold row data: only the person who ran the import sees them.
+    return get_object_or_404(ImportRun, pk=run_pk, actor_id=request.user.pk)
+
+
+@login_required
+def import_result_view(request: HtmxHttpRequest, run_pk: int) -> HttpResponse:
+    run = _own_run(request, run_pk)
+    return render(request, "accounts/import_result.html", {"run": run, "errors": run.errors[:500]})
+
+
+@login_required
+def import_rejected_csv_view(request: HtmxHttpRequest, run_pk: int) -> HttpResponse:
+    run = _own_run(request, run_pk)
+    response = HttpResponse("\ufeff" + run.rejected_csv, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="rejected-rows-{run.pk}.csv"'
+    return response
+
+
+@login_required
+def account_export_view(request: HtmxHttpRequest) -> StreamingHttpResponse:
+    """The accounts list as CSV, with the filters and sort currently applied."""
+    filterset = AccountFilter(request.GET or None, queryset=account_list(user=request.user), request=request)
+    response = StreamingHttpResponse(accounts_csv(filterset.qs.iterator(chunk_size=2000)), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="accounts.csv"'
+    return response

@@ -248,6 +248,11 @@ HOURGLASS_DOSSIER_REVIEW_INTERVAL_DAYS = env.int("HOURGLASS_DOSSIER_REVIEW_INTER
 # Absolute links in emails and notifications point here.
 HOURGLASS_BASE_URL = env.str("HOURGLASS_BASE_URL", default="http://localhost:8000")
 
+# What other apps add to every account (accounts imports no app, so by name):
+# list annotations (QuerySet -> QuerySet) and cards on the account page.
+HOURGLASS_ACCOUNT_LIST_ANNOTATORS = ["health.selectors.with_health", "renewals.selectors.with_next_renewal"]
+HOURGLASS_ACCOUNT_PANELS = ["health/_account_health.html", "renewals/_account_renewal_include.html"]
+
 # Demo data modules, in dependency order (each has seed(ctx), reset(), present()).
 HOURGLASS_DEMO_MODULES = ["capacity.demo", "accounts.demo", "renewals.demo"]
 

@@ -14,8 +14,10 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Min,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -173,3 +175,13 @@ def renewal_pipeline(*, renewals: QuerySet[RenewalOpportunity], by: str = "month
         )
         for row in rows
     ]
+
+
+def with_next_renewal(accounts: QuerySet[Account]) -> QuerySet[Account]:
+    """Annotate ``next_renewal_date`` (earliest open renewal) for account lists: one subquery."""
+    upcoming = (
+        RenewalOpportunity.objects.filter(account=OuterRef("pk"), status__in=OPEN_STATUSES)
+        .order_by("due_date")
+        .values("due_date")[:1]
+    )
+    return accounts.annotate(next_renewal_date=Subquery(upcoming))

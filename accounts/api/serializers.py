@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -7,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts.models import Account, Stakeholder, TimelineEntry, TouchpointKind
+from accounts.models import Account, ImportRun, Stakeholder, TimelineEntry, TouchpointKind
 from accounts.segments import Segment
 
 
@@ -32,6 +33,11 @@ class AccountSerializer(serializers.ModelSerializer):
         help_text=_("User id of the owner CSM."),
     )
     currency = serializers.SerializerMethodField()
+    # Present when the health and renewals apps annotate the list (None otherwise).
+    health_score = serializers.SerializerMethodField()
+    health_colour = serializers.SerializerMethodField()
+    health_trend = serializers.SerializerMethodField()
+    next_renewal_date = serializers.SerializerMethodField()
 
     class Meta:
         model = Account
@@ -49,10 +55,28 @@ class AccountSerializer(serializers.ModelSerializer):
             "go_live_date",
             "status",
             "dossier_score",
+            "health_score",
+            "health_colour",
+            "health_trend",
+            "next_renewal_date",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["dossier_score", "created_at", "updated_at"]
+
+    def get_health_score(self, account: Account) -> int | None:
+        return getattr(account, "health_score", None)
+
+    def get_health_colour(self, account: Account) -> str | None:
+        return getattr(account, "health_colour", None) or None
+
+    def get_health_trend(self, account: Account) -> int | None:
+        """Score change over the last 7 days."""
+        now, before = getattr(account, "health_score", None), getattr(account, "health_score_week_ago", None)
+        return None if now is None or before is None else int(now) - int(before)
+
+    def get_next_renewal_date(self, account: Account) -> date | None:
+        return getattr(account, "next_renewal_date", None)
 
     def get_currency(self, account: Account) -> str:
         return str(settings.HOURGLASS_CURRENCY)
@@ -102,3 +126,13 @@ class TouchpointCreateSerializer(serializers.Serializer):
     outcome = serializers.CharField(required=False, allow_blank=True, default="")
     duration_minutes = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=24 * 60)
     stakeholders = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+
+
+class ImportRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImportRun
+        fields = [
+            "id", "kind", "filename", "valid_only", "status", "total_rows", "created", "updated",
+            "unchanged", "rejected", "errors", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields

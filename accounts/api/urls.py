@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import AccountViewSet, StakeholderViewSet, TimelineViewSet
+from .views import AccountViewSet, CsvImportView, StakeholderViewSet, TimelineViewSet
 
 router = SimpleRouter()
 router.register("accounts", AccountViewSet, basename="account")
 router.register("stakeholders", StakeholderViewSet, basename="stakeholder")
 router.register("timeline", TimelineViewSet, basename="timeline")
 
-urlpatterns = router.urls
+urlpatterns = [path("imports/", CsvImportView.as_view(), name="csv-import"), *router.urls]

@@ -9,12 +9,16 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
 
 from accounts.filters import AccountFilter
-from accounts.models import Account, Stakeholder, TimelineEntry
+from accounts.forms import MAX_UPLOAD_BYTES
+from accounts.imports import csv_import
+from accounts.models import Account, ImportKind, Stakeholder, TimelineEntry
 from accounts.selectors import account_list, account_scope, get_account_for_user
 from accounts.services import account_create, account_update
 from accounts.stakeholders import stakeholder_create, stakeholder_mark_left, stakeholder_update
@@ -22,6 +26,7 @@ from accounts.timeline import touchpoint_log
 
 from .serializers import (
     AccountSerializer,
+    ImportRunSerializer,
     StakeholderSerializer,
     TimelineEntrySerializer,
     TouchpointCreateSerializer,
@@ -123,3 +128,45 @@ class TimelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise ValidationError({"stakeholders": [_("Stakeholders must belong to this account.")]})
         entry = touchpoint_log(actor=request.user, account=account, stakeholders=people, **data)
         return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class CsvImportView(APIView):
+    """Import accounts or stakeholders from a CSV file (multipart field ``file``).
+
+    All-or-nothing: 400 with every problem (row, column, reason) and nothing written,
+    unless ``valid_only=true``: then the valid rows are written, the others reported.
+    """
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {
+                    "kind": {"type": "string", "enum": ImportKind.values},
+                    "file": {"type": "string", "format": "binary"},
+                    "valid_only": {"type": "boolean"},
+                },
+                "required": ["kind", "file"],
+            }
+        },
+        responses={200: ImportRunSerializer, 201: ImportRunSerializer, 400: ImportRunSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        upload = request.FILES.get("file")
+        kind = request.data.get("kind", "")
+        if upload is None:
+            raise ValidationError({"file": [_("Upload a CSV file.")]})
+        if kind not in ImportKind.values:
+            raise ValidationError({"kind": [_("Choose accounts or stakeholders.")]})
+        if upload.size and upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError({"file": [_("The file is larger than 20 MB; split it.")]})
+        valid_only = str(request.data.get("valid_only", "")).lower() in ("1", "true", "yes", "on")
+        result, run = csv_import(
+            actor=request.user, kind=kind, data=upload.read(), filename=upload.name or "", valid_only=valid_only
+        )
+        data = ImportRunSerializer(run).data
+        if result.errors and not result.written:
+            return Response(data, status=status.HTTP_400_BAD_REQUEST)
+        return Response(data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)

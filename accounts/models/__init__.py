@@ -17,6 +17,7 @@ from .dossier import (
     SectionKey,
     Verdict,
 )
+from .imports import ImportKind, ImportRun
 from .risk import RiskFlag, RiskKind
 from .stakeholders import KeyPersonLevel, RelationshipStage, Stakeholder, Tier
 from .timeline import TimelineEntry, TouchpointKind
@@ -30,6 +31,8 @@ __all__ = [
     "DossierReviewRating",
     "DossierSection",
     "IcpFit",
+    "ImportKind",
+    "ImportRun",
     "Industry",
     "KeyPersonLevel",
     "MajorEvent",

@@ -71,3 +71,10 @@ def markdown(text: str | None) -> SafeString:
     html = markdown_lib.markdown(text, extensions=["extra", "sane_lists", "nl2br"], output_format="html")
     cleaned = nh3.clean(html, tags=MARKDOWN_TAGS, attributes={"a": {"href", "title"}}, link_rel="noopener noreferrer")
     return mark_safe(cleaned)  # noqa: S308 - sanitised above
+
+
+@register.filter
+def health_delta(account: Any) -> int | None:
+    """Score change over the last week, from the list annotations (None when unknown)."""
+    now, before = getattr(account, "health_score", None), getattr(account, "health_score_week_ago", None)
+    return None if now is None or before is None else int(now) - int(before)

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from renewals.selectors import account_renewal_summary
+
+register = template.Library()
+
+
+@register.inclusion_tag("renewals/_account_renewal.html")
+def account_renewal_panel(account: Any) -> dict[str, Any]:
+    """The account page's renewal card: next renewal date and ARR in force."""
+    return {"account": account, "summary": account_renewal_summary(account=account)}
