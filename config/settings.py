@@ -193,7 +193,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- Email ------------------------------------------------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# Without an SMTP host (the embedded default) emails are printed to the console, so a
+# demo does not retry deliveries to a server that is not there.
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if env.str("EMAIL_HOST", default="")
+    else "django.core.mail.backends.console.EmailBackend",
+)
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=1025)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
@@ -254,7 +261,7 @@ HOURGLASS_ACCOUNT_LIST_ANNOTATORS = ["health.selectors.with_health", "renewals.s
 HOURGLASS_ACCOUNT_PANELS = ["health/_account_health.html", "renewals/_account_renewal_include.html"]
 
 # Demo data modules, in dependency order (each has seed(ctx), reset(), present()).
-HOURGLASS_DEMO_MODULES = ["capacity.demo", "accounts.demo", "renewals.demo"]
+HOURGLASS_DEMO_MODULES = ["capacity.demo", "accounts.demo", "renewals.demo", "health.demo"]
 
 # The queue tasks go to unless routed elsewhere; tests use their own so that a shared
 # broker never mixes their messages with a running deployment's.
