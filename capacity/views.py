@@ -1,11 +1,33 @@
 from __future__ import annotations
 
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from .models import CsProfile
+from config.http import HtmxHttpRequest
+
+from .forms import PlannerForm, PresetForm, TimeEntryForm
+from .models import CsProfile, Role, SegmentRatio
+from .roles import is_manager_or_admin, role_of
+from .selectors import (
+    book_of_business,
+    get_own_time_entry,
+    hiring_recommendations,
+    plan,
+    sort_books,
+    timesheet,
+)
+from .services import preset_activate, time_entry_create, time_entry_delete
 
 
 @require_POST
@@ -17,3 +39,120 @@ def language_set_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and check_for_language(language):
         CsProfile.objects.filter(user=request.user).update(language=language)
     return response
+
+
+# --- Capacity pages ------------------------------------------------------------------
+
+
+def _require_manager(request: HttpRequest) -> None:
+    if not is_manager_or_admin(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def team_view(request: HtmxHttpRequest) -> HttpResponse:
+    """Books of business with load vs floor, ceiling and band: own (CSM), team, all."""
+    books = book_of_business(user=request.user)
+    ordering = request.GET.get("ordering", "")
+    rows = sort_books(books.rows, ordering)
+    manager = is_manager_or_admin(request.user)
+    context = {
+        "books": books,
+        "rows": rows,
+        "ordering": ordering,
+        "is_manager": manager,
+        "config": books.config,
+        "hours": list(books.hours.values()),
+        "recommendations": hiring_recommendations(user=request.user, books=books) if manager else [],
+        "preset_form": PresetForm(initial={"preset": books.config.preset})
+        if role_of(request.user) == Role.ADMIN
+        else None,
+        "ratios": list(books.config.ratios.values()),
+    }
+    template = (
+        "capacity/_team_table.html" if request.htmx and request.htmx.target == "team-table" else "capacity/team.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def preset_select_view(request: HtmxHttpRequest) -> HttpResponse:
+    if role_of(request.user) != Role.ADMIN:
+        raise PermissionDenied
+    form = PresetForm(request.POST)
+    if form.is_valid():
+        preset = preset_activate(preset=form.cleaned_data["preset"], actor=request.user)
+        messages.success(request, _("The team is now measured against “%(preset)s”.") % {"preset": preset})
+    else:
+        messages.error(request, _("Choose one of the presets."))
+    return redirect("capacity:team")
+
+
+@login_required
+def planner_view(request: HtmxHttpRequest) -> HttpResponse:
+    """How many CSMs a segment needs, by ratio, by ARR preset and by measured time."""
+    _require_manager(request)
+    form = PlannerForm(request.GET or None)
+    result = None
+    if form.is_valid():
+        data = form.cleaned_data
+        result = plan(segment=data["segment"], accounts=data["accounts"], arr=data["arr"], ratio=data["ratio"])
+    context = {"form": form, "plan": result, "ratios": list(SegmentRatio.objects.all())}
+    template = "capacity/_planner_result.html" if request.htmx else "capacity/planner.html"
+    return render(request, template, context)
+
+
+def _week_of(request: HttpRequest) -> date:
+    raw = request.GET.get("week") or request.POST.get("week") or ""
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return timezone.localdate()
+
+
+@login_required
+def timesheet_view(request: HtmxHttpRequest) -> HttpResponse:
+    """The person's week: entries by activity and touchpoint time, with quick entry."""
+    week = _week_of(request)
+    form = TimeEntryForm(user=request.user, initial={"date": timezone.localdate() if request.method == "GET" else None})
+    if request.method == "POST":
+        form = TimeEntryForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                entry = time_entry_create(user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                if not request.htmx:
+                    messages.success(request, _("Time logged."))
+                    return redirect(f"{reverse('capacity:timesheet')}?week={entry.date.isoformat()}")
+                week = entry.date
+                form = TimeEntryForm(user=request.user, initial={"date": entry.date})
+    context = {"sheet": timesheet(user=request.user, week_of=week), "form": form}
+    template = "capacity/_timesheet.html" if request.htmx else "capacity/timesheet.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def time_entry_delete_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    entry = get_own_time_entry(request.user, pk)
+    week = entry.date
+    time_entry_delete(entry=entry, user=request.user)
+    if request.htmx:
+        form = TimeEntryForm(user=request.user, initial={"date": week})
+        return render(
+            request, "capacity/_timesheet.html", {"sheet": timesheet(user=request.user, week_of=week), "form": form}
+        )
+    return redirect(f"{reverse('capacity:timesheet')}?week={week.isoformat()}")
+
+
+def _apply_errors(form: TimeEntryForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)

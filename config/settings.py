@@ -261,7 +261,13 @@ HOURGLASS_ACCOUNT_LIST_ANNOTATORS = ["health.selectors.with_health", "renewals.s
 HOURGLASS_ACCOUNT_PANELS = ["health/_account_health.html", "renewals/_account_renewal_include.html"]
 
 # Demo data modules, in dependency order (each has seed(ctx), reset(), present()).
-HOURGLASS_DEMO_MODULES = ["capacity.demo", "accounts.demo", "renewals.demo", "health.demo"]
+HOURGLASS_DEMO_MODULES = [
+    "capacity.demo",
+    "accounts.demo",
+    "renewals.demo",
+    "health.demo",
+    "capacity.demo_time",
+]
 
 # The queue tasks go to unless routed elsewhere; tests use their own so that a shared
 # broker never mixes their messages with a running deployment's.
@@ -303,3 +309,10 @@ HOURGLASS_HEALTH_SCORE_CHUNK = env.int("HOURGLASS_HEALTH_SCORE_CHUNK", default=1
 HOURGLASS_HEALTH_RECENT_MINUTES = env.int("HOURGLASS_HEALTH_RECENT_MINUTES", default=30)
 # NPS responses from this many days back feed the health score's NPS measure.
 HOURGLASS_HEALTH_NPS_DAYS = env.int("HOURGLASS_HEALTH_NPS_DAYS", default=180)
+
+# --- Capacity (capacity app) ----------------------------------------------------------
+# Capacity presets keep their amounts in their own currency (the US "$2M rule" in USD,
+# the Chinese ones in CNY). They are compared with ARR only in the same currency, or a
+# USD preset in a CNY deployment at this many CNY per US$ (also used for the seed 001
+# hiring thresholds, US$50K and US$300-500K). Other pairs are shown as not comparable.
+HOURGLASS_USD_TO_LOCAL = env.float("HOURGLASS_USD_TO_LOCAL", default=7.0)

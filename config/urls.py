@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("health.api.urls")),
     path("", include("renewals.api.urls")),
+    path("", include("capacity.api.urls")),
 ]
 
 urlpatterns = [
@@ -32,6 +33,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("renewals/", include("renewals.urls")),
     path("health/", include("health.urls")),
+    path("capacity/", include("capacity.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -29,6 +29,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(
         _("Dossier reviews"), "accounts:review_queue", "/accounts/reviews/", visible_if="accounts.reviews.can_review"
     ),
+    NavItem(_("Team"), "capacity:team", "/capacity/"),
+    NavItem(_("Time"), "capacity:timesheet", "/capacity/time/"),
     NavItem(_("Admin"), "admin:index", "/admin/", staff_only=True),
 ]
 

@@ -14,7 +14,7 @@ APPS = {"core", "accounts", "capacity", "health", "renewals", "playbooks"}
 ALLOWED = {
     "core": set(),
     "accounts": {"core"},
-    "capacity": {"core", "accounts"},
+    "capacity": {"core", "accounts", "health", "renewals"},
     "health": {"core", "accounts"},
     "renewals": {"core", "accounts"},
     "playbooks": {"core", "accounts", "capacity", "health", "renewals"},

@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import ImportRun, RiskFlag, Stakeholder, TimelineEntry
+from capacity.models import ActivityType, TimeEntry
 from health.models import ActivityAlert
 from renewals.services import contract_create
 
@@ -36,6 +37,13 @@ PROFILES: dict[str, dict[str, str]] = {
     "reviewer_page": {"anonymous": LOGIN, "csm_a1": HIDDEN, "csm_a2": HIDDEN, "csm_b1": HIDDEN,
                       "manager_a": OK, "manager_b": OK, "admin": OK},
     "reviewer_scoped": {"anonymous": LOGIN, "csm_a1": HIDDEN, "csm_a2": HIDDEN, "csm_b1": HIDDEN,
+                        "manager_a": OK, "manager_b": HIDDEN, "admin": OK},
+    "manager_page": {"anonymous": LOGIN, "csm_a1": DENIED, "csm_a2": DENIED, "csm_b1": DENIED,
+                     "manager_a": OK, "manager_b": OK, "admin": OK},
+    "admin_page": {"anonymous": LOGIN} | dict.fromkeys(ROLES[1:-1], DENIED) | {"admin": OK},
+    "api_manager": {"anonymous": DENIED, "csm_a1": DENIED, "csm_a2": DENIED, "csm_b1": DENIED,
+                    "manager_a": OK, "manager_b": OK, "admin": OK},
+    "api_own_or_lead": {"anonymous": DENIED, "csm_a1": OK, "csm_a2": HIDDEN, "csm_b1": HIDDEN,
                         "manager_a": OK, "manager_b": HIDDEN, "admin": OK},
     "own_record": {"anonymous": LOGIN, "csm_a1": OK} | dict.fromkeys(ROLES[2:], HIDDEN),
     "api": {"anonymous": DENIED} | dict.fromkeys(ROLES[1:], OK),
@@ -94,6 +102,16 @@ MATRIX: dict[str, Entry] = {
     "health:account_panel": e("scoped", account_pk="account"),
     "health:alert_acknowledge": e("scoped", "post", pk="alert"),
     "health:alert_resolve": e("scoped", "post", pk="alert"),
+    "capacity:team": e("page"),
+    "capacity:timesheet": e("page"),
+    "capacity:planner": e("manager_page"),
+    "capacity:preset": e("admin_page", "post"),
+    "capacity:time_delete": e("own_record", "post", pk="time_entry"),
+    "api:capacity-books": e("api"),
+    "api:capacity-figures": e("api"),
+    "api:capacity-planner": e("api_manager"),
+    "api:time-entry-list": e("api"),
+    "api:time-entry-detail": e("api_own_or_lead", pk="time_entry"),
     "api:csv-import": e("api", "post"),
     "api:account-list": e("api"),
     "api:account-detail": e("api_scoped", pk="account"),
@@ -160,6 +178,13 @@ def targets(org: Any) -> dict[str, Any]:
         "import_run": ImportRun.objects.create(actor=org.csm_a1, kind="accounts", status="done"),
         "timeline_entry": TimelineEntry.objects.create(account=account, kind="note", is_touchpoint=True, title="t"),
         "contract": contract,
+        "time_entry": TimeEntry.objects.create(
+            user=org.csm_a1,
+            account=account,
+            activity_type=ActivityType.objects.first(),
+            date=timezone.localdate(),
+            minutes=30,
+        ),
         "renewal": contract.renewal,
         "alert": ActivityAlert.objects.create(
             account=account,

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "capacity"
+
+urlpatterns = [
+    path("", views.team_view, name="team"),
+    path("preset/", views.preset_select_view, name="preset"),
+    path("planner/", views.planner_view, name="planner"),
+    path("time/", views.timesheet_view, name="timesheet"),
+    path("time/<int:pk>/delete/", views.time_entry_delete_view, name="time_delete"),
+]
