@@ -41,7 +41,6 @@ from .models import Account, ImportRun, RiskFlag, SectionKey, Stakeholder, Touch
 from .reviews import can_review, dossier_quality_by_owner, dossier_review_create, latest_review, review_queue
 from .selectors import (
     account_list,
-    book_summary,
     get_account_for_user,
     open_risk_flags,
     stakeholder_rows,
@@ -54,12 +53,6 @@ from .timeline import touchpoint_log
 
 PAGE_SIZE = 50
 TIMELINE_PAGE = 100
-
-
-@login_required
-def my_day_view(request: HtmxHttpRequest) -> HttpResponse:
-    """The CSM's home page: their book at a glance (playbooks adds tasks and alerts)."""
-    return render(request, "accounts/my_day.html", {"book": book_summary(user=request.user)})
 
 
 @login_required

@@ -266,6 +266,7 @@ HOURGLASS_DEMO_MODULES = [
     "accounts.demo",
     "renewals.demo",
     "health.demo",
+    "playbooks.demo",
     "capacity.demo_time",
 ]
 
@@ -284,6 +285,7 @@ HOURGLASS_INGEST_MAX_EVENTS = env.int("HOURGLASS_INGEST_MAX_EVENTS", default=10_
 HOURGLASS_INGEST_MAX_BYTES = env.int("HOURGLASS_INGEST_MAX_BYTES", default=10 * 1024 * 1024)
 # PostgreSQL: how many monthly event partitions the daily beat task keeps ready ahead.
 HOURGLASS_EVENT_PARTITIONS_AHEAD = env.int("HOURGLASS_EVENT_PARTITIONS_AHEAD", default=3)
+
 # --- Renewals (renewals app) ---------------------------------------------------------
 # HOURGLASS_BASE_URL (absolute links in the reminder emails) is defined above.
 # Days before a renewal date at which the owner CSM is reminded, e.g. "90,60,30,7".
@@ -292,6 +294,7 @@ HOURGLASS_RENEWAL_REMINDER_DAYS = env.list("HOURGLASS_RENEWAL_REMINDER_DAYS", ca
 HOURGLASS_RENEWAL_REMINDER_OVERDUE_DAYS = env.int("HOURGLASS_RENEWAL_REMINDER_OVERDUE_DAYS", default=30)
 # Renewals claimed and queued per transaction by the reminder sweep.
 HOURGLASS_RENEWAL_REMINDER_BATCH_SIZE = env.int("HOURGLASS_RENEWAL_REMINDER_BATCH_SIZE", default=200)
+
 # --- Health: activity-drop alerts, NPS and health scores (health app) ---------------
 # An account's activity "drops" when its last 7 days hold more than this share fewer
 # events than the average of the four 7-day windows before (same weekdays) ...
@@ -309,6 +312,18 @@ HOURGLASS_HEALTH_SCORE_CHUNK = env.int("HOURGLASS_HEALTH_SCORE_CHUNK", default=1
 HOURGLASS_HEALTH_RECENT_MINUTES = env.int("HOURGLASS_HEALTH_RECENT_MINUTES", default=30)
 # NPS responses from this many days back feed the health score's NPS measure.
 HOURGLASS_HEALTH_NPS_DAYS = env.int("HOURGLASS_HEALTH_NPS_DAYS", default=180)
+
+# --- Playbooks: lifecycle stages and tasks (playbooks app) ----------------------------
+# Lifecycle stage offsets (domain.md §3): the promotion month runs from go-live for this
+# many days, stabilisation until this many days after go-live, and the renewal window
+# opens this many days before the renewal date (it includes the renewal day itself).
+HOURGLASS_STAGE_PROMOTION_DAYS = env.int("HOURGLASS_STAGE_PROMOTION_DAYS", default=30)
+HOURGLASS_STAGE_STABILISATION_DAYS = env.int("HOURGLASS_STAGE_STABILISATION_DAYS", default=90)
+HOURGLASS_STAGE_RENEWAL_WINDOW_DAYS = env.int("HOURGLASS_STAGE_RENEWAL_WINDOW_DAYS", default=90)
+# Accounts per Celery task when the daily stage sweep fans out.
+HOURGLASS_STAGE_SWEEP_CHUNK = env.int("HOURGLASS_STAGE_SWEEP_CHUNK", default=1000)
+# My day lists accounts whose renewal window opens within this many days as "entering".
+HOURGLASS_MY_DAY_RENEWAL_LOOKAHEAD_DAYS = env.int("HOURGLASS_MY_DAY_RENEWAL_LOOKAHEAD_DAYS", default=14)
 
 # --- Capacity (capacity app) ----------------------------------------------------------
 # Capacity presets keep their amounts in their own currency (the US "$2M rule" in USD,

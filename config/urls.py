@@ -5,14 +5,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts import views as accounts_views
 from capacity import views as capacity_views
 from core import views as core_views
+from playbooks import views as playbooks_views
 
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("health.api.urls")),
     path("", include("renewals.api.urls")),
+    path("", include("playbooks.api.urls")),
     path("", include("capacity.api.urls")),
 ]
 
@@ -29,9 +30,10 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("my-day/", accounts_views.my_day_view, name="my_day"),
+    path("my-day/", playbooks_views.my_day_view, name="my_day"),
     path("accounts/", include("accounts.urls")),
     path("renewals/", include("renewals.urls")),
+    path("tasks/", include("playbooks.urls")),
     path("health/", include("health.urls")),
     path("capacity/", include("capacity.urls")),
     path("admin/", admin.site.urls),

@@ -25,6 +25,7 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("My day"), "my_day", "/my-day/"),
     NavItem(_("Accounts"), "accounts:list", "/accounts/"),
+    NavItem(_("Tasks"), "playbooks:task_list", "/tasks/"),
     NavItem(_("Renewals"), "renewals:list", "/renewals/"),
     NavItem(
         _("Dossier reviews"), "accounts:review_queue", "/accounts/reviews/", visible_if="accounts.reviews.can_review"

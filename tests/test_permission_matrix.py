@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import ImportRun, RiskFlag, Stakeholder, TimelineEntry
 from capacity.models import ActivityType, TimeEntry
 from health.models import ActivityAlert
+from playbooks.models import Playbook, Task
 from renewals.services import contract_create
 
 ROLES = ("anonymous", "csm_a1", "csm_a2", "csm_b1", "manager_a", "manager_b", "admin")
@@ -112,6 +113,24 @@ MATRIX: dict[str, Entry] = {
     "api:capacity-planner": e("api_manager"),
     "api:time-entry-list": e("api"),
     "api:time-entry-detail": e("api_own_or_lead", pk="time_entry"),
+    "playbooks:task_list": e("page"),
+    "playbooks:task_reassign": e("page", "post"),
+    "playbooks:task_detail": e("scoped", pk="task"),
+    "playbooks:task_row": e("scoped", pk="task"),
+    "playbooks:task_complete": e("scoped", "post", pk="task"),
+    "playbooks:task_snooze": e("scoped", "post", pk="task"),
+    "playbooks:task_status": e("scoped", "post", pk="task"),
+    "playbooks:task_checklist": e("scoped", "post", pk="task"),
+    "playbooks:task_comment": e("scoped", "post", pk="task"),
+    "playbooks:account_tasks": e("scoped", pk="account"),
+    "playbooks:account_stage": e("scoped", pk="account"),
+    "api:task-list": e("api"),
+    "api:task-detail": e("api_scoped", pk="task"),
+    "api:task-complete": e("api_scoped", "post", pk="task"),
+    "api:task-snooze": e("api_scoped", "post", pk="task"),
+    "api:task-reassign": e("api", "post"),
+    "api:playbook-list": e("api"),
+    "api:playbook-detail": e("api", pk="playbook"),
     "api:csv-import": e("api", "post"),
     "api:account-list": e("api"),
     "api:account-detail": e("api_scoped", pk="account"),
@@ -178,6 +197,8 @@ def targets(org: Any) -> dict[str, Any]:
         "import_run": ImportRun.objects.create(actor=org.csm_a1, kind="accounts", status="done"),
         "timeline_entry": TimelineEntry.objects.create(account=account, kind="note", is_touchpoint=True, title="t"),
         "contract": contract,
+        "task": Task.objects.create(account=account, assignee=org.csm_a1, title="t", due_date=timezone.localdate()),
+        "playbook": Playbook.objects.first(),
         "time_entry": TimeEntry.objects.create(
             user=org.csm_a1,
             account=account,

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.api.serializers import OwnerSerializer
+from accounts.models import TouchpointKind
+
+from ..models import Playbook, PlaybookStep, Task
+
+
+class PlaybookStepSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = PlaybookStep
+        fields = [
+            "id",
+            "order",
+            "title",
+            "description",
+            "checklist",
+            "due_offset_days",
+            "owner_role",
+            "priority",
+            "task_type",
+        ]
+        read_only_fields = fields
+
+
+class PlaybookSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", read_only=True)
+    description = serializers.CharField(source="display_description", read_only=True)
+    steps = PlaybookStepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Playbook
+        fields = ["id", "key", "name", "description", "trigger", "active", "segments", "arr_min", "arr_max", "steps"]
+        read_only_fields = fields
+
+
+class TaskAccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(source="display_title", read_only=True)
+    description = serializers.CharField(source="display_description", read_only=True)
+    checklist = serializers.SerializerMethodField()
+    account = TaskAccountSerializer(read_only=True)
+    assignee = OwnerSerializer(read_only=True)
+    overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id", "account", "assignee", "owner_role", "title", "description", "checklist", "due_date",
+            "priority", "task_type", "status", "snoozed_until", "overdue", "playbook", "trigger",
+            "episode_key", "completed_at", "touchpoint", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_checklist(self, task: Task) -> list[dict[str, Any]]:
+        return [{"text": item["text"], "done": item["done"]} for item in task.display_checklist]
+
+
+class TaskCompleteSerializer(serializers.Serializer):
+    """Optionally log a touchpoint in the same step."""
+
+    log_touchpoint = serializers.BooleanField(default=False)
+    kind = serializers.ChoiceField(choices=TouchpointKind.choices, required=False, default=TouchpointKind.CALL)
+    title = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+    outcome = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TaskSnoozeSerializer(serializers.Serializer):
+    until = serializers.DateField()
+
+
+class TaskReassignSerializer(serializers.Serializer):
+    task_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=500)
+    assignee_id = serializers.IntegerField()

@@ -1,0 +1,97 @@
+"""Tasks and playbooks over HTTP: the same scope and services as the pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ..filters import TaskFilter
+from ..models import Playbook, Task
+from ..selectors import get_task_for_user, playbook_list, task_list
+from ..services import task_complete, task_reassign, task_snooze
+from .serializers import (
+    PlaybookSerializer,
+    TaskCompleteSerializer,
+    TaskReassignSerializer,
+    TaskSerializer,
+    TaskSnoozeSerializer,
+)
+
+
+def _as_drf(error: DjangoValidationError) -> ValidationError:
+    return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
+
+
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Tasks in the caller's scope (their accounts' tasks and tasks assigned to them)."""
+
+    serializer_class = TaskSerializer
+    filterset_class = TaskFilter
+
+    def get_queryset(self) -> QuerySet[Task]:
+        return task_list(user=self.request.user)
+
+    def get_object(self) -> Task:
+        return get_task_for_user(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=TaskCompleteSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        task = self.get_object()  # scope first: outside it, a 404 whatever the body
+        incoming = TaskCompleteSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        touch = None
+        if data.pop("log_touchpoint"):
+            touch = {**data, "title": data["title"] or task.display_title}
+        try:
+            task = task_complete(task=task, actor=request.user, log_touchpoint=touch)
+        except DjangoValidationError as error:
+            raise _as_drf(error) from error
+        return Response(TaskSerializer(self.get_object()).data)
+
+    @extend_schema(request=TaskSnoozeSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def snooze(self, request: Request, pk: str | None = None) -> Response:
+        task = self.get_object()
+        incoming = TaskSnoozeSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            task_snooze(task=task, until=incoming.validated_data["until"], actor=request.user)
+        except DjangoValidationError as error:
+            raise _as_drf(error) from error
+        return Response(TaskSerializer(self.get_object()).data)
+
+    @extend_schema(request=TaskReassignSerializer, responses={200: dict})
+    @action(detail=False, methods=["post"])
+    def reassign(self, request: Request) -> Response:
+        """Reassign one or many tasks; the assignee must be someone you may assign accounts to."""
+        incoming = TaskReassignSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        wanted = set(incoming.validated_data["task_ids"])
+        tasks = list(self.get_queryset().filter(pk__in=wanted))
+        if len(tasks) != len(wanted):
+            raise ValidationError({"task_ids": ["No such task, or not one of yours."]})
+        assignee = get_user_model().objects.filter(pk=incoming.validated_data["assignee_id"]).first()
+        try:
+            moved = task_reassign(tasks=tasks, assignee=assignee, actor=request.user)
+        except DjangoValidationError as error:
+            raise _as_drf(error) from error
+        return Response({"reassigned": moved}, status=status.HTTP_200_OK)
+
+
+class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The playbook templates (read-only; admins edit them in the admin)."""
+
+    serializer_class = PlaybookSerializer
+    filterset_fields = ["trigger", "active"]
+
+    def get_queryset(self) -> QuerySet[Playbook]:
+        return playbook_list()

@@ -1,0 +1,98 @@
+"""How playbooks reacts to the other apps (connected in ``PlaybooksConfig.ready``).
+
+Every signal below is sent after its transaction commits; each receiver only enqueues
+a task with ids, so a slow or failing playbook never breaks the sender's request. The
+episode key names the object that caused the trigger: the same alert, departure,
+response, review or renewal delivered twice fires its playbook once.
+
+Owner change: ``accounts`` sends no signal for it, so ``post_save`` on Account moves
+the open tasks that follow the owner (one UPDATE, no read); the stage refresh task
+runs the same fix set-based, which also catches owners changed without ``save()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.utils import timezone
+
+from accounts.models import Account, Verdict
+from accounts.signals import dossier_reviewed, stakeholder_left
+from health.signals import activity_drop_detected, nps_detractor_received
+from renewals.models import RenewalOpportunity
+from renewals.signals import renewal_marked_at_risk
+
+from .models import OPEN_STATUSES, Task, TriggerKind
+
+
+def _fire(account: Any, trigger: str, episode_key: str) -> None:
+    from .tasks import playbook_fire_task
+
+    playbook_fire_task.delay(
+        account_id=account.pk, trigger=trigger, episode_key=episode_key, day=timezone.localdate().isoformat()
+    )
+
+
+def on_stakeholder_left(sender: Any, *, stakeholder: Any, account: Any, is_key: bool, **kwargs: Any) -> None:
+    if is_key:
+        _fire(account, TriggerKind.KEY_STAKEHOLDER_LEFT, f"stakeholder-left:{stakeholder.pk}")
+
+
+def on_activity_drop(sender: Any, *, alert: Any, account: Any, **kwargs: Any) -> None:
+    _fire(account, TriggerKind.ACTIVITY_DROP, f"alert:{alert.pk}")
+
+
+def on_nps_detractor(sender: Any, *, response: Any, account: Any, **kwargs: Any) -> None:
+    _fire(account, TriggerKind.NPS_DETRACTOR, f"nps:{response.pk}")
+
+
+def on_dossier_reviewed(sender: Any, *, review: Any, account: Any, verdict: str, **kwargs: Any) -> None:
+    if verdict == Verdict.NEEDS_WORK:
+        _fire(account, TriggerKind.DOSSIER_NEEDS_WORK, f"dossier-review:{review.pk}")
+
+
+def on_renewal_at_risk(sender: Any, *, renewal: Any, **kwargs: Any) -> None:
+    # One episode per renewal: renewals sends this only when it was not at risk already.
+    _fire(renewal.account, TriggerKind.RENEWAL_AT_RISK, f"renewal-at-risk:{renewal.pk}")
+
+
+def _refresh_stage_after_commit(account_id: int) -> None:
+    from .tasks import stage_refresh_task
+
+    transaction.on_commit(lambda: stage_refresh_task.delay(account_ids=[account_id]))
+
+
+STAGE_AND_OWNER_FIELDS = {"owner", "owner_id", "go_live_date", "status"}
+
+
+def on_account_saved(
+    sender: Any, *, instance: Account, created: bool, raw: bool = False, update_fields: Any = None, **kwargs: Any
+) -> None:
+    if raw:  # loaddata
+        return
+    if update_fields is not None and not STAGE_AND_OWNER_FIELDS & set(update_fields):
+        return  # e.g. the dossier score: neither the stage nor the owner moved
+    if not created and instance.owner_id is not None:
+        Task.objects.filter(account_id=instance.pk, follows_owner=True, status__in=OPEN_STATUSES).exclude(
+            assignee_id=instance.owner_id
+        ).update(assignee_id=instance.owner_id, updated_at=timezone.now())
+    # Go-live or status may have changed: the stage changes now, not at tonight's sweep.
+    _refresh_stage_after_commit(instance.pk)
+
+
+def on_renewal_saved(sender: Any, *, instance: RenewalOpportunity, raw: bool = False, **kwargs: Any) -> None:
+    if not raw:
+        _refresh_stage_after_commit(instance.account_id)
+
+
+def connect() -> None:
+    uid = "playbooks"
+    stakeholder_left.connect(on_stakeholder_left, dispatch_uid=f"{uid}.stakeholder_left")
+    activity_drop_detected.connect(on_activity_drop, dispatch_uid=f"{uid}.activity_drop")
+    nps_detractor_received.connect(on_nps_detractor, dispatch_uid=f"{uid}.nps_detractor")
+    dossier_reviewed.connect(on_dossier_reviewed, dispatch_uid=f"{uid}.dossier_reviewed")
+    renewal_marked_at_risk.connect(on_renewal_at_risk, dispatch_uid=f"{uid}.renewal_at_risk")
+    post_save.connect(on_account_saved, sender=Account, dispatch_uid=f"{uid}.account_saved")
+    post_save.connect(on_renewal_saved, sender=RenewalOpportunity, dispatch_uid=f"{uid}.renewal_saved")

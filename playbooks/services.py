@@ -1,0 +1,329 @@
+"""Writes of the playbooks app: firing playbooks and working tasks.
+
+Idempotency: a playbook step becomes a task once per account and episode. The unique
+constraint ``task_step_once_per_episode`` is the lock, and tasks are inserted with
+``bulk_create(ignore_conflicts=True)``, so a sweep that runs twice, two workers racing,
+or a signal delivered again all end with the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.access import AnyUser
+from accounts.models import Account
+from accounts.segments import segment_for_arr
+from accounts.selectors import assignable_owners
+from accounts.timeline import touchpoint_log
+from capacity.models import Team
+
+from .models import (
+    OPEN_STATUSES,
+    OwnerRole,
+    Playbook,
+    PlaybookStep,
+    Priority,
+    Stage,
+    Task,
+    TaskComment,
+    TaskStatus,
+    TaskType,
+    TriggerKind,
+)
+
+
+@dataclass(frozen=True)
+class FireRequest:
+    account: Account
+    trigger: str
+    episode_key: str
+    # Due offsets count from here (go-live for the promotion month, the signal's day …).
+    trigger_date: date
+
+
+def _team_leads(owner_ids: set[int]) -> dict[int, int]:
+    """Owner id → the id of the manager leading their team (one query)."""
+    if not owner_ids:
+        return {}
+    rows = Team.objects.filter(members__user_id__in=owner_ids, lead__isnull=False).values_list(
+        "members__user_id", "lead_id"
+    )
+    return dict(rows)
+
+
+def _assignee_for(step: PlaybookStep, account: Account, leads: dict[int, int]) -> tuple[int | None, bool]:
+    """``(assignee id, follows_owner)`` for a step.
+
+    Sales reps and implementation engineers do not log in to Hourglass (yet), so their
+    steps go to the account owner, who sees the intended role on the task and hands it
+    on; they follow the owner like the CSM's own steps. A manager's step goes to the
+    owner's team lead and stays with them when the account changes owner.
+    """
+    if step.owner_role == OwnerRole.MANAGER and account.owner_id in leads:
+        return leads[account.owner_id], False
+    return account.owner_id, True
+
+
+def playbooks_fire(requests: Sequence[FireRequest], *, today: date | None = None) -> int:
+    """Create the tasks of every active playbook matching each request; returns how many were new.
+
+    A task is never due before the day it is created: a stage noticed late (first sweep
+    after an import) gets its tasks due today rather than already overdue.
+    """
+    if not requests:
+        return 0
+    today = today or timezone.localdate()
+    triggers = {r.trigger for r in requests}
+    playbooks = list(Playbook.objects.filter(trigger__in=triggers, active=True).prefetch_related("steps"))
+    by_trigger: dict[str, list[Playbook]] = {}
+    for playbook in playbooks:
+        by_trigger.setdefault(playbook.trigger, []).append(playbook)
+    leads = _team_leads({r.account.owner_id for r in requests if r.account.owner_id})
+    tasks: list[Task] = []
+    for request in requests:
+        account = request.account
+        segment = segment_for_arr(account.arr)
+        for playbook in by_trigger.get(request.trigger, []):
+            if not playbook.applies_to(arr=account.arr, segment=segment):
+                continue
+            for step in playbook.steps.all():
+                assignee_id, follows_owner = _assignee_for(step, account, leads)
+                tasks.append(
+                    Task(
+                        account=account,
+                        assignee_id=assignee_id,
+                        follows_owner=follows_owner,
+                        owner_role=step.owner_role,
+                        title=step.title,
+                        description=step.description,
+                        checklist=[{"text": str(text), "done": False} for text in step.checklist or []],
+                        due_date=max(request.trigger_date + timedelta(days=step.due_offset_days), today),
+                        priority=step.priority,
+                        task_type=step.task_type,
+                        playbook=playbook,
+                        step=step,
+                        trigger=request.trigger,
+                        episode_key=request.episode_key[:120],
+                    )
+                )
+    if not tasks:
+        return 0
+    before = Task.objects.filter(account__in={t.account_id for t in tasks}).count()
+    Task.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=1000)
+    return Task.objects.filter(account__in={t.account_id for t in tasks}).count() - before
+
+
+@transaction.atomic
+def playbook_fire(*, account: Account, trigger: str, episode_key: str, trigger_date: date | None = None) -> int:
+    """Fire the playbooks of ``trigger`` for one account, once per ``episode_key``."""
+    today = timezone.localdate()
+    return playbooks_fire(
+        [FireRequest(account=account, trigger=trigger, episode_key=episode_key, trigger_date=trigger_date or today)],
+        today=today,
+    )
+
+
+# Executive value reports go to live customers only.
+REPORT_STAGES = (Stage.STABILISATION, Stage.STEADY, Stage.RENEWAL_WINDOW, Stage.RENEWED)
+
+
+def report_periods(today: date) -> list[tuple[str, str, date]]:
+    """``(trigger, episode key, period start)`` of the current month and quarter."""
+    quarter = (today.month - 1) // 3
+    return [
+        (TriggerKind.EXEC_REPORT_MONTHLY, f"month:{today:%Y-%m}", today.replace(day=1)),
+        (
+            TriggerKind.EXEC_REPORT_QUARTERLY,
+            f"quarter:{today.year}-Q{quarter + 1}",
+            date(today.year, quarter * 3 + 1, 1),
+        ),
+    ]
+
+
+def recurring_reports_fire(*, account_ids: Iterable[int] | None = None, today: date) -> int:
+    """Monthly / quarterly report playbooks: fired once per period, for live accounts.
+
+    Accounts that already have the period's task are skipped in SQL, so the daily sweep
+    does not rebuild thousands of tasks only to have them ignored as conflicts.
+    """
+    created = 0
+    for trigger, episode_key, period_start in report_periods(today):
+        if not Playbook.objects.filter(trigger=trigger, active=True).exists():
+            continue
+        accounts = Account.objects.filter(lifecycle__stage__in=REPORT_STAGES).exclude(
+            Exists(Task.objects.filter(account=OuterRef("pk"), trigger=trigger, episode_key=episode_key))
+        )
+        if account_ids is not None:
+            accounts = accounts.filter(pk__in=list(account_ids))
+        created += playbooks_fire(
+            [
+                FireRequest(account=a, trigger=trigger, episode_key=episode_key, trigger_date=period_start)
+                for a in accounts
+            ],
+            today=today,
+        )
+    return created
+
+
+def tasks_follow_owner(*, account_ids: Iterable[int] | None = None) -> int:
+    """Move open tasks that follow the owner to the account's current owner (set-based).
+
+    The periodic safety net behind the post_save receiver: it also catches owners
+    changed by ``QuerySet.update()`` or bulk imports, which send no signal.
+    """
+    tasks = Task.objects.filter(follows_owner=True, status__in=OPEN_STATUSES, account__owner__isnull=False).exclude(
+        assignee_id=F("account__owner_id")
+    )
+    if account_ids is not None:
+        tasks = tasks.filter(account_id__in=list(account_ids))
+    return Task.objects.filter(pk__in=list(tasks.values_list("pk", flat=True))).update(
+        assignee_id=Subquery(Account.objects.filter(pk=OuterRef("account_id")).values("owner_id")[:1]),
+        updated_at=timezone.now(),
+    )
+
+
+def tasks_wake_snoozed(*, today: date | None = None, account_ids: Iterable[int] | None = None) -> int:
+    """Snoozed tasks whose day has come are open again."""
+    today = today or timezone.localdate()
+    tasks = Task.objects.filter(status=TaskStatus.SNOOZED, snoozed_until__lte=today)
+    if account_ids is not None:
+        tasks = tasks.filter(account_id__in=list(account_ids))
+    return tasks.update(status=TaskStatus.OPEN, snoozed_until=None, updated_at=timezone.now())
+
+
+def _lock(task: Task) -> Task:
+    return Task.objects.select_for_update().select_related("account").get(pk=task.pk)
+
+
+def _require_open(task: Task) -> None:
+    if not task.is_open:
+        raise ValidationError({"status": _("This task is already closed.")})
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor: Any,
+    account: Account,
+    title: str,
+    due_date: date,
+    assignee: Any = None,
+    description: str = "",
+    priority: int = Priority.MEDIUM,
+    task_type: str = TaskType.ACTIVITY,
+    checklist: Sequence[str] = (),
+) -> Task:
+    """A task created by hand. The caller checked that the account is in the actor's scope."""
+    assignee = assignee or account.owner or actor
+    if not assignable_owners(user=actor).filter(pk=assignee.pk).exists():
+        raise ValidationError({"assignee": _("You cannot assign tasks to %(user)s.") % {"user": assignee}})
+    return Task.objects.create(
+        account=account,
+        assignee=assignee,
+        follows_owner=assignee.pk == account.owner_id,
+        title=title,
+        description=description,
+        due_date=due_date,
+        priority=priority,
+        task_type=task_type,
+        checklist=[{"text": text, "done": False} for text in checklist if text.strip()],
+        trigger=TriggerKind.MANUAL,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+@transaction.atomic
+def task_complete(*, task: Task, actor: Any, log_touchpoint: dict[str, Any] | None = None) -> Task:
+    """Mark a task done; with ``log_touchpoint`` (kind, title, body, outcome …) log it too.
+
+    Both happen in one transaction: a touchpoint that fails validation leaves the task
+    open, so the person can fix the form and try again.
+    """
+    task = _lock(task)
+    _require_open(task)
+    if log_touchpoint:
+        entry = touchpoint_log(actor=actor, account=task.account, **log_touchpoint)
+        task.touchpoint = entry
+    task.status = TaskStatus.DONE
+    task.snoozed_until = None
+    task.completed_at = timezone.now()
+    task.completed_by = actor if getattr(actor, "is_authenticated", False) else None
+    task.save()
+    return task
+
+
+@transaction.atomic
+def task_snooze(*, task: Task, until: date, actor: AnyUser | None = None) -> Task:
+    task = _lock(task)
+    _require_open(task)
+    if until <= timezone.localdate():
+        raise ValidationError({"until": _("Snooze until a day after today.")})
+    task.status = TaskStatus.SNOOZED
+    task.snoozed_until = until
+    task.save(update_fields=["status", "snoozed_until", "updated_at"])
+    return task
+
+
+@transaction.atomic
+def task_set_status(*, task: Task, status: str, actor: AnyUser | None = None) -> Task:
+    """Open, in progress or cancelled (done and snoozed have their own services)."""
+    if status not in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.CANCELLED):
+        raise ValidationError({"status": _("Use complete or snooze for that.")})
+    task = _lock(task)
+    _require_open(task)
+    task.status = status
+    task.snoozed_until = None
+    task.save(update_fields=["status", "snoozed_until", "updated_at"])
+    return task
+
+
+@transaction.atomic
+def task_checklist_toggle(*, task: Task, index: int, done: bool) -> Task:
+    task = _lock(task)
+    checklist = list(task.checklist or [])
+    if not 0 <= index < len(checklist):
+        raise ValidationError({"checklist": _("No such checklist item.")})
+    checklist[index] = {**checklist[index], "done": bool(done)}
+    task.checklist = checklist
+    task.save(update_fields=["checklist", "updated_at"])
+    return task
+
+
+@transaction.atomic
+def task_comment_add(*, task: Task, author: Any, body: str) -> TaskComment:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write a comment first.")})
+    return TaskComment.objects.create(task=task, author=author, body=body[:5000])
+
+
+@transaction.atomic
+def task_reassign(*, tasks: Sequence[Task], assignee: Any, actor: AnyUser) -> int:
+    """Give open tasks to ``assignee`` (one or many). The caller fetched them in scope.
+
+    The assignee must be someone the actor may give accounts to (a CSM: themselves; a
+    manager: their team; an admin: any CSM or manager). A task given to someone other
+    than the account owner stops following the owner.
+    """
+    if assignee is None or not assignable_owners(user=actor).filter(pk=assignee.pk).exists():
+        raise ValidationError({"assignee": _("You cannot assign tasks to this person.")})
+    ids = sorted(t.pk for t in tasks)
+    # Lock in primary-key order so two bulk reassignments cannot deadlock.
+    locked = list(Task.objects.select_for_update().filter(pk__in=ids, status__in=OPEN_STATUSES).order_by("pk"))
+    owners = dict(Account.objects.filter(pk__in={t.account_id for t in locked}).values_list("pk", "owner_id"))
+    now = timezone.now()
+    for task in locked:
+        task.updated_at = now
+        task.assignee_id = assignee.pk
+        task.follows_owner = owners.get(task.account_id) == assignee.pk
+    Task.objects.bulk_update(locked, ["assignee", "follows_owner", "updated_at"])
+    return len(locked)

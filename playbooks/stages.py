@@ -1,0 +1,249 @@
+"""Lifecycle stages, computed from dates (domain.md §3), and the sweep that keeps them.
+
+Stages, for ``days = today − go-live`` (the local date, ``TIME_ZONE``) with the offsets
+from settings (defaults 30 / 90 / 90):
+
+- churned: the account's status is churned, or its last renewal closed as churned and
+  no renewal is open;
+- renewal window: an open renewal is due within the window (renewal − 90 days up to
+  and including the renewal day; a renewal still open after its date stays here);
+- onboarding: no go-live date yet, or it is in the future;
+- promotion month: ``0 <= days < 30`` (day 0 is go-live, day 30 is stabilisation);
+- stabilisation: ``30 <= days < 90``;
+- renewed: after stabilisation, once a renewal has closed as renewed or downgraded;
+- steady: after stabilisation, before the first renewal.
+
+The renewal window wins over the go-live stages: a short first contract must not miss
+its renewal because the customer is still in its first months.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, AccountStatus
+from accounts.timeline import timeline_record
+from renewals.models import CLOSED_STATUSES, OPEN_STATUSES, RenewalOpportunity, RenewalStatus
+
+from .models import STAGE_TRIGGERS, AccountStage, Stage
+
+logger = logging.getLogger(__name__)
+
+RENEWED_OUTCOMES = (RenewalStatus.RENEWED, RenewalStatus.DOWNGRADED)
+
+
+@dataclass(frozen=True)
+class StageOffsets:
+    promotion_days: int = 30
+    stabilisation_days: int = 90
+    renewal_window_days: int = 90
+
+    @classmethod
+    def from_settings(cls) -> StageOffsets:
+        return cls(
+            promotion_days=settings.HOURGLASS_STAGE_PROMOTION_DAYS,
+            stabilisation_days=settings.HOURGLASS_STAGE_STABILISATION_DAYS,
+            renewal_window_days=settings.HOURGLASS_STAGE_RENEWAL_WINDOW_DAYS,
+        )
+
+
+@dataclass(frozen=True)
+class StageFacts:
+    """Everything the stage depends on, read for many accounts in one query."""
+
+    go_live_date: date | None
+    status: str
+    next_renewal_date: date | None = None
+    last_closed_outcome: str | None = None
+    last_closed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class StageResult:
+    stage: str
+    # The date the stage began when the dates tell it; None when only "now" is known.
+    since: date | None
+
+
+def compute_stage(facts: StageFacts, *, today: date, offsets: StageOffsets | None = None) -> StageResult:
+    offsets = offsets or StageOffsets.from_settings()
+    if facts.status == AccountStatus.CHURNED or (
+        facts.last_closed_outcome == RenewalStatus.CHURNED and facts.next_renewal_date is None
+    ):
+        return StageResult(Stage.CHURNED, facts.last_closed_on)
+    if facts.next_renewal_date is not None:
+        window_opens = facts.next_renewal_date - timedelta(days=offsets.renewal_window_days)
+        if today >= window_opens:
+            return StageResult(Stage.RENEWAL_WINDOW, window_opens)
+    if facts.go_live_date is None or today < facts.go_live_date:
+        return StageResult(Stage.ONBOARDING, None)
+    days = (today - facts.go_live_date).days
+    if days < offsets.promotion_days:
+        return StageResult(Stage.PROMOTION, facts.go_live_date)
+    if days < offsets.stabilisation_days:
+        return StageResult(Stage.STABILISATION, facts.go_live_date + timedelta(days=offsets.promotion_days))
+    if facts.last_closed_outcome in RENEWED_OUTCOMES:
+        return StageResult(Stage.RENEWED, facts.last_closed_on)
+    return StageResult(Stage.STEADY, facts.go_live_date + timedelta(days=offsets.stabilisation_days))
+
+
+def accounts_with_stage_facts(account_ids: Iterable[int] | None = None) -> Any:
+    """Accounts annotated with their renewal facts and stored stage: one query."""
+    open_renewals = RenewalOpportunity.objects.filter(account=OuterRef("pk"), status__in=OPEN_STATUSES).order_by(
+        "due_date", "pk"
+    )
+    closed = RenewalOpportunity.objects.filter(account=OuterRef("pk"), status__in=CLOSED_STATUSES).order_by(
+        "-due_date", "-pk"
+    )
+    accounts = Account.objects.all()
+    if account_ids is not None:
+        accounts = accounts.filter(pk__in=list(account_ids))
+    return accounts.annotate(
+        next_renewal_date=Subquery(open_renewals.values("due_date")[:1]),
+        last_closed_outcome=Subquery(closed.values("status")[:1]),
+        last_closed_at=Subquery(closed.values("closed_at")[:1]),
+        last_closed_due=Subquery(closed.values("due_date")[:1]),
+        stored_stage=Subquery(AccountStage.objects.filter(account=OuterRef("pk")).values("stage")[:1]),
+        stored_since=Subquery(AccountStage.objects.filter(account=OuterRef("pk")).values("entered_on")[:1]),
+    ).order_by("pk")
+
+
+def facts_of(account: Any) -> StageFacts:
+    closed_at = account.last_closed_at
+    if isinstance(closed_at, str):  # SQLite returns subquery datetimes as text
+        closed_at = datetime.fromisoformat(closed_at)
+    closed_on = timezone.localdate(closed_at) if closed_at else account.last_closed_due
+    if isinstance(closed_on, str):
+        closed_on = date.fromisoformat(closed_on)
+    next_renewal = account.next_renewal_date
+    if isinstance(next_renewal, str):
+        next_renewal = date.fromisoformat(next_renewal)
+    return StageFacts(
+        go_live_date=account.go_live_date,
+        status=account.status,
+        next_renewal_date=next_renewal,
+        last_closed_outcome=account.last_closed_outcome,
+        last_closed_on=closed_on,
+    )
+
+
+@dataclass
+class Transition:
+    account: Account
+    stage: str
+    entered_on: date
+    previous: str
+
+
+@dataclass
+class StageSweepResult:
+    checked: int = 0
+    changed: int = 0
+    tasks_created: int = 0
+
+
+def local_today(now: datetime | None = None) -> date:
+    """The date stages are computed for: the deployment's local date (``TIME_ZONE``), not UTC's."""
+    return timezone.localdate(now or timezone.now())
+
+
+def local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def stage_label(stage: str) -> str:
+    return str(Stage(stage).label) if stage in Stage.values else stage
+
+
+@transaction.atomic
+def stage_refresh(*, account_ids: Iterable[int] | None = None, today: date | None = None) -> StageSweepResult:
+    """Recompute the stage of the given accounts (all when None); record and act on changes.
+
+    Set-based: one query reads the facts, one upsert writes the changed stages; then a
+    timeline entry per transition (deduplicated by key, so a re-run writes nothing) and
+    the stage playbooks, fired in bulk (idempotent through the task constraint).
+    """
+    from .services import FireRequest, playbooks_fire, recurring_reports_fire
+
+    today = today or local_today()
+    offsets = StageOffsets.from_settings()
+    result = StageSweepResult()
+    transitions: list[Transition] = []
+    silent_updates: list[AccountStage] = []
+    for account in accounts_with_stage_facts(account_ids).select_related("owner"):
+        result.checked += 1
+        computed = compute_stage(facts_of(account), today=today, offsets=offsets)
+        stored_since = account.stored_since
+        if isinstance(stored_since, str):
+            stored_since = date.fromisoformat(stored_since)
+        if account.stored_stage == computed.stage:
+            # Same stage, but a date it hangs on was edited: keep time in stage right,
+            # without a new episode (that would fire the playbook a second time).
+            if computed.since is not None and computed.since != stored_since:
+                silent_updates.append(AccountStage(account=account, stage=computed.stage, entered_on=computed.since))
+            continue
+        transitions.append(
+            Transition(
+                account=account,
+                stage=computed.stage,
+                entered_on=computed.since or today,
+                previous=account.stored_stage or "",
+            )
+        )
+    rows = [
+        AccountStage(account=t.account, stage=t.stage, entered_on=t.entered_on, previous_stage=t.previous)
+        for t in transitions
+    ]
+    if rows:
+        AccountStage.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["account"],
+            update_fields=["stage", "entered_on", "previous_stage", "updated_at"],
+        )
+    if silent_updates:
+        AccountStage.objects.bulk_create(
+            silent_updates, update_conflicts=True, unique_fields=["account"], update_fields=["entered_on", "updated_at"]
+        )
+    with translation.override(settings.LANGUAGE_CODE):
+        for t in transitions:
+            title = _("Lifecycle stage: %(stage)s") % {"stage": stage_label(t.stage)}
+            body = (
+                _("Previous stage: %(stage)s.") % {"stage": stage_label(t.previous)}
+                if t.previous
+                else _("First stage recorded for this account.")
+            )
+            timeline_record(
+                account=t.account,
+                kind="stage_changed",
+                title=title,
+                body=body,
+                occurred_at=local_midnight(t.entered_on),
+                data={"stage": t.stage, "previous": t.previous, "entered_on": t.entered_on.isoformat()},
+                dedupe_key=f"stage:{t.account.pk}:{t.stage}:{t.entered_on.isoformat()}",
+            )
+    result.changed = len(transitions)
+    result.tasks_created = playbooks_fire(
+        [
+            FireRequest(
+                account=t.account,
+                trigger=STAGE_TRIGGERS[t.stage],
+                episode_key=f"stage:{t.stage}:{t.entered_on.isoformat()}",
+                trigger_date=t.entered_on,
+            )
+            for t in transitions
+        ],
+        today=today,
+    )
+    result.tasks_created += recurring_reports_fire(account_ids=account_ids, today=today)
+    return result

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "playbooks"
+
+urlpatterns = [
+    path("", views.task_list_view, name="task_list"),
+    path("reassign/", views.task_reassign_view, name="task_reassign"),
+    path("<int:pk>/", views.task_detail_view, name="task_detail"),
+    path("<int:pk>/row/", views.task_row_view, name="task_row"),
+    path("<int:pk>/complete/", views.task_complete_view, name="task_complete"),
+    path("<int:pk>/snooze/", views.task_snooze_view, name="task_snooze"),
+    path("<int:pk>/status/", views.task_status_view, name="task_status"),
+    path("<int:pk>/checklist/", views.task_checklist_view, name="task_checklist"),
+    path("<int:pk>/comments/", views.task_comment_view, name="task_comment"),
+    path("account/<int:pk>/", views.account_tasks_view, name="account_tasks"),
+    path("account/<int:pk>/stage/", views.account_stage_view, name="account_stage"),
+]
