@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -20,9 +22,17 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
+# Production mode is DEBUG=false: secrets must come from the environment and every
+# security setting of Django's deployment checklist is on (`manage.py check --deploy`).
+PRODUCTION = not DEBUG
+if PRODUCTION and not env.str("SECRET_KEY", default=""):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set in the environment when DEBUG is false (production mode); "
+        'generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
 SECRET_KEY = env.str(
     "SECRET_KEY",
-    # Only for the embedded/dev default; production sets its own.
+    # Only for the embedded/dev default (DEBUG=true); production must set its own.
     default="hourglass-insecure-dev-key-change-me-0123456789abcdefghijklmnop",
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -43,6 +53,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "simple_history",
+    "csp",
+    "axes",
     "core",
     "accounts",
     "capacity",
@@ -64,6 +76,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "capacity.signals.ProfileLanguageCookieMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,9 +131,52 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # Counts failed logins and locks out brute force (django-axes) before checking.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my_day"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Security headers and cookies ----------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from the page, never from the cookie
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = PRODUCTION
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    if env.bool("BEHIND_TLS_PROXY", default=True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# No inline scripts or styles anywhere in our pages: everything comes from /static/.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 
 # --- I18n -------------------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
@@ -166,6 +224,24 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # Swagger UI served from our own static files: the app must work offline.
+    # One name per choice set where several models call their field "status"/"kind".
+    "ENUM_NAME_OVERRIDES": {
+        "AccountStatusEnum": "accounts.models.account.AccountStatus",
+        "PromiseStatusEnum": "accounts.models.dossier.PromiseStatus",
+        "ImportRunStatusEnum": "accounts.models.imports.ImportRun.Status",
+        "ImportKindEnum": "accounts.models.imports.ImportKind",
+        "RiskKindEnum": "accounts.models.risk.RiskKind",
+        "ProcessKindEnum": "accounts.models.dossier.ProcessKind",
+        "AlertStatusEnum": "health.models.AlertStatus",
+        "ContractStatusEnum": "renewals.models.ContractStatus",
+        "RenewalStatusEnum": "renewals.models.RenewalStatus",
+        "TaskStatusEnum": "playbooks.models.TaskStatus",
+        "PlaybookOwnerRoleEnum": "playbooks.models.OwnerRole",
+        "TriggerKindEnum": "playbooks.models.TriggerKind",
+        "PresetKindEnum": "capacity.models.PresetKind",
+        "TouchpointKindEnum": "accounts.models.timeline.TouchpointKind",
+        "ExpansionKindEnum": "renewals.models.ExpansionKind",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from .health import check_broker, check_database, last_worker_heartbeat
 from .notifications import notifications_for, notifications_mark_read
+from .tokens import api_token_for, api_token_issue, api_token_revoke
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -39,3 +40,19 @@ def notifications_view(request: HttpRequest) -> HttpResponse:
         return redirect(request.POST.get("next") or "notifications")
     items = notifications_for(user=request.user)[:100]
     return render(request, "core/notifications.html", {"items": items})
+
+
+@login_required
+def api_token_view(request: HttpRequest) -> HttpResponse:
+    """The person's own API token: create (shown once), regenerate, revoke."""
+    new_key = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action in ("create", "regenerate"):
+            new_key = api_token_issue(user=request.user)
+        elif action == "revoke":
+            api_token_revoke(user=request.user)
+        if new_key is None:
+            return redirect("api_token")
+    token = api_token_for(user=request.user)
+    return render(request, "core/api_token.html", {"token": token, "new_key": new_key})

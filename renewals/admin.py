@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ChurnReason, Contract, RenewalOpportunity, RenewalReminder
+from .models import ChurnReason, Contract, ExpansionOpportunity, RenewalOpportunity, RenewalReminder
 
 
 @admin.register(ChurnReason)
@@ -65,3 +65,13 @@ class RenewalReminderAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+
+@admin.register(ExpansionOpportunity)
+class ExpansionOpportunityAdmin(SimpleHistoryAdmin):
+    list_display = ("account", "title", "kind", "amount", "stage", "expected_close", "owner_role")
+    list_filter = ("kind", "stage", "owner_role")
+    search_fields = ("account__name", "title")
+    list_select_related = ("account",)
+    raw_id_fields = ("account", "created_by")
+    readonly_fields = ("owner_role",)

@@ -8,7 +8,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +48,18 @@ class RenewalFilter(django_filters.FilterSet):
     due_within = django_filters.NumberFilter(
         method="filter_due_within", label=_("Due within (days)"), min_value=0, max_value=3650
     )
+    due_from = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="gte", label=_("Due from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    due_to = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="lte", label=_("Due until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    # Through the owner's profile (renewals may not import capacity): a team id, or
+    # "none" for accounts whose owner has no team.
+    team = django_filters.CharFilter(method="filter_team", label=_("Team"))
+    unowned = django_filters.BooleanFilter(
+        field_name="account__owner", lookup_expr="isnull", label=_("Unassigned accounts only")
+    )
     ordering = django_filters.OrderingFilter(
         fields=(
             ("due_date", "due_date"),
@@ -70,7 +82,19 @@ class RenewalFilter(django_filters.FilterSet):
 
     class Meta:
         model = RenewalOpportunity
-        fields = ["q", "owner", "segment", "industry", "icp_fit", "status", "due_within"]
+        fields = [
+            "q",
+            "owner",
+            "segment",
+            "industry",
+            "icp_fit",
+            "status",
+            "due_within",
+            "due_from",
+            "due_to",
+            "team",
+            "unowned",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -93,6 +117,16 @@ class RenewalFilter(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(due_date__lte=timezone.localdate() + timedelta(days=int(value)))
+
+    def filter_team(self, queryset: QuerySet[RenewalOpportunity], name: str, value: str) -> QuerySet[Any]:
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        if value == "none":
+            return queryset.filter(Q(account__owner__isnull=True) | Q(account__owner__cs_profile__team__isnull=True))
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(account__owner__cs_profile__team=int(value))
 
     @property
     def qs(self) -> QuerySet[RenewalOpportunity]:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import CLOSED_STATUSES, ChurnReason, RenewalStatus
+from .kpis import GROUP_BY_CHOICES, default_period
+from .models import CLOSED_STATUSES, ChurnReason, ExpansionKind, ExpansionStage, RenewalStatus
 
 
 class _StyledForm(forms.Form):
@@ -69,4 +72,41 @@ class CloseForm(_StyledForm):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Empty: the same term as the current contract."),
+    )
+
+
+class KpiForm(_StyledForm):
+    """The KPI page's and API's period and grouping; missing values fall back to defaults."""
+
+    MAX_DAYS = 366 * 10
+
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    group_by = forms.ChoiceField(label=_("Group by"), choices=GROUP_BY_CHOICES)
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, Any], today: date) -> KpiForm:
+        start, end = default_period(today)
+        data = {"start": start.isoformat(), "end": end.isoformat(), "group_by": "company"}
+        data.update({key: query[key] for key in data if query.get(key)})
+        return cls(data)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", _("The end must not be before the start."))
+            elif (end - start).days > self.MAX_DAYS:
+                self.add_error("end", _("Choose a period of at most ten years."))
+        return cleaned
+
+
+class ExpansionForm(_StyledForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ExpansionKind.choices)
+    amount = forms.DecimalField(label=_("Amount (ARR)"), max_digits=14, decimal_places=2, min_value=0)
+    stage = forms.ChoiceField(label=_("Stage"), choices=ExpansionStage.choices, initial=ExpansionStage.IDENTIFIED)
+    expected_close = forms.DateField(
+        label=_("Expected close"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,9 +25,23 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth, TruncQuarter
 from django.http import Http404
 from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from accounts.access import AnyUser
-from accounts.models import Account
+from accounts.models import (
+    Account,
+    DossierSection,
+    KeyPersonLevel,
+    PromiseStatus,
+    RiskFlag,
+    RiskKind,
+    SalesPromise,
+    SectionKey,
+    Stakeholder,
+    TimelineEntry,
+    TouchpointKind,
+)
 from accounts.segments import segment_case
 from accounts.selectors import account_scope, get_account_for_user
 
@@ -36,9 +50,11 @@ from .models import (
     SIGNAL_PROBABILITY,
     Contract,
     ContractStatus,
+    ExpansionOpportunity,
     RenewalOpportunity,
     RenewalStatus,
 )
+from .periods import add_months
 
 MONEY: DecimalField[Any, Any] = DecimalField(max_digits=16, decimal_places=2)
 RATIO: DecimalField[Any, Any] = DecimalField(max_digits=3, decimal_places=2)
@@ -185,3 +201,127 @@ def with_next_renewal(accounts: QuerySet[Account]) -> QuerySet[Account]:
         .values("due_date")[:1]
     )
     return accounts.annotate(next_renewal_date=Subquery(upcoming))
+
+
+SELF_CHECK_CHAIN_MONTHS = 12
+SELF_CHECK_VALUE_DAYS = 90
+
+
+@dataclass(frozen=True)
+class SelfCheckItem:
+    """One line of the renewal self-check: ``ok`` is green, ``evidence`` says why."""
+
+    key: str
+    label: str
+    ok: bool
+    evidence: list[str]
+
+
+def renewal_self_check(renewal: RenewalOpportunity, *, today: date | None = None) -> list[SelfCheckItem]:
+    """Seed 004's self-check before a renewal, computed from the account's dossier.
+
+    Five small queries whatever the account holds (goals, key people who left, open
+    decision-chain flags, unkept promises, latest value report), never one per row.
+    """
+    today = today or timezone.localdate()
+    account_id = renewal.account_id
+    goals = (
+        DossierSection.objects.filter(account_id=account_id, key=SectionKey.PURCHASE_GOALS)
+        .values_list("content", flat=True)
+        .first()
+        or ""
+    ).strip()
+    chain_since = add_months(today, -SELF_CHECK_CHAIN_MONTHS)
+    left = list(
+        Stakeholder.objects.filter(account_id=account_id, left_on__gte=chain_since, left_on__lte=today)
+        .exclude(key_level=KeyPersonLevel.NONE)
+        .order_by("-left_on", "pk")
+        .values_list("name", "left_on")
+    )
+    flags = list(
+        RiskFlag.objects.filter(account_id=account_id, kind=RiskKind.DECISION_CHAIN_CHANGED, resolved_at__isnull=True)
+        .order_by("-raised_at", "pk")
+        .values_list("reason", flat=True)
+    )
+    promises = list(
+        SalesPromise.objects.filter(account_id=account_id)
+        .filter(Q(status=PromiseStatus.BROKEN) | Q(status=PromiseStatus.OPEN, due_date__lt=today))
+        .order_by("due_date", "pk")
+        .values_list("promise", "status", "due_date")
+    )
+    value_since = timezone.now() - timedelta(days=SELF_CHECK_VALUE_DAYS)
+    last_value = (
+        TimelineEntry.objects.filter(
+            account_id=account_id,
+            is_touchpoint=True,
+            kind=TouchpointKind.VALUE_REPORT,
+            occurred_at__gte=value_since,
+        )
+        .order_by("-occurred_at", "-pk")
+        .values_list("title", "occurred_at")
+        .first()
+    )
+
+    chain_evidence = [
+        _("%(name)s left on %(date)s") % {"name": name, "date": _iso(left_on)} for name, left_on in left
+    ] + [_("Open risk flag: %(reason)s") % {"reason": reason or _("no reason given")} for reason in flags]
+    promise_evidence = [
+        (
+            _("Broken: %(promise)s") % {"promise": text}
+            if status == PromiseStatus.BROKEN
+            else _("Overdue since %(date)s: %(promise)s") % {"date": _iso(due), "promise": text}
+        )
+        for text, status, due in promises
+    ]
+    return [
+        SelfCheckItem(
+            key="purchase_goals",
+            label=_("Purchase goals written down"),
+            ok=bool(goals),
+            evidence=[Truncator(goals).chars(200)] if goals else [_("The dossier's purchase goals are empty.")],
+        ),
+        SelfCheckItem(
+            key="decision_chain",
+            label=_("Decision chain unchanged"),
+            ok=not chain_evidence,
+            evidence=chain_evidence
+            or [
+                _("No key person left in the last %(months)s months and no open flag.")
+                % {"months": SELF_CHECK_CHAIN_MONTHS}
+            ],
+        ),
+        SelfCheckItem(
+            key="sales_promises",
+            label=_("Sales promises kept"),
+            ok=not promise_evidence,
+            evidence=promise_evidence or [_("No broken or overdue sales promise.")],
+        ),
+        SelfCheckItem(
+            key="value_presented",
+            label=_("Value presented"),
+            ok=last_value is not None,
+            evidence=[
+                _("%(title)s on %(date)s")
+                % {"title": last_value[0], "date": timezone.localtime(last_value[1]).date().isoformat()}
+            ]
+            if last_value
+            else [_("No value report in the last %(days)s days.") % {"days": SELF_CHECK_VALUE_DAYS}],
+        ),
+    ]
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else "—"
+
+
+def account_expansions(*, account: Account) -> QuerySet[ExpansionOpportunity]:
+    """An account's expansion opportunities, newest first (the caller checked access)."""
+    return ExpansionOpportunity.objects.filter(account=account).select_related("created_by")
+
+
+def get_account_expansion(*, account: Account, pk: int | str) -> ExpansionOpportunity:
+    """One expansion of ``account``, or 404 (also for an id of another account)."""
+    try:
+        return account_expansions(account=account).get(pk=pk)
+    except (ExpansionOpportunity.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such expansion.") from exc

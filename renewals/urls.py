@@ -9,9 +9,11 @@ app_name = "renewals"
 urlpatterns = [
     path("", views.renewal_list_view, name="list"),
     path("export.csv", views.renewal_export_view, name="export"),
+    path("kpis/", views.renewal_kpis_view, name="kpis"),
     path("<int:pk>/", views.renewal_detail_view, name="detail"),
     path("<int:pk>/at-risk/", views.renewal_at_risk_view, name="at_risk"),
     path("<int:pk>/stage/", views.renewal_stage_view, name="stage"),
     path("<int:pk>/forecast/", views.renewal_override_view, name="override"),
     path("<int:pk>/close/", views.renewal_close_view, name="close"),
+    path("<int:pk>/expansions/", views.renewal_expansion_create_view, name="expansion_create"),
 ]

@@ -17,10 +17,23 @@ from django.views.decorators.http import require_POST
 from config.http import HtmxHttpRequest
 
 from .filters import RenewalFilter
-from .forms import AtRiskForm, CloseForm, OverrideForm, StageForm
+from .forms import AtRiskForm, CloseForm, ExpansionForm, KpiForm, OverrideForm, StageForm
+from .kpis import FIGURES, retention_kpis
 from .models import RenewalOpportunity
-from .selectors import get_renewal_for_user, renewal_list, renewal_pipeline
-from .services import renewal_close, renewal_mark_at_risk, renewal_override_forecast, renewal_set_stage
+from .selectors import (
+    account_expansions,
+    get_renewal_for_user,
+    renewal_list,
+    renewal_pipeline,
+    renewal_self_check,
+)
+from .services import (
+    expansion_create,
+    renewal_close,
+    renewal_mark_at_risk,
+    renewal_override_forecast,
+    renewal_set_stage,
+)
 
 PAGE_SIZE = 50
 
@@ -101,12 +114,31 @@ def _csv_safe(text: str) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
+@login_required
+def renewal_kpis_view(request: HtmxHttpRequest) -> HttpResponse:
+    """Retention KPIs of the renewals due in a period, in the user's scope, by a grouping."""
+    form = KpiForm.from_query(request.GET, timezone.localdate())
+    table = None
+    if form.is_valid():
+        table = retention_kpis(
+            user=request.user,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+            group_by=form.cleaned_data["group_by"],
+        )
+    context = {"form": form, "table": table, "figures": FIGURES}
+    return render(request, "renewals/renewal_kpis.html", context, status=200 if table else 400)
+
+
 def _detail(request: HtmxHttpRequest, renewal: RenewalOpportunity, status: int = 200, **forms: Form) -> HttpResponse:
     contract = renewal.contract
     context: dict[str, Any] = {
         "renewal": renewal,
         "contract": contract,
         "today": timezone.localdate(),
+        "self_check": renewal_self_check(renewal),
+        "expansions": account_expansions(account=renewal.account),
+        "expansion_form": forms.get("expansion_form") or ExpansionForm(),
         "reminders": renewal.reminders.select_related("email", "recipient").order_by("threshold_days"),
         "history": renewal.history.select_related("history_user").order_by("-history_date")[:15],
         "at_risk_form": forms.get("at_risk_form") or AtRiskForm(initial={"reason": renewal.risk_reason}),
@@ -211,3 +243,20 @@ def renewal_close_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Renewal closed."))
             return redirect("renewals:detail", pk=pk)
     return _detail(request, renewal, status=400, close_form=form)
+
+
+@login_required
+@require_POST
+def renewal_expansion_create_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Raise an expansion on the renewal's account; the owner role follows the rule."""
+    renewal = get_renewal_for_user(request.user, pk)
+    form = ExpansionForm(request.POST)
+    if form.is_valid():
+        try:
+            expansion_create(account=renewal.account, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Expansion opportunity added."))
+            return redirect("renewals:detail", pk=pk)
+    return _detail(request, renewal, status=400, expansion_form=form)

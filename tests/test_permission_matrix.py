@@ -71,6 +71,7 @@ MATRIX: dict[str, Entry] = {
     "login": e("public"),
     "logout": e("to_login", "post"),
     "notifications": e("page"),
+    "api_token": e("page"),
     "password_change": e("page"),
     "password_change_done": e("page"),
     "my_day": e("page"),
@@ -95,11 +96,13 @@ MATRIX: dict[str, Entry] = {
     "accounts:risk_resolve": e("scoped", "post", pk="account", flag_pk="risk_flag"),
     "renewals:list": e("page"),
     "renewals:export": e("page"),
+    "renewals:kpis": e("page"),
     "renewals:detail": e("scoped", pk="renewal"),
     "renewals:at_risk": e("scoped", "post", pk="renewal"),
     "renewals:stage": e("scoped", "post", pk="renewal"),
     "renewals:override": e("scoped", "post", pk="renewal"),
     "renewals:close": e("scoped", "post", pk="renewal"),
+    "renewals:expansion_create": e("scoped", "post", pk="renewal"),
     "health:account_panel": e("scoped", account_pk="account"),
     "health:alert_acknowledge": e("scoped", "post", pk="alert"),
     "health:alert_resolve": e("scoped", "post", pk="alert"),
@@ -155,6 +158,8 @@ MATRIX: dict[str, Entry] = {
     "api:renewal-mark-at-risk": e("api_scoped", "post", pk="renewal"),
     "api:renewal-override-forecast": e("api_scoped", "post", pk="renewal"),
     "api:renewal-stage": e("api_scoped", "post", pk="renewal"),
+    "api:renewal-kpis": e("api"),
+    "api:renewal-expansions": e("api_scoped", pk="renewal"),
 }
 
 SKIPPED_PREFIXES = ("admin/", "static/")  # Django admin has its own staff checks

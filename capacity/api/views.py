@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -49,6 +50,7 @@ class FiguresView(APIView):
     """The capacity figures: preset (in the deployment's currency), settings, floor,
     hours per account per month and ceiling per segment, hiring triggers (managers)."""
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         books = book_of_business(user=request.user)
         config = books.config

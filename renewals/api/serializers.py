@@ -3,12 +3,23 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import OwnerSerializer
 from accounts.selectors import account_scope
 
-from ..models import CLOSED_STATUSES, ChurnReason, Contract, RenewalOpportunity, RenewalStatus
+from ..models import (
+    CLOSED_STATUSES,
+    ChurnReason,
+    Contract,
+    ExpansionKind,
+    ExpansionOpportunity,
+    ExpansionStage,
+    RenewalOpportunity,
+    RenewalStatus,
+)
+from ..selectors import renewal_self_check
 
 
 class ScopedAccountField(serializers.PrimaryKeyRelatedField):
@@ -131,3 +142,82 @@ class CloseInput(serializers.Serializer):
         default=None,
     )
     next_end_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class SelfCheckItemSerializer(serializers.Serializer):
+    key = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # the stubs type Field.label
+    ok = serializers.BooleanField(read_only=True)
+    evidence = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
+class RenewalDetailSerializer(RenewalSerializer):
+    """One renewal with its self-check (seed 004); the list leaves the check out."""
+
+    self_check = serializers.SerializerMethodField()
+
+    class Meta(RenewalSerializer.Meta):
+        fields = [*RenewalSerializer.Meta.fields, "self_check"]
+        read_only_fields = fields
+
+    @extend_schema_field(SelfCheckItemSerializer(many=True))
+    def get_self_check(self, renewal: RenewalOpportunity) -> list[dict[str, Any]]:
+        return SelfCheckItemSerializer(renewal_self_check(renewal), many=True).data  # type: ignore[return-value]
+
+
+class KpiRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the stubs type Field.label
+    due = serializers.IntegerField()
+    closed = serializers.IntegerField()
+    open = serializers.IntegerField()
+    renewed_count = serializers.IntegerField()
+    churned_count = serializers.IntegerField()
+    beginning_arr = serializers.DecimalField(max_digits=16, decimal_places=2)
+    upgrade_arr = serializers.DecimalField(max_digits=16, decimal_places=2)
+    downgrade_arr = serializers.DecimalField(max_digits=16, decimal_places=2)
+    churned_arr = serializers.DecimalField(max_digits=16, decimal_places=2)
+    grr = serializers.DecimalField(max_digits=8, decimal_places=4, allow_null=True)
+    ndr = serializers.DecimalField(max_digits=8, decimal_places=4, allow_null=True)
+    logo_renewal_rate = serializers.DecimalField(max_digits=8, decimal_places=4, allow_null=True)
+    revenue_renewal_rate_pure = serializers.DecimalField(max_digits=8, decimal_places=4, allow_null=True)
+    revenue_renewal_rate_expansion = serializers.DecimalField(max_digits=8, decimal_places=4, allow_null=True)
+    filters = serializers.DictField(child=serializers.CharField())
+
+
+class KpiTableSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    group_by = serializers.CharField()
+    rows = KpiRowSerializer(many=True)
+
+
+class ExpansionSerializer(serializers.ModelSerializer):
+    """Read and write; ``owner_role`` is computed by the rule, never sent."""
+
+    account_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ExpansionOpportunity
+        fields = [
+            "id",
+            "account_id",
+            "title",
+            "kind",
+            "amount",
+            "stage",
+            "expected_close",
+            "owner_role",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "account_id", "owner_role", "created_at", "updated_at"]
+
+
+class ExpansionUpdateInput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField(max_length=200, required=False)
+    kind = serializers.ChoiceField(choices=ExpansionKind.choices, required=False)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"), required=False)
+    stage = serializers.ChoiceField(choices=ExpansionStage.choices, required=False)
+    expected_close = serializers.DateField(required=False, allow_null=True)

@@ -4,12 +4,16 @@ from typing import Any
 
 from django import template
 
-from renewals.selectors import account_renewal_summary
+from renewals.selectors import account_expansions, account_renewal_summary
 
 register = template.Library()
 
 
 @register.inclusion_tag("renewals/_account_renewal.html")
 def account_renewal_panel(account: Any) -> dict[str, Any]:
-    """The account page's renewal card: next renewal date and ARR in force."""
-    return {"account": account, "summary": account_renewal_summary(account=account)}
+    """The account page's renewal card: next renewal date, ARR in force, expansions."""
+    return {
+        "account": account,
+        "summary": account_renewal_summary(account=account),
+        "expansions": account_expansions(account=account),
+    }

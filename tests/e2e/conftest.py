@@ -46,8 +46,17 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 800})
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # Anything our Content-Security-Policy blocks is a bug (an inline script or style).
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text)
+        if "Content Security Policy" in message.text or "Refused to" in message.text
+        else None,
+    )
     yield page
     context.close()
+    assert violations == [], violations
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from capacity.models import Role, Team
 from capacity.services import capacity_defaults_ensure
@@ -36,11 +38,11 @@ def test_manager_sorts_the_team_by_arr_and_plans_20_csms(page, screenshot):
     rows = page.locator("[data-testid=csm-row]")
     assert rows.count() == 2
     page.click("[data-sort=arr]")  # ascending
-    page.wait_for_function("location.search === '?ordering=arr'")
-    page.wait_for_function("document.querySelector('[data-testid=csm-row]').dataset.user === 'small'")
+    page.wait_for_url(re.compile(r"\?ordering=arr$"))
+    expect(page.locator("[data-testid=csm-row]").first).to_have_attribute("data-user", "small")
     page.click("[data-sort=arr]")  # descending
-    page.wait_for_function("location.search === '?ordering=-arr'")
-    page.wait_for_function("document.querySelector('[data-testid=csm-row]').dataset.user === 'big'")
+    page.wait_for_url(re.compile(r"\?ordering=-arr$"))
+    expect(page.locator("[data-testid=csm-row]").first).to_have_attribute("data-user", "big")
     big_row = page.locator("[data-testid=csm-row][data-user=big]")
     assert big_row.locator("[data-testid=status]").inner_text() == "Over capacity"
     assert "above the preset" in big_row.locator("[data-testid=reason]").first.inner_text()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import SectionKey
 from capacity.models import Role, Team
@@ -35,7 +36,7 @@ def test_csm_completes_a_section_manager_reviews_csm_sees_it(page, screenshot):
     )
     form.locator("[data-testid=dossier-save]").click()
     page.wait_for_selector("[data-section=company_overview] >> text=Regional freight forwarder")
-    page.wait_for_function("document.querySelector('[data-testid=dossier-score]').textContent.trim() === '10'")
+    expect(page.locator("[data-testid=dossier-score]")).to_have_text("10")
     screenshot("dossier-edited")
 
     log_in(page, "mgr")

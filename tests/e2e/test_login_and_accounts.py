@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from capacity.models import Role
 from tests.factories import PASSWORD, AccountFactory, make_person
@@ -32,11 +33,11 @@ def test_csm_logs_in_and_filters_the_accounts_list(page, screenshot):
 
     # htmx: typing in the search box swaps the table in place and updates the URL.
     page.fill("#id_q", "Account 0")
-    page.wait_for_function("document.querySelectorAll('[data-testid=account-row]').length === 10")
+    expect(page.locator("[data-testid=account-row]")).to_have_count(10)
     assert "q=Account" in page.url
 
     page.check("input[name=segment][value=tech_touch]")
-    page.wait_for_function("document.querySelectorAll('[data-testid=account-row]').length === 4")
+    expect(page.locator("[data-testid=account-row]")).to_have_count(4)
 
 
 def test_wrong_password_is_refused_and_language_switches_to_chinese(page, screenshot):

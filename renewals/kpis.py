@@ -1,0 +1,322 @@
+"""Retention KPIs over a period, grouped by company, team, CSM, segment, industry or ICP fit.
+
+Which renewals count
+--------------------
+A renewal belongs to the period ``[start, end]`` (both days included) when its
+**due date** — the end date of the contract it renews — falls within it. When the
+contract started does not matter: a short contract that starts mid-period and ends
+before ``end`` counts; the next period a renewal opens (starting the day after the due
+date) is not due in the same period unless it also ends inside it. Only renewals of
+accounts in the caller's scope (``account_scope``) count.
+
+*Previous ARR* is the ARR of the contract being renewed; *outcome ARR* is the ARR of
+the new period (0 when churned).
+
+Figures of one group
+--------------------
+- ``due``: renewals due in the period; ``closed``: those of them closed (renewed,
+  downgraded or churned); ``open``: those still open, at risk or committed. Open renewals
+  have no outcome yet, so every rate below is over the **closed** renewals only.
+- ``beginning_arr``: previous ARR of the closed renewals (the revenue up for renewal).
+- ``upgrade_arr``: Σ max(outcome − previous, 0) over renewed and downgraded.
+- ``downgrade_arr``: Σ max(previous − outcome, 0) over renewed and downgraded.
+- ``churned_arr``: Σ previous ARR of the churned renewals.
+- ``grr`` (gross revenue retention) = (beginning − downgrades − churn) / beginning.
+- ``ndr`` (net dollar retention, seed 004) = (beginning + upgrades − downgrades − churn)
+  / beginning.
+- ``logo_renewal_rate`` = (renewed + downgraded) / closed — the count-based rate that
+  keeps many small churns visible behind a few big renewals (domain §5).
+- ``revenue_renewal_rate_pure`` = Σ min(outcome, previous) over renewed and downgraded
+  / beginning: expansion does not count.
+- ``revenue_renewal_rate_expansion`` = Σ outcome over renewed and downgraded /
+  beginning: expansion counts.
+
+Over one cohort of closed renewals the pure revenue rate equals GRR and the expansion
+rate equals NDR; both names are shown because finance speaks of the first pair and
+seed 004 of the second. A rate whose denominator is 0 (nothing closed, or only zero-ARR
+contracts) is ``None``, shown as "—", never a division error.
+
+The whole table is one aggregate query (``values().annotate()``), whatever the number
+of renewals or groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Least
+from django.utils.translation import gettext_lazy as _
+
+from accounts.access import AnyUser
+from accounts.models import IcpFit, Industry
+from accounts.segments import Segment, segment_case
+
+from .models import CLOSED_STATUSES, OPEN_STATUSES, RenewalOpportunity, RenewalStatus
+from .periods import add_months
+from .selectors import MONEY, renewal_scope
+
+ZERO = Decimal("0")
+KEPT_STATUSES = (RenewalStatus.RENEWED, RenewalStatus.DOWNGRADED)
+
+GROUP_BY_CHOICES: list[tuple[str, Any]] = [
+    ("company", _("Company")),
+    ("team", _("Team")),
+    ("csm", _("CSM")),
+    ("segment", _("Segment")),
+    ("industry", _("Industry")),
+    ("icp_fit", _("ICP fit")),
+]
+GROUP_BY_KEYS = [key for key, _label in GROUP_BY_CHOICES]
+
+# The ORM path each grouping reads; team goes through the owner's profile so that
+# renewals never imports capacity (tests/test_layering.py).
+_GROUP_FIELDS: dict[str, tuple[str, ...]] = {
+    "company": (),
+    "team": ("account__owner__cs_profile__team", "account__owner__cs_profile__team__name"),
+    "csm": (
+        "account__owner",
+        "account__owner__username",
+        "account__owner__first_name",
+        "account__owner__last_name",
+    ),
+    "segment": ("kpi_segment",),
+    "industry": ("account__industry",),
+    "icp_fit": ("account__icp_fit",),
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: Any
+    kind: str  # "count", "money" or "ratio"
+    # The renewals behind the figure: those due in the period with these statuses.
+    statuses: tuple[str, ...] = ()
+
+
+FIGURES: list[Figure] = [
+    Figure("due", _("Due"), "count"),
+    Figure("closed", _("Closed"), "count", CLOSED_STATUSES),
+    Figure("open", _("Open"), "count", OPEN_STATUSES),
+    Figure("beginning_arr", _("ARR up for renewal"), "money", CLOSED_STATUSES),
+    Figure("upgrade_arr", _("Upgrades"), "money", KEPT_STATUSES),
+    Figure("downgrade_arr", _("Downgrades"), "money", KEPT_STATUSES),
+    Figure("churned_arr", _("Churned ARR"), "money", (RenewalStatus.CHURNED,)),
+    Figure("grr", _("GRR"), "ratio", CLOSED_STATUSES),
+    Figure("ndr", _("NDR"), "ratio", CLOSED_STATUSES),
+    Figure("logo_renewal_rate", _("Logo renewal rate"), "ratio", CLOSED_STATUSES),
+    Figure("revenue_renewal_rate_pure", _("Revenue renewal rate (pure)"), "ratio", CLOSED_STATUSES),
+    Figure("revenue_renewal_rate_expansion", _("Revenue renewal rate (with expansion)"), "ratio", CLOSED_STATUSES),
+]
+
+
+@dataclass(frozen=True)
+class Cell:
+    figure: Figure
+    value: Any
+    query: str  # the renewals list's query string for the renewals behind the value
+
+    @property
+    def percent(self) -> Decimal | None:
+        return None if self.value is None else self.value * 100
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The last four full quarters before ``today``'s quarter."""
+    quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    return add_months(quarter_start, -12), quarter_start - timedelta(days=1)
+
+
+def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """The figures of one group. ``key`` is the value to filter the renewals list by."""
+
+    key: str
+    label: str
+    due: int = 0
+    closed: int = 0
+    open: int = 0
+    renewed_count: int = 0
+    churned_count: int = 0
+    beginning_arr: Decimal = ZERO
+    upgrade_arr: Decimal = ZERO
+    downgrade_arr: Decimal = ZERO
+    churned_arr: Decimal = ZERO
+    kept_arr: Decimal = ZERO
+    kept_capped_arr: Decimal = ZERO
+    filters: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def cells(self) -> list[Cell]:
+        cells = []
+        for figure in FIGURES:
+            params: dict[str, Any] = dict(self.filters)
+            if figure.statuses:
+                params["status"] = list(figure.statuses)
+            cells.append(Cell(figure=figure, value=getattr(self, figure.key), query=urlencode(params, doseq=True)))
+        return cells
+
+    @property
+    def grr(self) -> Decimal | None:
+        return _ratio(self.beginning_arr - self.downgrade_arr - self.churned_arr, self.beginning_arr)
+
+    @property
+    def ndr(self) -> Decimal | None:
+        return _ratio(self.beginning_arr + self.upgrade_arr - self.downgrade_arr - self.churned_arr, self.beginning_arr)
+
+    @property
+    def logo_renewal_rate(self) -> Decimal | None:
+        return _ratio(Decimal(self.renewed_count), Decimal(self.closed))
+
+    @property
+    def revenue_renewal_rate_pure(self) -> Decimal | None:
+        return _ratio(self.kept_capped_arr, self.beginning_arr)
+
+    @property
+    def revenue_renewal_rate_expansion(self) -> Decimal | None:
+        return _ratio(self.kept_arr, self.beginning_arr)
+
+
+@dataclass(frozen=True)
+class KpiTable:
+    start: date
+    end: date
+    group_by: str
+    rows: list[KpiRow]
+
+    @property
+    def by_figure(self) -> list[tuple[Figure, list[Cell]]]:
+        """The table turned: one line per figure, one column per group (ICP fit side by side)."""
+        columns = [row.cells for row in self.rows]
+        return [(figure, [cells[index] for cells in columns]) for index, figure in enumerate(FIGURES)]
+
+
+def _aggregates() -> dict[str, Any]:
+    previous = F("contract__arr")
+    outcome = Coalesce(F("outcome_arr"), previous, output_field=MONEY)
+    kept = Q(status__in=KEPT_STATUSES)
+    closed = Q(status__in=CLOSED_STATUSES)
+    zero = Value(ZERO, output_field=MONEY)
+
+    def money(expression: Any, condition: Q) -> Coalesce:
+        return Coalesce(Sum(expression, filter=condition, output_field=MONEY), zero, output_field=MONEY)
+
+    return {
+        "n_due": Count("pk"),
+        "n_closed": Count("pk", filter=closed),
+        "n_open": Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        "n_kept": Count("pk", filter=kept),
+        "n_churned": Count("pk", filter=Q(status=RenewalStatus.CHURNED)),
+        "beginning": money(previous, closed),
+        "upgrades": money(Greatest(outcome - previous, zero, output_field=MONEY), kept),
+        "downgrades": money(Greatest(previous - outcome, zero, output_field=MONEY), kept),
+        "churn": money(previous, Q(status=RenewalStatus.CHURNED)),
+        "kept": money(outcome, kept),
+        "kept_capped": money(Least(outcome, previous, output_field=MONEY), kept),
+    }
+
+
+def _label_and_filters(group_by: str, row: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
+    if group_by == "company":
+        return "all", str(_("Company")), {}
+    if group_by == "team":
+        pk = row["account__owner__cs_profile__team"]
+        if pk is None:
+            return "none", str(_("No team")), {"team": "none"}
+        return str(pk), row["account__owner__cs_profile__team__name"], {"team": str(pk)}
+    if group_by == "csm":
+        pk = row["account__owner"]
+        if pk is None:
+            return "none", str(_("Unassigned")), {"unowned": "true"}
+        name = f"{row['account__owner__first_name']} {row['account__owner__last_name']}".strip()
+        return str(pk), name or row["account__owner__username"], {"owner": str(pk)}
+    if group_by == "segment":
+        key = row["kpi_segment"]
+        return key, str(Segment(key).label), {"segment": key}
+    if group_by == "industry":
+        key = row["account__industry"]
+        label = str(Industry(key).label) if key in Industry.values else key
+        return key, label, {"industry": key}
+    key = row["account__icp_fit"]
+    label = str(IcpFit(key).label) if key in IcpFit.values else key
+    return key, label, {"icp_fit": key}
+
+
+def _row(group_by: str, values: dict[str, Any], start: date, end: date) -> KpiRow:
+    key, label, filters = _label_and_filters(group_by, values)
+    return KpiRow(
+        key=key,
+        label=label,
+        due=values["n_due"],
+        closed=values["n_closed"],
+        open=values["n_open"],
+        renewed_count=values["n_kept"],
+        churned_count=values["n_churned"],
+        beginning_arr=Decimal(values["beginning"]),
+        upgrade_arr=Decimal(values["upgrades"]),
+        downgrade_arr=Decimal(values["downgrades"]),
+        churned_arr=Decimal(values["churn"]),
+        kept_arr=Decimal(values["kept"]),
+        kept_capped_arr=Decimal(values["kept_capped"]),
+        filters={"due_from": start.isoformat(), "due_to": end.isoformat(), **filters},
+    )
+
+
+def renewals_due(*, renewals: QuerySet[RenewalOpportunity], start: date, end: date) -> QuerySet[RenewalOpportunity]:
+    return renewals.filter(due_date__gte=start, due_date__lte=end)
+
+
+def retention_kpis(*, user: AnyUser, start: date, end: date, group_by: str = "company") -> KpiTable:
+    """The KPI table of the renewals due in ``[start, end]`` that ``user`` may see."""
+    if group_by not in _GROUP_FIELDS:
+        raise ValueError(f"unknown grouping {group_by!r}")
+    renewals = renewals_due(renewals=renewal_scope(user=user), start=start, end=end).order_by()
+    if group_by == "segment":
+        renewals = renewals.annotate(kpi_segment=segment_case("account__arr"))
+    aggregates = _aggregates()
+    fields = _GROUP_FIELDS[group_by]
+    if fields:
+        results: Iterable[dict[str, Any]] = renewals.values(*fields).annotate(**aggregates)
+    else:
+        results = [renewals.aggregate(**aggregates)]
+    rows = [_row(group_by, values, start, end) for values in results if values["n_due"]]
+    if group_by == "icp_fit":
+        # Target and exploratory are always shown side by side, even when one is empty.
+        present = {row.key for row in rows}
+        rows += [_row(group_by, _empty(fit), start, end) for fit in IcpFit.values if fit not in present]
+        order = {fit: index for index, fit in enumerate(IcpFit.values)}
+        rows.sort(key=lambda row: order.get(row.key, len(order)))
+    elif group_by == "company" and not rows:
+        rows = [_row(group_by, _empty(None), start, end)]
+    else:
+        rows.sort(key=lambda row: (row.key == "none", row.label.lower()))
+    return KpiTable(start=start, end=end, group_by=group_by, rows=rows)
+
+
+def _empty(icp_fit: str | None) -> dict[str, Any]:
+    return {
+        "account__icp_fit": icp_fit,
+        "n_due": 0,
+        "n_closed": 0,
+        "n_open": 0,
+        "n_kept": 0,
+        "n_churned": 0,
+        "beginning": ZERO,
+        "upgrades": ZERO,
+        "downgrades": ZERO,
+        "churn": ZERO,
+        "kept": ZERO,
+        "kept_capped": ZERO,
+    }
