@@ -120,3 +120,14 @@ def test_zh_hans_ui_uses_domain_terms(client, org):
     body = client.get("/accounts/").content.decode()
     assert "客户" in body
     assert "精准客户" in body  # ICP fit "target customer" (domain.md §5)
+
+
+def test_pagination_keeps_filters_and_targets_the_table(client, org):
+    for i in range(55):
+        AccountFactory(owner=org.csm_a1, name=f"Paged {i:02d}", industry="retail")
+    client.force_login(org.csm_a1)
+    body = client.get("/accounts/?industry=retail").content.decode()
+    assert "Page 1 of 2" in body
+    assert 'href="?industry=retail&page=2" hx-get="?industry=retail&page=2" hx-target="#account-table"' in body
+    second = client.get("/accounts/?industry=retail&page=2", HTTP_HX_REQUEST="true").content.decode()
+    assert second.count('data-testid="account-row"') == 5
