@@ -220,7 +220,12 @@ def _write_accounts(actor: AnyUser, valid: list[dict[str, Any]], result: ImportR
             continue
         changed = False
         for name in fields:
-            if name in values and getattr(account, name) != values[name]:
+            if name not in values:
+                continue
+            # Compare the owner by id: reading ``account.owner`` would cost a query a row.
+            current = account.owner_id if name == "owner" else getattr(account, name)
+            target = getattr(values[name], "pk", None) if name == "owner" else values[name]
+            if current != target:
                 setattr(account, name, values[name])
                 changed = True
         if changed:
@@ -314,7 +319,8 @@ def _write_stakeholders(actor: AnyUser, valid: list[dict[str, Any]], result: Imp
     if to_update:
         bulk_update_with_history(to_update, Stakeholder, fields, batch_size=2000, default_user=user)
     result.created, result.updated = len(to_create), len(to_update)
-    dossier_rescore(account_ids=account_ids)
+    # Only accounts whose key people changed can have a different dossier score.
+    dossier_rescore(account_ids={person.account_id for person in [*to_create, *to_update]})
 
 
 def _rejected_csv(header: list[str], rows: list[dict[str, str]], errors: list[RowError]) -> str:

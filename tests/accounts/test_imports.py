@@ -179,3 +179,12 @@ def test_export_respects_scope_and_filters(client, org):
     rows = list(csv.DictReader(io.StringIO(body)))
     assert [r["name"] for r in rows] == ["csm_a1 account 0"]
     assert "segment" in rows[0] and "dossier_score" in rows[0]
+
+
+def test_reimport_with_owners_does_not_query_per_row(org, django_assert_max_num_queries):
+    rows = [f"OWN-{i:04d},Company {i},retail,{1000 + i},target,csm_a1,,active" for i in range(300)]
+    data = accounts_csv(*rows)
+    csv_import(actor=org.csm_a1, kind="accounts", data=data)
+    with django_assert_max_num_queries(20):
+        again, _ = csv_import(actor=org.csm_a1, kind="accounts", data=data)
+    assert again.unchanged == 300
