@@ -7,6 +7,7 @@ when stale), and the score comes with the list of what is missing.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -333,3 +334,33 @@ def dossier_overview(*, account: Account) -> DossierOverview:
         for status in result.sections
     ]
     return DossierOverview(completeness=result, panels=panels)
+
+
+@dataclass(frozen=True)
+class SectionRevision:
+    version: int
+    when: datetime | None
+    who: Any
+    lines: list[tuple[str, str]]  # (kind, text): kind is "added", "removed" or "same"
+
+
+def section_history(*, account: Account, key: str, limit: int = 30) -> list[SectionRevision]:
+    """Each saved version of a section's notes with a line diff against the one before.
+
+    Read from django-simple-history: one query for the versions, one for their authors.
+    """
+    section = DossierSection.objects.get(account=account, key=key)
+    records = list(section.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    revisions = []
+    for index, record in enumerate(records[:limit]):
+        before = records[index + 1].content if index + 1 < len(records) else ""
+        if record.version == 0 and not record.content:
+            continue  # the empty section created on first view
+        diff = difflib.ndiff((before or "").splitlines(), (record.content or "").splitlines())
+        lines = [
+            ("added" if line[0] == "+" else "removed" if line[0] == "-" else "same", line[2:])
+            for line in diff
+            if line[:1] in ("+", "-", " ")
+        ]
+        revisions.append(SectionRevision(record.version, record.history_date, record.history_user, lines))
+    return revisions

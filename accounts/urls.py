@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/review/", views.dossier_review_view, name="review"),
     path("<int:pk>/dossier/<str:key>/", views.dossier_section_view, name="dossier_section"),
     path("<int:pk>/dossier/<str:key>/edit/", views.dossier_section_edit_view, name="dossier_edit"),
+    path("<int:pk>/dossier/<str:key>/history/", views.dossier_section_history_view, name="dossier_history"),
     path("new/", views.account_create_view, name="create"),
     path("<int:pk>/", views.account_detail_view, name="detail"),
     path("<int:pk>/edit/", views.account_edit_view, name="edit"),

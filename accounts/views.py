@@ -24,6 +24,7 @@ from .dossier import (
     dossier_overview,
     dossier_section_save,
     dossier_sections_for,
+    section_history,
 )
 from .filters import AccountFilter
 from .forms import (
@@ -363,3 +364,18 @@ def account_export_view(request: HtmxHttpRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(accounts_csv(filterset.qs.iterator(chunk_size=2000)), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="accounts.csv"'
     return response
+
+
+@login_required
+def dossier_section_history_view(request: HtmxHttpRequest, pk: int, key: str) -> HttpResponse:
+    """Who changed a section, when, and what: a line diff per saved version."""
+    account = get_account_for_user(request.user, pk)
+    key = _section_key(key)
+    dossier_sections_for(account=account)
+    context = {
+        "account": account,
+        "key": key,
+        "label": SectionKey(key).label,
+        "revisions": section_history(account=account, key=key),
+    }
+    return render(request, "accounts/dossier_section_history.html", context)

@@ -90,6 +90,7 @@ MATRIX: dict[str, Entry] = {
     "accounts:timeline": e("scoped", pk="account"),
     "accounts:dossier_section": e("scoped", pk="account", key="section"),
     "accounts:dossier_edit": e("scoped", pk="account", key="section"),
+    "accounts:dossier_history": e("scoped", pk="account", key="section"),
     "accounts:stakeholder_create": e("scoped", pk="account"),
     "accounts:stakeholder_edit": e("scoped", pk="account", stakeholder_pk="stakeholder"),
     "accounts:stakeholder_left": e("scoped", "post", pk="account", stakeholder_pk="stakeholder"),

@@ -260,3 +260,17 @@ def test_list_sorts_by_completeness_and_api_exposes_it(client, org, account):
     assert rows[0]["id"] == account.pk and rows[0]["dossier_score"] == 80
     page = client.get("/accounts/?ordering=-dossier_score").content.decode()
     assert page.index(account.name) < page.index(org.accounts["csm_a1"][1].name)
+
+
+def test_section_history_shows_who_changed_what(client, org, account):
+    save(account, org.csm_a1, SectionKey.INTERNAL_POLITICS, "The COO chose us.\nSales director doubts.")
+    save(account, org.manager_a, SectionKey.INTERNAL_POLITICS, "The COO chose us.\nSales director now supports us.")
+    client.force_login(org.csm_a1)
+    page = client.get(reverse("accounts:dossier_history", args=[account.pk, "internal_politics"]))
+    body = page.content.decode()
+    assert body.count('data-testid="revision"') == 2
+    assert 'class="hg-diff-removed">− Sales director doubts.' in body
+    assert 'class="hg-diff-added">+ Sales director now supports us.' in body
+    assert "manager_a" in body or org.manager_a.get_full_name() in body
+    client.force_login(org.csm_b1)
+    assert client.get(reverse("accounts:dossier_history", args=[account.pk, "internal_politics"])).status_code == 404
