@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from core.templatetags.hourglass import display_name
+from core.people import display_name
 
 from .models import Account, AccountStatus, IcpFit, Industry
 from .querysets import AccountQuerySet

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.notifications import notification_send, user_language
+from core.people import display_name
 
 from .access import AnyUser, access_policy
 from .models import Account, DossierReview, DossierReviewRating, SectionKey, Verdict
@@ -121,7 +122,7 @@ def dossier_review_create(
                 kind="dossier_review",
                 title=_("%(reviewer)s reviewed the dossier of %(account)s: %(verdict)s")
                 % {
-                    "reviewer": reviewer.get_full_name() or reviewer.get_username(),  # type: ignore[union-attr]
+                    "reviewer": display_name(reviewer),
                     "account": account.name,
                     "verdict": Verdict(verdict).label,
                 },

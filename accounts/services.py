@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.people import display_name
+
 from .access import AnyUser, access_policy
 from .models import Account
 from .selectors import assignable_owners
@@ -86,4 +88,4 @@ def account_update(*, actor: AnyUser, account: Account, **changes: Any) -> Accou
 
 
 def _person(user: Any) -> str:
-    return str(user.get_full_name() or user.username) if user is not None else _("nobody")
+    return display_name(user) if user is not None else _("nobody")

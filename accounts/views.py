@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.http import HtmxHttpRequest
+from core.forms import form_add_service_errors
 
 from .dossier import (
     ROW_FIELDS,
@@ -79,11 +79,6 @@ def account_detail_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/account_detail.html", _account_context(request, account, history=history))
 
 
-def _apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, list(map(str, messages_)))
-
-
 @login_required
 def account_create_view(request: HtmxHttpRequest) -> HttpResponse:
     form = AccountForm(request.POST or None, user=request.user)
@@ -91,7 +86,7 @@ def account_create_view(request: HtmxHttpRequest) -> HttpResponse:
         try:
             account = account_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, _("Account %(name)s created.") % {"name": account.name})
             return redirect("accounts:detail", pk=account.pk)
@@ -109,7 +104,7 @@ def account_edit_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         try:
             account_update(actor=request.user, account=stored, **form.cleaned_data)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, _("Account saved."))
             return redirect("accounts:detail", pk=pk)
@@ -150,7 +145,7 @@ def account_timeline_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             try:
                 touchpoint_log(actor=request.user, account=account, **form.cleaned_data)
             except ValidationError as error:
-                _apply_service_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 if not request.htmx:
                     messages.success(request, _("Touchpoint logged."))
@@ -175,7 +170,7 @@ def stakeholder_edit_view(request: HtmxHttpRequest, pk: int, stakeholder_pk: int
                 fresh = Stakeholder.objects.get(pk=stakeholder.pk)
                 stakeholder_update(actor=request.user, stakeholder=fresh, **form.cleaned_data)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, _("Stakeholder saved."))
             return redirect("accounts:detail", pk=pk)
@@ -256,7 +251,7 @@ def dossier_section_edit_view(request: HtmxHttpRequest, pk: int, key: str) -> Ht
                 form = DossierSectionForm(draft)
                 form.is_valid()
             except ValidationError as error:
-                _apply_service_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 if not request.htmx:
                     return redirect(reverse("accounts:detail", args=[pk]) + f"#dossier-{key}")
@@ -311,7 +306,7 @@ def dossier_review_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 ratings=form.ratings(),
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, _("Review saved; %(owner)s has been notified.") % {"owner": account.owner or "—"})
             return redirect("accounts:review_queue")

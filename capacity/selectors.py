@@ -26,6 +26,7 @@ from accounts.models import Account, AccountStatus, Industry, TimelineEntry
 from accounts.reviews import OwnerQuality, dossier_quality_by_owner
 from accounts.segments import Segment, segment_case
 from accounts.selectors import account_scope, assignable_owners
+from core.people import display_name
 from core.templatetags.hourglass import money
 from health.models import HealthScore
 from renewals.models import OPEN_STATUSES
@@ -408,7 +409,7 @@ def _one_decimal(value: Any) -> str:
 
 
 SORT_KEYS = {
-    "name": lambda row: (row.user.get_full_name() or row.user.get_username()).lower(),
+    "name": lambda row: display_name(row.user).lower(),
     "team": lambda row: row.team,
     "accounts": lambda row: row.accounts,
     "arr": lambda row: row.arr,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from config.http import HtmxHttpRequest
+from core.forms import form_add_service_errors
 
 from .forms import PlannerForm, PresetForm, TimeEntryForm
 from .models import CsProfile, Role, SegmentRatio
@@ -122,7 +123,7 @@ def timesheet_view(request: HtmxHttpRequest) -> HttpResponse:
             try:
                 entry = time_entry_create(user=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _apply_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 if not request.htmx:
                     messages.success(request, _("Time logged."))
@@ -146,13 +147,3 @@ def time_entry_delete_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             request, "capacity/_timesheet.html", {"sheet": timesheet(user=request.user, week_of=week), "form": form}
         )
     return redirect(f"{reverse('capacity:timesheet')}?week={week.isoformat()}")
-
-
-def _apply_errors(form: TimeEntryForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)

@@ -21,6 +21,7 @@ from capacity.models import Role
 from capacity.roles import role_of
 from core.models import Notification
 from core.notifications import notifications_for
+from core.people import name_from_parts
 from health.models import HealthScore
 from health.selectors import with_health
 from renewals.models import OPEN_STATUSES as OPEN_RENEWALS
@@ -131,10 +132,6 @@ class MyDay:
     team: list[TeamMemberWork] = field(default_factory=list)
 
 
-def _person(first: str, last: str, username: str) -> str:
-    return f"{first} {last}".strip() or username
-
-
 def team_work(*, user: AnyUser, today: date) -> list[TeamMemberWork]:
     """Overdue and due-today open tasks per assignee over the manager's scope: one query."""
     rows = (
@@ -149,7 +146,7 @@ def team_work(*, user: AnyUser, today: date) -> list[TeamMemberWork]:
     return [
         TeamMemberWork(
             user_id=row["assignee_id"],
-            name=_person(row["assignee__first_name"], row["assignee__last_name"], row["assignee__username"]),
+            name=name_from_parts(row["assignee__first_name"], row["assignee__last_name"], row["assignee__username"]),
             overdue=row["n_overdue"],
             due_today=row["n_due_today"],
         )

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.http import HtmxHttpRequest
+from core.forms import form_add_service_errors
+from core.people import display_name
 
 from .filters import RenewalFilter
 from .forms import AtRiskForm, CloseForm, ExpansionForm, KpiForm, OverrideForm, StageForm
@@ -103,7 +105,7 @@ def renewal_export_view(request: HtmxHttpRequest) -> HttpResponse:
                 "" if renewal.override_probability is None else renewal.override_probability,
                 renewal.forecast_arr,
                 round(renewal.forecast_weighted, 2),  # type: ignore[attr-defined]
-                _csv_safe(owner.get_full_name() or owner.username) if owner else "",
+                _csv_safe(display_name(owner)) if owner else "",
             ]
         )
     return response
@@ -158,11 +160,6 @@ def _detail(request: HtmxHttpRequest, renewal: RenewalOpportunity, status: int =
     return render(request, "renewals/renewal_detail.html", context, status=status)
 
 
-def _apply_errors(form: Form, error: ValidationError) -> None:
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, list(map(str, messages_)))
-
-
 @login_required
 def renewal_detail_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _detail(request, get_renewal_for_user(request.user, pk))
@@ -177,7 +174,7 @@ def renewal_at_risk_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         try:
             renewal_mark_at_risk(renewal=renewal, reason=form.cleaned_data["reason"], actor=request.user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, _("Renewal marked at risk."))
             return redirect("renewals:detail", pk=pk)
@@ -193,7 +190,7 @@ def renewal_stage_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         try:
             renewal_set_stage(renewal=renewal, status=form.cleaned_data["status"], actor=request.user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, _("Stage saved."))
             return redirect("renewals:detail", pk=pk)
@@ -215,7 +212,7 @@ def renewal_override_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, _("Forecast saved."))
             return redirect("renewals:detail", pk=pk)
@@ -238,7 +235,7 @@ def renewal_close_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, _("Renewal closed."))
             return redirect("renewals:detail", pk=pk)
@@ -255,7 +252,7 @@ def renewal_expansion_create_view(request: HtmxHttpRequest, pk: int) -> HttpResp
         try:
             expansion_create(account=renewal.account, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, _("Expansion opportunity added."))
             return redirect("renewals:detail", pk=pk)

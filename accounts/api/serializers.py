@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from accounts.models import Account, ImportRun, Stakeholder, TimelineEntry, TouchpointKind
 from accounts.segments import Segment
+from core.people import display_name
 
 
 class OwnerSerializer(serializers.Serializer):
@@ -18,7 +19,7 @@ class OwnerSerializer(serializers.Serializer):
     name = serializers.SerializerMethodField()
 
     def get_name(self, user: Any) -> str:
-        return str(user.get_full_name() or user.username)
+        return display_name(user)
 
 
 class AccountSerializer(serializers.ModelSerializer):

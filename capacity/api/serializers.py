@@ -7,6 +7,7 @@ from rest_framework import serializers
 from accounts.models import Account
 from accounts.segments import Segment
 from accounts.selectors import account_scope
+from core.people import display_name
 
 from ..models import ActivityType, TimeEntry
 
@@ -39,7 +40,7 @@ class BookSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
 
     def get_name(self, row: Any) -> str:
-        return str(row.user.get_full_name() or row.user.get_username())
+        return display_name(row.user)
 
 
 class SegmentHoursSerializer(serializers.Serializer):

@@ -9,6 +9,8 @@ from django import template
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
+from core.people import display_name
+
 register = template.Library()
 
 CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
@@ -36,22 +38,6 @@ def sort_link(context: template.Context, field: str) -> str:
     """The ``ordering`` value a column header should link to (toggles asc/desc)."""
     current = context["request"].GET.get("ordering", "")
     return f"-{field}" if current == field else field
-
-
-def _is_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
-
-
-def display_name(user: Any) -> str:
-    """A person's name as they would write it: 李伟 for Chinese names, "Emma Clark" otherwise."""
-    if user is None:
-        return ""
-    first, last = (user.first_name or "").strip(), (user.last_name or "").strip()
-    if not (first or last):
-        return str(user.username)
-    if _is_cjk(first + last):
-        return f"{last}{first}"
-    return f"{first} {last}".strip()
 
 
 register.filter("person", display_name)
