@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "health",
     "renewals",
     "playbooks",
+    "knowledge",
 ]
 
 MIDDLEWARE = [

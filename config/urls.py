@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("renewals.api.urls")),
     path("", include("playbooks.api.urls")),
     path("", include("capacity.api.urls")),
+    path("", include("knowledge.api.urls")),
 ]
 
 urlpatterns = [
@@ -39,6 +40,7 @@ urlpatterns = [
     path("tasks/", include("playbooks.urls")),
     path("health/", include("health.urls")),
     path("capacity/", include("capacity.urls")),
+    path("knowledge/", include("knowledge.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = {"core", "accounts", "capacity", "health", "renewals", "playbooks"}
+APPS = {"core", "accounts", "capacity", "health", "renewals", "playbooks", "knowledge"}
 
 # What each app may import, besides itself, Django and libraries.
 ALLOWED = {
@@ -18,6 +18,7 @@ ALLOWED = {
     "health": {"core", "accounts"},
     "renewals": {"core", "accounts"},
     "playbooks": {"core", "accounts", "capacity", "health", "renewals"},
+    "knowledge": {"core", "accounts", "capacity", "health", "renewals", "playbooks"},
 }
 
 

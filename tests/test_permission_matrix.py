@@ -8,9 +8,10 @@ Outside its scope a user gets 404 (existence is not revealed), never the object.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,47 +23,7 @@ from capacity.models import ActivityType, TimeEntry
 from health.models import ActivityAlert
 from playbooks.models import Playbook, Task
 from renewals.services import contract_create
-
-ROLES = ("anonymous", "csm_a1", "csm_a2", "csm_b1", "manager_a", "manager_b", "admin")
-
-# Expected outcome per role, by profile. "ok" = served (2xx, or 3xx/4xx validation of an
-# empty POST — anything but a denial); "login" = redirect to the login page;
-# "denied" = 401/403 (API without credentials); "404" = hidden.
-OK, LOGIN, DENIED, HIDDEN = "ok", "login", "denied", "404"
-PROFILES: dict[str, dict[str, str]] = {
-    "public": dict.fromkeys(ROLES, OK),
-    "to_login": dict.fromkeys(ROLES, LOGIN),
-    "page": {"anonymous": LOGIN} | dict.fromkeys(ROLES[1:], OK),
-    "scoped": {"anonymous": LOGIN, "csm_a1": OK, "csm_a2": HIDDEN, "csm_b1": HIDDEN,
-               "manager_a": OK, "manager_b": HIDDEN, "admin": OK},
-    "reviewer_page": {"anonymous": LOGIN, "csm_a1": HIDDEN, "csm_a2": HIDDEN, "csm_b1": HIDDEN,
-                      "manager_a": OK, "manager_b": OK, "admin": OK},
-    "reviewer_scoped": {"anonymous": LOGIN, "csm_a1": HIDDEN, "csm_a2": HIDDEN, "csm_b1": HIDDEN,
-                        "manager_a": OK, "manager_b": HIDDEN, "admin": OK},
-    "manager_page": {"anonymous": LOGIN, "csm_a1": DENIED, "csm_a2": DENIED, "csm_b1": DENIED,
-                     "manager_a": OK, "manager_b": OK, "admin": OK},
-    "admin_page": {"anonymous": LOGIN} | dict.fromkeys(ROLES[1:-1], DENIED) | {"admin": OK},
-    "api_manager": {"anonymous": DENIED, "csm_a1": DENIED, "csm_a2": DENIED, "csm_b1": DENIED,
-                    "manager_a": OK, "manager_b": OK, "admin": OK},
-    "api_own_or_lead": {"anonymous": DENIED, "csm_a1": OK, "csm_a2": HIDDEN, "csm_b1": HIDDEN,
-                        "manager_a": OK, "manager_b": HIDDEN, "admin": OK},
-    "own_record": {"anonymous": LOGIN, "csm_a1": OK} | dict.fromkeys(ROLES[2:], HIDDEN),
-    "api": {"anonymous": DENIED} | dict.fromkeys(ROLES[1:], OK),
-    "api_scoped": {"anonymous": DENIED, "csm_a1": OK, "csm_a2": HIDDEN, "csm_b1": HIDDEN,
-                   "manager_a": OK, "manager_b": HIDDEN, "admin": OK},
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Entry:
-    profile: str
-    method: str = "get"
-    kwargs: tuple[tuple[str, str], ...] = ()  # (url kwarg, target object name)
-
-
-def e(profile: str, method: str = "get", **kwargs: str) -> Entry:
-    return Entry(profile, method, tuple(kwargs.items()))
-
+from tests.matrix_support import DENIED, HIDDEN, LOGIN, OK, PROFILES, ROLES, Entry, e
 
 MATRIX: dict[str, Entry] = {
     "core:home": e("page"),
@@ -163,6 +124,13 @@ MATRIX: dict[str, Entry] = {
     "api:renewal-expansions": e("api_scoped", pk="renewal"),
 }
 
+TESTS = Path(__file__).resolve().parent
+FRAGMENTS = [importlib.import_module(f"tests.{path.parent.name}.matrix") for path in sorted(TESTS.glob("*/matrix.py"))]
+for _fragment in FRAGMENTS:
+    _clash = set(_fragment.ENTRIES) & set(MATRIX)
+    assert not _clash, f"{_fragment.__name__} repeats {_clash}"
+    MATRIX.update(_fragment.ENTRIES)
+
 SKIPPED_PREFIXES = ("admin/", "static/")  # Django admin has its own staff checks
 
 
@@ -195,7 +163,7 @@ def targets(org: Any) -> dict[str, Any]:
         actor=org.csm_a1, account=account, start_date=date.today() - timedelta(days=300),
         end_date=date.today() + timedelta(days=65), arr=Decimal("50000"),
     )  # fmt: skip
-    return {
+    base = {
         "account": account,
         "section": "company_overview",
         "stakeholder": stakeholder,
@@ -222,6 +190,10 @@ def targets(org: Any) -> dict[str, Any]:
             drop_share=Decimal("0.9"),
         ),
     }
+    for fragment in FRAGMENTS:
+        if hasattr(fragment, "targets"):
+            base |= fragment.targets(org, base)
+    return base
 
 
 def outcome(response: Any) -> str:

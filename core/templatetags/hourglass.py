@@ -64,3 +64,16 @@ def health_delta(account: Any) -> int | None:
     """Score change over the last week, from the list annotations (None when unknown)."""
     now, before = getattr(account, "health_score", None), getattr(account, "health_score_week_ago", None)
     return None if now is None or before is None else int(now) - int(before)
+
+
+@register.inclusion_tag("partials/_chart.html")
+def chart(spec: Any, chart_id: str = "") -> dict[str, Any]:
+    """Render a ``core.charts.ChartSpec``: ``{% chart spec "health-trend" %}``."""
+    chart_id = chart_id or f"chart-{abs(hash(spec.title)) % 10**8}"
+    return {
+        "spec": spec.as_json(),
+        "summary": spec.summary(),
+        "chart_id": chart_id,
+        "data_id": f"{chart_id}-data",
+        "height": spec.height,
+    }

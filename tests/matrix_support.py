@@ -1,0 +1,51 @@
+"""Shared vocabulary of the permission matrix (tests/test_permission_matrix.py).
+
+Each app may add its own entries in ``tests/<app>/matrix.py``: a dict ``ENTRIES`` of URL
+name -> ``e(profile, method, **kwargs)`` and, when its URLs need objects, a function
+``targets(org, base) -> dict`` returning more named target objects (``base`` holds the
+shared ones: account, stakeholder, task, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("anonymous", "csm_a1", "csm_a2", "csm_b1", "manager_a", "manager_b", "admin")
+
+# Expected outcome per role, by profile. "ok" = served (2xx, or 3xx/4xx validation of an
+# empty POST — anything but a denial); "login" = redirect to the login page;
+# "denied" = 401/403 (API without credentials); "404" = hidden.
+OK, LOGIN, DENIED, HIDDEN = "ok", "login", "denied", "404"
+PROFILES: dict[str, dict[str, str]] = {
+    "public": dict.fromkeys(ROLES, OK),
+    "to_login": dict.fromkeys(ROLES, LOGIN),
+    "page": {"anonymous": LOGIN} | dict.fromkeys(ROLES[1:], OK),
+    "scoped": {"anonymous": LOGIN, "csm_a1": OK, "csm_a2": HIDDEN, "csm_b1": HIDDEN,
+               "manager_a": OK, "manager_b": HIDDEN, "admin": OK},
+    "reviewer_page": {"anonymous": LOGIN, "csm_a1": HIDDEN, "csm_a2": HIDDEN, "csm_b1": HIDDEN,
+                      "manager_a": OK, "manager_b": OK, "admin": OK},
+    "reviewer_scoped": {"anonymous": LOGIN, "csm_a1": HIDDEN, "csm_a2": HIDDEN, "csm_b1": HIDDEN,
+                        "manager_a": OK, "manager_b": HIDDEN, "admin": OK},
+    "manager_page": {"anonymous": LOGIN, "csm_a1": DENIED, "csm_a2": DENIED, "csm_b1": DENIED,
+                     "manager_a": OK, "manager_b": OK, "admin": OK},
+    "admin_page": {"anonymous": LOGIN} | dict.fromkeys(ROLES[1:-1], DENIED) | {"admin": OK},
+    "api_manager": {"anonymous": DENIED, "csm_a1": DENIED, "csm_a2": DENIED, "csm_b1": DENIED,
+                    "manager_a": OK, "manager_b": OK, "admin": OK},
+    "api_own_or_lead": {"anonymous": DENIED, "csm_a1": OK, "csm_a2": HIDDEN, "csm_b1": HIDDEN,
+                        "manager_a": OK, "manager_b": HIDDEN, "admin": OK},
+    "own_record": {"anonymous": LOGIN, "csm_a1": OK} | dict.fromkeys(ROLES[2:], HIDDEN),
+    "api": {"anonymous": DENIED} | dict.fromkeys(ROLES[1:], OK),
+    "api_scoped": {"anonymous": DENIED, "csm_a1": OK, "csm_a2": HIDDEN, "csm_b1": HIDDEN,
+                   "manager_a": OK, "manager_b": HIDDEN, "admin": OK},
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Entry:
+    profile: str
+    method: str = "get"
+    kwargs: tuple[tuple[str, str], ...] = ()  # (url kwarg, target object name)
+
+
+def e(profile: str, method: str = "get", **kwargs: str) -> Entry:
+    return Entry(profile, method, tuple(kwargs.items()))
