@@ -9,13 +9,15 @@ PORT   ?= 8000
 PIP_FLAGS := --quiet --disable-pip-version-check
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev messages migrate lint typecheck check bench chromium clean help
+.PHONY: run test install install-dev messages migrate lint typecheck check bench chromium clean help fuzz load
 
 help:
 	@echo "make run        set up and start Hourglass (web + Celery worker + beat) on PORT=$(PORT)"
 	@echo "make test       set up and run the whole test suite"
 	@echo "make check      ruff + mypy"
 	@echo "make bench      run the benchmarks (bench/run.py)"
+	@echo "make fuzz       fuzz every API operation longer (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES), coverage phase on)"
+	@echo "make load       load test (locust, headless, LOAD_SECONDS) against gunicorn on PostgreSQL + Redis"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Hourglass needs Python 3.11 (set PYTHON=/path/to/python3.11)")'
@@ -62,6 +64,16 @@ check: lint typecheck
 
 bench: install-dev
 	$(PY) bench/run.py
+
+FUZZ_EXAMPLES ?= 50
+fuzz: install-dev
+	HOURGLASS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) HOURGLASS_FUZZ_COVERAGE=1 HOURGLASS_FUZZ_RANDOM=1 \
+		$(PY) -m pytest -p no:cacheprovider -o timeout=3600 tests/hardening/test_fuzz.py
+
+LOAD_SECONDS ?= 30
+LOAD_USERS ?= 20
+load: install-dev
+	$(PY) bench/load/run.py --seconds $(LOAD_SECONDS) --users $(LOAD_USERS)
 
 clean:
 	rm -rf $(VENV) var

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Account
+from .models import Account, ContactCadence
 
 
 @admin.register(Account)
@@ -25,3 +25,13 @@ class AccountAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("owner",)
     date_hierarchy = "go_live_date"
     readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(ContactCadence)
+class ContactCadenceAdmin(admin.ModelAdmin):
+    """Tier defaults (blank segment) and per-segment overrides of the contact cadence."""
+
+    list_display = ("tier", "segment", "days", "updated_at")
+    list_editable = ("days",)
+    list_filter = ("tier", "segment")
+    ordering = ("tier", "segment")

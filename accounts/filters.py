@@ -6,9 +6,11 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from core.people import display_name
@@ -28,6 +30,15 @@ def _owner_choices(request: HttpRequest | None) -> QuerySet[Any]:
     if request is None:
         return get_user_model().objects.none()
     return assignable_owners(user=request.user)
+
+
+def _filter_extensions() -> list[Any]:
+    """``HOURGLASS_ACCOUNT_LIST_FILTERS``: dotted paths of ``extend(filterset) -> None``.
+
+    Each may call ``filterset.add_filter(name, Filter)`` and ``filterset.add_ordering(...)``;
+    the twin of ``HOURGLASS_ACCOUNT_LIST_ANNOTATORS``, which adds the columns they use.
+    """
+    return [import_string(path) for path in getattr(settings, "HOURGLASS_ACCOUNT_LIST_FILTERS", [])]
 
 
 class AccountFilter(django_filters.FilterSet):
@@ -73,12 +84,36 @@ class AccountFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Other apps' filters and sort keys (accounts imports no app, so by name), added
+        # before the form is built so that page, htmx partial and API all get them.
+        for extend in _filter_extensions():
+            extend(self)
         for field in self.form.fields.values():
             if isinstance(field.widget, forms.CheckboxSelectMultiple):
                 continue
             css = "form-select form-select-sm" if hasattr(field, "choices") else "form-control form-control-sm"
             field.widget.attrs.setdefault("class", css)
         self.form.fields["owner"].label_from_instance = person_name
+
+    def add_filter(self, name: str, filter_: django_filters.Filter) -> None:
+        """An extension's filter, shown in the form before the sort order."""
+        self.filters[name] = filter_
+        ordering = self.filters.pop("ordering")
+        self.filters["ordering"] = ordering
+
+    def add_ordering(self, field: str, param: str, label: str) -> None:
+        """An extension's sort key: ``?ordering=param`` sorts by ``field`` (an annotation)."""
+        ordering = self.filters["ordering"]
+        assert isinstance(ordering, django_filters.OrderingFilter)
+        ordering.param_map[param] = field
+        ordering.extra["choices"] = [
+            *ordering.extra["choices"],
+            (param, label),
+            (f"-{param}", ordering.descending_fmt % label),
+        ]
+        # The form field may have been built (and copied along) already, e.g. by the
+        # schema generator reading the class's filters: build it again with the choices.
+        ordering.__dict__.pop("_field", None)
 
     def filter_search(self, queryset: AccountQuerySet, name: str, value: str) -> AccountQuerySet:
         return queryset.search(value)

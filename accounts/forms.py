@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from .access import AnyUser
 from .dossier import ROW_FIELDS, ROW_MODELS
-from .models import Account, ImportKind, SectionKey, Stakeholder, TouchpointKind, Verdict
+from .models import Account, ImportKind, SectionKey, Stakeholder, Tier, TouchpointKind, Verdict
+from .segments import Segment
 from .selectors import assignable_owners
 
 
@@ -169,3 +171,30 @@ class CsvImportForm(forms.Form):
         if not upload.name.lower().endswith((".csv", ".txt")):
             raise forms.ValidationError(_("Upload a .csv file."))
         return upload
+
+
+class OverdueContactsFilterForm(forms.Form):
+    """Filters of the overdue-contacts page (and its API): tier, CSM, segment, order."""
+
+    tier = forms.ChoiceField(label=_("Tier"), choices=[("", _("All tiers")), *Tier.choices], required=False)
+    owner = forms.ModelChoiceField(
+        label=_("CSM"), queryset=get_user_model().objects.none(), required=False, empty_label=_("All CSMs")
+    )
+    segment = forms.ChoiceField(label=_("Segment"), choices=[("", _("All segments")), *Segment.choices], required=False)
+    order = forms.ChoiceField(
+        label=_("Sort"),
+        choices=[("most", _("Most overdue first")), ("least", _("Least overdue first"))],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, owners: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+        _style(self)
+
+
+class LogTouchForm(forms.Form):
+    """The one-click "log a touch" of the overdue-contacts list."""
+
+    kind = forms.ChoiceField(label=_("Type"), choices=TouchpointKind.choices)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .access import AnyUser
@@ -42,6 +43,7 @@ from .models import (
 from .selectors import account_scope, assignable_owners
 
 MAX_ROWS = 200_000
+PROGRESS_EVERY = 1000  # rows between two progress reports
 ENCODINGS = ("utf-8-sig", "gb18030")  # Chinese CRM exports are often GBK/GB18030
 
 ACCOUNT_COLUMNS = ("external_id", "name", "industry", "arr", "icp_fit", "owner", "go_live_date", "status")
@@ -76,6 +78,9 @@ class ImportResult:
     @property
     def rejected_rows(self) -> int:
         return len({e.row for e in self.errors if e.row > 1})
+
+
+Progress = Callable[[int], None]  # called with the number of rows checked so far
 
 
 class ImportFileError(Exception):
@@ -131,7 +136,9 @@ def _parse_decimal(text: str) -> Decimal:
     return value
 
 
-def _validate_accounts(actor: AnyUser, rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], list[RowError]]:
+def _validate_accounts(
+    actor: AnyUser, rows: list[dict[str, str]], progress: Progress | None = None
+) -> tuple[list[dict[str, Any]], list[RowError]]:
     industries = _choice_lookup(Industry.choices)
     fits = _choice_lookup(IcpFit.choices)
     statuses = _choice_lookup(AccountStatus.choices)
@@ -146,6 +153,8 @@ def _validate_accounts(actor: AnyUser, rows: list[dict[str, str]]) -> tuple[list
     seen: dict[str, int] = {}
     valid, errors = [], []
     for index, row in enumerate(rows, start=2):
+        if progress is not None and index > 2 and (index - 2) % PROGRESS_EVERY == 0:
+            progress(index - 2)  # rows checked before this one
         row_errors: list[RowError] = []
         clean: dict[str, Any] = {"_row": index}
 
@@ -240,7 +249,9 @@ def _write_accounts(actor: AnyUser, valid: list[dict[str, Any]], result: ImportR
     result.created, result.updated = len(to_create), len(to_update)
 
 
-def _validate_stakeholders(actor: AnyUser, rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], list[RowError]]:
+def _validate_stakeholders(
+    actor: AnyUser, rows: list[dict[str, str]], progress: Progress | None = None
+) -> tuple[list[dict[str, Any]], list[RowError]]:
     tiers = _choice_lookup(Tier.choices)
     levels = _choice_lookup(KeyPersonLevel.choices)
     stages = _choice_lookup(RelationshipStage.choices)
@@ -249,6 +260,8 @@ def _validate_stakeholders(actor: AnyUser, rows: list[dict[str, str]]) -> tuple[
     seen: dict[tuple[int, str], int] = {}
     valid, errors = [], []
     for index, row in enumerate(rows, start=2):
+        if progress is not None and index > 2 and (index - 2) % PROGRESS_EVERY == 0:
+            progress(index - 2)  # rows checked before this one
         row_errors: list[RowError] = []
         clean: dict[str, Any] = {"_row": index}
         account = accounts.get(row.get("account_external_id", ""))
@@ -336,9 +349,15 @@ def _rejected_csv(header: list[str], rows: list[dict[str, str]], errors: list[Ro
     return out.getvalue()
 
 
-def csv_import(
-    *, actor: AnyUser, kind: str, data: bytes, filename: str = "", valid_only: bool = False
-) -> tuple[ImportResult, ImportRun]:
+def _execute(
+    *,
+    actor: AnyUser,
+    kind: str,
+    data: bytes,
+    valid_only: bool,
+    progress: Progress | None = None,
+    on_write: Callable[[], None] | None = None,
+) -> ImportResult:
     """Validate every row, then write all (or, with ``valid_only``, the valid ones)."""
     result = ImportResult(kind=kind)
     columns, required = (
@@ -358,36 +377,138 @@ def csv_import(
         result.errors = [RowError(0, "file", str(exc))]
     if not result.errors:
         validate = _validate_accounts if kind == ImportKind.ACCOUNTS else _validate_stakeholders
-        valid, result.errors = validate(actor, rows)
+        valid, result.errors = validate(actor, rows, progress)
+        if progress is not None:
+            progress(len(rows))
         if valid and (valid_only or not result.errors):
+            if on_write is not None:
+                on_write()
             with transaction.atomic():
                 (_write_accounts if kind == ImportKind.ACCOUNTS else _write_stakeholders)(actor, valid, result)
             result.written = True
         if result.errors and rows:
             result.rejected_csv = _rejected_csv(header, rows, result.errors)
+    return result
+
+
+def _fill_run(run: ImportRun, result: ImportResult) -> ImportRun:
     header_or_file_error = any(e.row <= 1 for e in result.errors)
-    status = (
+    run.status = (
         ImportRun.Status.DONE
         if not result.errors
         else ImportRun.Status.PARTIAL
         if result.written and not header_or_file_error
         else ImportRun.Status.REJECTED
     )
-    run = ImportRun.objects.create(
+    run.total_rows = result.total_rows
+    run.processed = result.total_rows
+    run.created = result.created
+    run.updated = result.updated
+    run.unchanged = result.unchanged
+    run.rejected = result.rejected_rows
+    run.errors = [e.as_dict() for e in result.errors[:5000]]
+    run.rejected_csv = result.rejected_csv
+    run.source = b""
+    return run
+
+
+def csv_import(
+    *,
+    actor: AnyUser,
+    kind: str,
+    data: bytes,
+    filename: str = "",
+    valid_only: bool = False,
+    progress: Progress | None = None,
+) -> tuple[ImportResult, ImportRun]:
+    """Import a file now (page for small files, API, management command)."""
+    result = _execute(actor=actor, kind=kind, data=data, valid_only=valid_only, progress=progress)
+    run = ImportRun(
         actor=actor if getattr(actor, "is_authenticated", False) else None,  # type: ignore[misc]
         kind=kind if kind in ImportKind.values else ImportKind.ACCOUNTS,
         filename=filename[:255],
         valid_only=valid_only,
-        status=status,
-        total_rows=result.total_rows,
-        created=result.created,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        rejected=result.rejected_rows,
-        errors=[e.as_dict() for e in result.errors[:5000]],
-        rejected_csv=result.rejected_csv,
     )
+    _fill_run(run, result)
+    run.save()
     return result, run
+
+
+def estimated_rows(data: bytes) -> int:
+    """Lines after the header: cheap, and exact unless quoted cells hold line breaks."""
+    return max(data.count(b"\n") - (0 if data.endswith(b"\n") else -1) - 1, 0)
+
+
+@transaction.atomic
+def import_start(*, actor: AnyUser, kind: str, data: bytes, filename: str = "", valid_only: bool = False) -> ImportRun:
+    """Small files are imported at once; above ``HOURGLASS_IMPORT_ASYNC_ROWS`` rows the file
+    is stored with a queued run and a worker imports it, reporting progress on the run."""
+    if estimated_rows(data) <= settings.HOURGLASS_IMPORT_ASYNC_ROWS or kind not in ImportKind.values:
+        return csv_import(actor=actor, kind=kind, data=data, filename=filename, valid_only=valid_only)[1]
+    from .tasks import import_run_task
+
+    run = ImportRun.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,  # type: ignore[misc]
+        kind=kind,
+        filename=filename[:255],
+        valid_only=valid_only,
+        status=ImportRun.Status.QUEUED,
+        total_rows=estimated_rows(data),
+        source=data,
+        language=get_language() or "",
+    )
+    transaction.on_commit(lambda: import_run_task.delay(run_id=run.pk))
+    return run
+
+
+def import_run_execute(*, run_id: int) -> ImportRun | None:
+    """Run a queued import (the worker's side of ``import_start``).
+
+    The run is claimed with a conditional update, so a redelivered or duplicated task
+    finds it no longer queued and does nothing. Progress goes straight to the row (no
+    surrounding transaction) so that the result page can poll it.
+    """
+    claimed = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.QUEUED).update(
+        status=ImportRun.Status.VALIDATING, processed=0
+    )
+    if not claimed:
+        return None
+    run = ImportRun.objects.select_related("actor").get(pk=run_id)
+
+    def progress(done: int) -> None:
+        ImportRun.objects.filter(pk=run_id).update(processed=done)
+
+    def on_write() -> None:
+        ImportRun.objects.filter(pk=run_id).update(status=ImportRun.Status.WRITING)
+
+    if run.actor is None or not run.actor.is_active:
+        result = ImportResult(
+            kind=run.kind, errors=[RowError(0, "file", _("The person who started this import can no longer import."))]
+        )
+    else:
+        with override(run.language or settings.LANGUAGE_CODE):
+            try:
+                result = _execute(
+                    actor=run.actor,
+                    kind=run.kind,
+                    data=bytes(run.source),
+                    valid_only=run.valid_only,
+                    progress=progress,
+                    on_write=on_write,
+                )
+            except Exception:
+                _fill_run(
+                    run,
+                    ImportResult(
+                        kind=run.kind,
+                        errors=[RowError(0, "file", _("The import failed unexpectedly; nothing was written."))],
+                    ),
+                )
+                run.save()
+                raise
+    _fill_run(run, result)
+    run.save()
+    return run
 
 
 def accounts_csv(accounts: Iterable[Account]) -> Iterable[str]:

@@ -9,13 +9,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .access import AnyUser, access_policy
+from .cadence import contact_status, overdue_stakeholders, tier_cadence, with_contact_status
 from .models import Account, RiskFlag, Stakeholder, Tier, TimelineEntry
 from .querysets import AccountQuerySet
 from .segments import Segment, segment_case
@@ -134,24 +135,79 @@ class StakeholderRow:
     last_contact: date | None
     next_due: date | None
     overdue: bool
+    cadence_days: int = 0
+    days_overdue: int | None = None
 
 
-def contact_cadence_days() -> dict[str, int]:
-    return dict(settings.HOURGLASS_CONTACT_CADENCE_DAYS)
+def contact_cadence_days(*, segment: str = "") -> dict[str, int]:
+    """``{tier: days}``: the admin-edited cadence, for one segment (blank: the defaults)."""
+    return tier_cadence(segment=segment)
 
 
 def stakeholder_rows(*, account: Account, today: date | None = None) -> dict[str, list[StakeholderRow]]:
-    """Active stakeholders grouped by tier (S, A, B) with their contact cadence status."""
+    """Active stakeholders grouped by tier (S, A, B) with their contact cadence status.
+
+    The cadence is the account segment's override, else the tier default (one query).
+    """
     today = today or timezone.localdate()
-    cadence = contact_cadence_days()
     grouped: dict[str, list[StakeholderRow]] = {tier: [] for tier in Tier.values}
-    for person in stakeholders_for_account(account=account).filter(is_active=True):
-        last = timezone.localdate(person.last_contact) if person.last_contact else None  # type: ignore[attr-defined]
-        days = cadence.get(person.tier)
-        next_due = (last + timedelta(days=days)) if (last and days) else None
-        overdue = bool(days) and (next_due is None or next_due < today)
-        grouped[person.tier].append(StakeholderRow(person, last, next_due, overdue))
+    people = with_contact_status(
+        Stakeholder.objects.filter(account=account, is_active=True)
+        .select_related("reports_to")
+        .order_by("tier", "key_level", "name", "pk")
+    )
+    for person in people:
+        status = contact_status(person, today)
+        grouped[person.tier].append(
+            StakeholderRow(
+                person, status.last_contact, status.next_due, status.overdue, status.cadence_days, status.days_overdue
+            )
+        )
     return grouped
+
+
+OVERDUE_ORDERINGS = ("most", "least")
+
+
+def overdue_contacts_for_user(
+    *,
+    user: AnyUser,
+    today: date | None = None,
+    tier: str = "",
+    owner_id: int | None = None,
+    segment: str = "",
+    order: str = "most",
+    group_by_owner: bool = False,
+) -> QuerySet[Stakeholder]:
+    """The overdue-contacts list: active stakeholders past their cadence in ``user``'s scope.
+
+    A CSM's scope is their own accounts, a manager's their team's, an admin's all.
+    Rows carry ``last_contact``, ``cadence_days`` and ``next_due_at``; the most overdue
+    first (never contacted before anyone), optionally grouped by the owning CSM.
+    """
+    today = today or timezone.localdate()
+    accounts = account_scope(user=user)
+    if segment:
+        accounts = accounts.in_segments([segment])
+    if owner_id:
+        accounts = accounts.filter(owner_id=owner_id)
+    people = Stakeholder.objects.filter(account__in=accounts.values("pk"), is_active=True)
+    if tier:
+        people = people.filter(tier=tier)
+    due = F("next_due_at").asc(nulls_first=True) if order != "least" else F("next_due_at").desc(nulls_last=True)
+    ordering: list[Any] = [due, "pk"]
+    if group_by_owner:
+        ordering = [
+            F("account__owner__first_name").asc(nulls_last=True),
+            F("account__owner__username").asc(nulls_last=True),
+            "account__owner_id",
+            *ordering,
+        ]
+    return (
+        overdue_stakeholders(stakeholders=people, today=today)
+        .select_related("account", "account__owner")
+        .order_by(*ordering)
+    )
 
 
 def timeline_for_account(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 from config.http import HtmxHttpRequest
 from core.forms import form_add_service_errors
 
+from .cadence import ContactStatus, contact_status, with_contact_status
 from .dossier import (
     ROW_FIELDS,
     ROW_MODELS,
@@ -32,18 +34,23 @@ from .forms import (
     CsvImportForm,
     DossierReviewForm,
     DossierSectionForm,
+    LogTouchForm,
+    OverdueContactsFilterForm,
     StakeholderForm,
     TouchpointForm,
     dossier_rows_formset,
     formset_rows,
 )
-from .imports import accounts_csv, csv_import
+from .imports import accounts_csv, import_start
 from .models import Account, ImportRun, RiskFlag, SectionKey, Stakeholder, TouchpointKind
 from .reviews import can_review, dossier_quality_by_owner, dossier_review_create, latest_review, review_queue
 from .selectors import (
     account_list,
+    account_scope,
+    assignable_owners,
     get_account_for_user,
     open_risk_flags,
+    overdue_contacts_for_user,
     stakeholder_rows,
     stakeholders_for_account,
     timeline_for_account,
@@ -321,7 +328,7 @@ def import_view(request: HtmxHttpRequest) -> HttpResponse:
     form = CsvImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        _result, run = csv_import(
+        run = import_start(
             actor=request.user,
             kind=form.cleaned_data["kind"],
             data=upload.read(),
@@ -329,19 +336,22 @@ def import_view(request: HtmxHttpRequest) -> HttpResponse:
             valid_only=form.cleaned_data["valid_only"],
         )
         return redirect("accounts:import_result", run_pk=run.pk)
-    recent = ImportRun.objects.filter(actor_id=request.user.pk)[:10]
-    return render(request, "accounts/import.html", {"form": form, "recent": recent})
+    recent = ImportRun.objects.filter(actor_id=request.user.pk).defer("source", "errors", "rejected_csv")[:10]
+    context = {"form": form, "recent": recent, "async_rows": settings.HOURGLASS_IMPORT_ASYNC_ROWS}
+    return render(request, "accounts/import.html", context)
 
 
 def _own_run(request: HtmxHttpRequest, run_pk: int) -> ImportRun:
     # Import reports hold row data: only the person who ran the import sees them.
-    return get_object_or_404(ImportRun, pk=run_pk, actor_id=request.user.pk)
+    return get_object_or_404(ImportRun.objects.defer("source"), pk=run_pk, actor_id=request.user.pk)
 
 
 @login_required
 def import_result_view(request: HtmxHttpRequest, run_pk: int) -> HttpResponse:
+    """The outcome of an import; while a large one runs, a progress bar htmx polls."""
     run = _own_run(request, run_pk)
-    return render(request, "accounts/import_result.html", {"run": run, "errors": run.errors[:500]})
+    template = "accounts/_import_run.html" if request.htmx else "accounts/import_result.html"
+    return render(request, template, {"run": run, "errors": run.errors[:500] if run.is_finished else []})
 
 
 @login_required
@@ -374,3 +384,86 @@ def dossier_section_history_view(request: HtmxHttpRequest, pk: int, key: str) ->
         "revisions": section_history(account=account, key=key),
     }
     return render(request, "accounts/dossier_section_history.html", context)
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    person: Stakeholder
+    status: ContactStatus
+
+
+@login_required
+def overdue_contacts_view(request: HtmxHttpRequest) -> HttpResponse:
+    """Stakeholders past their contact cadence: a CSM's own; a manager's team, by CSM."""
+    is_manager = can_review(request.user)
+    form = OverdueContactsFilterForm(request.GET or None, owners=assignable_owners(user=request.user))
+    filters: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    if form.is_bound and form.errors:
+        rows = Stakeholder.objects.none()
+    else:
+        owner = filters.get("owner")
+        rows = overdue_contacts_for_user(
+            user=request.user,
+            tier=filters.get("tier") or "",
+            owner_id=owner.pk if owner else None,
+            segment=filters.get("segment") or "",
+            order=filters.get("order") or "most",
+            group_by_owner=is_manager,
+        )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [OverdueRow(person, contact_status(person, today)) for person in page],
+        "is_manager": is_manager,
+        "query": _query_without_page(request),
+        "touch_kinds": TouchpointKind.choices,
+    }
+    template = "accounts/_overdue_contacts_table.html" if request.htmx else "accounts/overdue_contacts.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def contact_touch_view(request: HtmxHttpRequest, stakeholder_pk: int) -> HttpResponse:
+    """Log a touch with one overdue stakeholder; the row then leaves the list (htmx)."""
+    person = get_object_or_404(
+        Stakeholder.objects.select_related("account"),
+        pk=stakeholder_pk,
+        is_active=True,
+        account__in=account_scope(user=request.user).values("pk"),
+    )
+    form = LogTouchForm(request.POST)
+    if form.is_valid():
+        note = form.cleaned_data["note"]
+        try:
+            touchpoint_log(
+                actor=request.user,
+                account=person.account,
+                kind=form.cleaned_data["kind"],
+                title=note or _("Contact with %(name)s") % {"name": person.name},
+                stakeholders=[person],
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            if request.htmx:
+                return HttpResponse("")  # the row is swapped out: no longer overdue
+            messages.success(request, _("Touch with %(name)s logged.") % {"name": person.name})
+            return redirect("accounts:overdue_contacts")
+    problems = "; ".join(f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items())
+    if request.htmx:
+        # Keep the row in place and say what was wrong next to it.
+        return render(
+            request,
+            "accounts/_overdue_contact_row.html",
+            {"row": _overdue_row(person), "touch_kinds": TouchpointKind.choices, "error": problems},
+        )
+    return HttpResponse(problems, status=400, content_type="text/plain; charset=utf-8")
+
+
+def _overdue_row(person: Stakeholder) -> OverdueRow:
+    fresh = with_contact_status(Stakeholder.objects.filter(pk=person.pk).select_related("account", "account__owner"))
+    annotated = fresh.get()
+    return OverdueRow(annotated, contact_status(annotated, timezone.localdate()))

@@ -221,6 +221,8 @@ class CsmBook:
     time_share: Decimal | None = None
     verdict: LoadVerdict | None = None
     reasons: list[str] = field(default_factory=list)
+    # (column, figure) pairs of ``capacity.team_columns``, set by the team page.
+    extra: list[Any] = field(default_factory=list)
 
     @property
     def status(self) -> str:

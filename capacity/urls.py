@@ -10,6 +10,8 @@ urlpatterns = [
     path("", views.team_view, name="team"),
     path("preset/", views.preset_select_view, name="preset"),
     path("planner/", views.planner_view, name="planner"),
+    path("rebalance/", views.rebalance_view, name="rebalance"),
+    path("rebalance/apply/", views.rebalance_apply_view, name="rebalance_apply"),
     path("time/", views.timesheet_view, name="timesheet"),
     path("time/<int:pk>/delete/", views.time_entry_delete_view, name="time_delete"),
 ]

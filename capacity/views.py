@@ -17,8 +17,10 @@ from django.views.i18n import set_language
 from config.http import HtmxHttpRequest
 from core.forms import form_add_service_errors
 
+from .compensation import compensation_form_hint
 from .forms import PlannerForm, PresetForm, TimeEntryForm
 from .models import CsProfile, Role, SegmentRatio
+from .rebalancing import MoveRequest, rebalance_apply, rebalance_proposal
 from .roles import is_manager_or_admin, role_of
 from .selectors import (
     book_of_business,
@@ -29,6 +31,7 @@ from .selectors import (
     timesheet,
 )
 from .services import preset_activate, time_entry_create, time_entry_delete
+from .team_columns import attach_columns, team_charts, team_columns
 
 
 @require_POST
@@ -57,6 +60,10 @@ def team_view(request: HtmxHttpRequest) -> HttpResponse:
     ordering = request.GET.get("ordering", "")
     rows = sort_books(books.rows, ordering)
     manager = is_manager_or_admin(request.user)
+    today = timezone.localdate()
+    quality = {row.user.pk: row.quality for row in books.rows if row.quality}
+    columns = team_columns(user=request.user, user_ids=[row.user.pk for row in rows], today=today, quality=quality)
+    attach_columns(rows, columns)
     context = {
         "books": books,
         "rows": rows,
@@ -69,6 +76,12 @@ def team_view(request: HtmxHttpRequest) -> HttpResponse:
         if role_of(request.user) == Role.ADMIN
         else None,
         "ratios": list(books.config.ratios.values()),
+        "columns": [column for column in columns if column.group == "outcome"],
+        "process_columns": [column for column in columns if column.group == "process"],
+        "charts": team_charts(rows=books.rows, columns=columns, band_max=books.config.band_max),
+        "compensation": compensation_form_hint(user=request.user, data=request.GET, csms=len(books.rows), today=today)
+        if manager
+        else None,
     }
     template = (
         "capacity/_team_table.html" if request.htmx and request.htmx.target == "team-table" else "capacity/team.html"
@@ -147,3 +160,35 @@ def time_entry_delete_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             request, "capacity/_timesheet.html", {"sheet": timesheet(user=request.user, week_of=week), "form": form}
         )
     return redirect(f"{reverse('capacity:timesheet')}?week={week.isoformat()}")
+
+
+# --- Rebalancing -------------------------------------------------------------------
+
+
+@login_required
+def rebalance_view(request: HttpRequest) -> HttpResponse:
+    """The proposal: every move with its reasons, ticked by default, applied in one click."""
+    _require_manager(request)
+    return render(request, "capacity/rebalance.html", {"proposal": rebalance_proposal(user=request.user)})
+
+
+@login_required
+@require_POST
+def rebalance_apply_view(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    try:
+        moves = [MoveRequest.parse(token) for token in request.POST.getlist("move")]
+        result = rebalance_apply(actor=request.user, moves=moves)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("capacity:rebalance")
+    if result.moved:
+        messages.success(
+            request,
+            _("Moved %(count)s account(s): %(names)s.")
+            % {"count": len(result.moved), "names": ", ".join(result.moved)},
+        )
+    for name, reason in result.skipped:
+        messages.warning(request, _("Skipped %(name)s: %(reason)s.") % {"name": name, "reason": reason})
+    return redirect("capacity:rebalance")

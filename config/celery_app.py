@@ -13,6 +13,16 @@ app = Celery("hourglass")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Request ids in task logs, and failed tasks kept for the admin (core.observability).
+from celery import signals  # noqa: E402
+
+from core import observability  # noqa: E402
+
+signals.before_task_publish.connect(observability.on_before_task_publish, weak=False)
+signals.task_prerun.connect(observability.on_task_prerun, weak=False)
+signals.task_postrun.connect(observability.on_task_postrun, weak=False)
+signals.task_failure.connect(observability.on_task_failure, weak=False)
+
 app.conf.beat_schedule = {
     # Lets /healthz and the admin tell whether workers and beat are alive.
     "core-heartbeat": {
@@ -35,4 +45,9 @@ app.conf.beat_schedule = {
     "renewals-reminder-sweep": {"task": "renewals.reminder_sweep_task", "schedule": crontab(hour=8, minute=0)},
     # Lifecycle stages move with the local date: just after midnight, before people start work.
     "playbooks-stage-sweep": {"task": "playbooks.stage_sweep_task", "schedule": crontab(hour=0, minute=50)},
+    # Adoption campaigns: follow-up tasks for accounts not using a rolled-out feature (idempotent).
+    "knowledge-campaign-stall-sweep": {
+        "task": "knowledge.campaign_stall_sweep_task",
+        "schedule": crontab(hour=1, minute=5),
+    },
 }

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request, and the response, carry its id.
+    "core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -245,6 +247,11 @@ SPECTACULAR_SETTINGS = {
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Error responses (400/401/403/404/405) of every operation (hardening: API fuzzing).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api_schema.document_error_responses",
+    ],
     "REDOC_DIST": "SIDECAR",
 }
 
@@ -293,12 +300,33 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Hourglass <hourglass@localhost>")
 
 # --- Logging ----------------------------------------------------------------------
+# HOURGLASS_LOG_FORMAT=json writes one JSON object per line (for a log pipeline); every
+# line carries the request id (X-Request-ID), also in Celery tasks sent by a request.
+HOURGLASS_LOG_FORMAT = env.str("HOURGLASS_LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "core.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "core.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if HOURGLASS_LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+# The worker logs through LOGGING above (same format, request ids) instead of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Check-and-repair jobs of ``manage.py repair NAME`` (each idempotent): name -> function.
+HOURGLASS_REPAIRS = {
+    "rollups": "health.repairs.rollups_repair",
+    "stages": "playbooks.repairs.stage_sweep_repair",
+    "reminders": "renewals.repairs.reminder_sweep_repair",
 }
 
 # --- Hourglass --------------------------------------------------------------------
@@ -326,10 +354,14 @@ HOURGLASS_SEGMENT_BANDS: dict[str, Decimal] = {
 HOURGLASS_ACCOUNT_ACCESS_POLICY = "capacity.access.RoleAccessPolicy"
 
 # How often each stakeholder tier should be contacted, in days (domain.md §2: each
-# company sets its own service standard per tier).
+# company sets its own service standard per tier). These seed the admin-editable
+# ``ContactCadence`` table (tier defaults + per-segment overrides) and are the fallback
+# for a tier that has no default row there.
 HOURGLASS_CONTACT_CADENCE_DAYS: dict[str, int] = env.json(
     "HOURGLASS_CONTACT_CADENCE_DAYS", default={"S": 30, "A": 30, "B": 60}
 )
+# CSV imports with more rows than this run on a Celery worker, with a progress bar.
+HOURGLASS_IMPORT_ASYNC_ROWS = env.int("HOURGLASS_IMPORT_ASYNC_ROWS", default=2000)
 
 # A dossier section not updated for this many days is stale (counts half).
 HOURGLASS_DOSSIER_STALE_DAYS = env.int("HOURGLASS_DOSSIER_STALE_DAYS", default=90)
@@ -341,7 +373,11 @@ HOURGLASS_BASE_URL = env.str("HOURGLASS_BASE_URL", default="http://localhost:800
 # What other apps add to every account (accounts imports no app, so by name):
 # list annotations (QuerySet -> QuerySet) and cards on the account page.
 HOURGLASS_ACCOUNT_LIST_ANNOTATORS = ["health.selectors.with_health", "renewals.selectors.with_next_renewal"]
-HOURGLASS_ACCOUNT_PANELS = ["health/_account_health.html", "renewals/_account_renewal_include.html"]
+HOURGLASS_ACCOUNT_PANELS = [
+    "health/_account_health.html",
+    "renewals/_account_renewal_include.html",
+    "knowledge/_account_panel.html",
+]
 
 # Demo data modules, in dependency order (each has seed(ctx), reset(), present()).
 HOURGLASS_DEMO_MODULES = [
@@ -350,6 +386,7 @@ HOURGLASS_DEMO_MODULES = [
     "renewals.demo",
     "health.demo",
     "playbooks.demo",
+    "knowledge.demo",
     "capacity.demo_time",
 ]
 
@@ -377,6 +414,16 @@ HOURGLASS_RENEWAL_REMINDER_DAYS = env.list("HOURGLASS_RENEWAL_REMINDER_DAYS", ca
 HOURGLASS_RENEWAL_REMINDER_OVERDUE_DAYS = env.int("HOURGLASS_RENEWAL_REMINDER_OVERDUE_DAYS", default=30)
 # Renewals claimed and queued per transaction by the reminder sweep.
 HOURGLASS_RENEWAL_REMINDER_BATCH_SIZE = env.int("HOURGLASS_RENEWAL_REMINDER_BATCH_SIZE", default=200)
+# Customer-facing reminders to the level-1 contact (contract decision maker): off by
+# default; when on, only contracts marked "customer reminders" get them, in the
+# contract's customer language or else this one.
+HOURGLASS_RENEWAL_CUSTOMER_REMINDERS = env.bool("HOURGLASS_RENEWAL_CUSTOMER_REMINDERS", default=False)
+HOURGLASS_RENEWAL_CUSTOMER_LANGUAGE = env.str("HOURGLASS_RENEWAL_CUSTOMER_LANGUAGE", default=LANGUAGE_CODE)
+# Where the signal forecast reads the account's health score (an account-list
+# annotator adding ``health_score``); empty: the stage alone.
+HOURGLASS_RENEWAL_HEALTH_ANNOTATOR = env.str(
+    "HOURGLASS_RENEWAL_HEALTH_ANNOTATOR", default="health.selectors.with_health"
+)
 
 # --- Health: activity-drop alerts, NPS and health scores (health app) ---------------
 # An account's activity "drops" when its last 7 days hold more than this share fewer
@@ -407,6 +454,10 @@ HOURGLASS_STAGE_RENEWAL_WINDOW_DAYS = env.int("HOURGLASS_STAGE_RENEWAL_WINDOW_DA
 HOURGLASS_STAGE_SWEEP_CHUNK = env.int("HOURGLASS_STAGE_SWEEP_CHUNK", default=1000)
 # My day lists accounts whose renewal window opens within this many days as "entering".
 HOURGLASS_MY_DAY_RENEWAL_LOOKAHEAD_DAYS = env.int("HOURGLASS_MY_DAY_RENEWAL_LOOKAHEAD_DAYS", default=14)
+# The lifecycle stage column, filter and sort of the accounts list (page and API). The
+# filter hook (dotted paths of ``extend(filterset)``) is read by ``accounts.filters``.
+HOURGLASS_ACCOUNT_LIST_ANNOTATORS = [*HOURGLASS_ACCOUNT_LIST_ANNOTATORS, "playbooks.account_list.with_stage"]
+HOURGLASS_ACCOUNT_LIST_FILTERS = ["playbooks.account_list.stage_filters"]
 
 # --- Capacity (capacity app) ----------------------------------------------------------
 # Capacity presets keep their amounts in their own currency (the US "$2M rule" in USD,
@@ -414,3 +465,6 @@ HOURGLASS_MY_DAY_RENEWAL_LOOKAHEAD_DAYS = env.int("HOURGLASS_MY_DAY_RENEWAL_LOOK
 # USD preset in a CNY deployment at this many CNY per US$ (also used for the seed 001
 # hiring thresholds, US$50K and US$300-500K). Other pairs are shown as not comparable.
 HOURGLASS_USD_TO_LOCAL = env.float("HOURGLASS_USD_TO_LOCAL", default=7.0)
+# Extra per-CSM columns on the team page from apps capacity may not import: dotted
+# paths of callables ``(*, user_ids, today) -> list[capacity.team_columns.TeamColumn]``.
+HOURGLASS_TEAM_COLUMNS = ["playbooks.team_columns.overdue_tasks"]

@@ -52,3 +52,6 @@ urlpatterns = [
         name="swagger-ui",
     ),
 ]
+
+# An unknown /api/ URL answers in JSON like every other API error.
+handler404 = "core.views.not_found"

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import Notification, OutboundEmail, WorkerHeartbeat
+from .models import Notification, OutboundEmail, TaskFailure, WorkerHeartbeat
 from .outbox import email_retry
 from .tasks import email_deliver_task
 
@@ -47,3 +47,22 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         for message in queryset.filter(status=OutboundEmail.Status.FAILED):
             email_retry(message_id=message.pk)
             transaction.on_commit(partial(email_deliver_task.delay, message_id=message.pk))
+
+
+@admin.register(TaskFailure)
+class TaskFailureAdmin(admin.ModelAdmin):
+    """Celery tasks that failed: which, with what arguments, the exception and traceback."""
+
+    list_display = ("task_name", "exception_summary", "failed_at", "task_id", "request_id")
+    list_filter = ("task_name",)
+    search_fields = ("task_name", "task_id", "exception", "request_id")
+    date_hierarchy = "failed_at"
+    readonly_fields = [f.name for f in TaskFailure._meta.fields]
+
+    @admin.display(description=_("exception"))
+    def exception_summary(self, failure: TaskFailure) -> str:
+        first = failure.exception.splitlines()[0] if failure.exception else ""
+        return first[:120]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -84,3 +85,24 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"
+
+
+class TaskFailure(models.Model):
+    """A Celery task that failed (filled from the ``task_failure`` signal), for the admin."""
+
+    task_name = models.CharField(_("task"), max_length=255, db_index=True)
+    task_id = models.CharField(_("task id"), max_length=255, blank=True)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    exception = models.TextField(_("exception"), blank=True)
+    traceback = models.TextField(_("traceback"), blank=True)
+    request_id = models.CharField(_("request id"), max_length=128, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("task failure")
+        verbose_name_plural = _("task failures")
+        ordering = ["-failed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} ({self.task_id})"

@@ -27,9 +27,11 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Accounts"), "accounts:list", "/accounts/"),
     NavItem(_("Tasks"), "playbooks:task_list", "/tasks/"),
     NavItem(_("Renewals"), "renewals:list", "/renewals/"),
+    NavItem(_("NPS"), "health:nps", "/health/nps/"),
     NavItem(
         _("Dossier reviews"), "accounts:review_queue", "/accounts/reviews/", visible_if="accounts.reviews.can_review"
     ),
+    NavItem(_("Knowledge"), "knowledge:case_list", "/knowledge/"),
     NavItem(_("Team"), "capacity:team", "/capacity/"),
     NavItem(_("Time"), "capacity:timesheet", "/capacity/time/"),
     NavItem(_("Admin"), "admin:index", "/admin/", staff_only=True),

@@ -56,3 +56,12 @@ def api_token_view(request: HttpRequest) -> HttpResponse:
             return redirect("api_token")
     token = api_token_for(user=request.user)
     return render(request, "core/api_token.html", {"token": token, "new_key": new_key})
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 for a URL that matches no route: JSON under /api/ (as the API documents), else the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

@@ -272,6 +272,7 @@ class MeasureKey(models.TextChoices):
     ACTIVITY_RATE_30D = "activity_rate_30d", _("Activity rate (30 days)")
     DEPTH = "depth", _("Depth (key features used)")
     EXECUTIVE_USAGE = "executive_usage", _("Executive engagement")
+    PROCESS_EMBEDDING = "process_embedding", _("Process embedding (core workflows run)")
     CONTACT_RECENCY = "contact_recency", _("Days since last contact")
     NPS = "nps", _("NPS")
     OPEN_RISKS = "open_risks", _("Open risks and promises")
@@ -312,6 +313,15 @@ class HealthModel(models.Model):
         default=list,
         blank=True,
         help_text=_("Event names whose use counts towards depth, e.g. opportunity.created."),
+    )
+    core_workflows = models.JSONField(
+        _("core workflows"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Event names that show a core business process runs in the product, e.g. "
+            "approval.completed; their presence counts towards process embedding."
+        ),
     )
     green_at = models.PositiveSmallIntegerField(_("score green from"), default=70, validators=[MaxValueValidator(100)])
     red_below = models.PositiveSmallIntegerField(_("score red below"), default=40, validators=[MaxValueValidator(100)])
@@ -379,3 +389,45 @@ class HealthScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.day}: {self.score}"
+
+
+class RecalculationRun(models.Model):
+    """A "recalculate now" request and its progress (accounts scored so far of total).
+
+    Kept in the database, not the cache: the chunks are scored by Celery workers in
+    other processes, and each adds its count with one atomic ``UPDATE``.
+    """
+
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("customer account"),
+        related_name="+",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text=_("Empty: every account."),
+    )
+    day = models.DateField(_("day"))
+    total = models.PositiveIntegerField(_("accounts"), default=0)
+    done = models.PositiveIntegerField(_("accounts scored"), default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("score recalculation")
+        verbose_name_plural = _("score recalculations")
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.done}/{self.total}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None or self.done >= self.total
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, round(100 * self.done / self.total))

@@ -8,6 +8,9 @@ Inputs (for a day ``D``, usage windows ending on ``D``)
   Missing when the account has no seats on file or has never sent usage.
 - ``depth``: share of the model's key (north-star) features used in the last 30
   days. Missing when the model names none, or the account never sent usage.
+- ``process_embedding``: share of the model's configured core-workflow events (e.g.
+  ``approval.completed``: a business process run in the product) present in the last
+  30 days. Missing when the model configures none, or the account never sent usage.
 - ``executive_usage``: share of active S-tier stakeholders with a touchpoint in the
   last 30 days (their own product use is out of reach). Missing without any.
 - ``contact_recency``: days since the last touchpoint. Missing when never contacted.
@@ -37,7 +40,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,9 +67,11 @@ from .models import (
     HealthScore,
     MeasureKey,
     NpsResponse,
+    RecalculationRun,
 )
 from .nps import nps_value
 from .services import local_zone
+from .storage import health_scores_upsert
 
 logger = logging.getLogger(__name__)
 
@@ -110,11 +116,19 @@ def _day_end(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=local_zone())
 
 
-def measure_inputs(*, account_ids: Sequence[int], day: date, key_features: dict[int, list[str]]) -> dict[int, Inputs]:
+def measure_inputs(
+    *,
+    account_ids: Sequence[int],
+    day: date,
+    key_features: dict[int, list[str]],
+    core_workflows: dict[int, list[str]] | None = None,
+) -> dict[int, Inputs]:
     """Raw values of every measure for every account, in a fixed number of queries.
 
-    ``key_features`` maps account id to its model's key features (for depth).
+    ``key_features`` maps account id to its model's key features (for depth),
+    ``core_workflows`` to its model's core-workflow events (for process embedding).
     """
+    core_workflows = core_workflows or {}
     ids = sorted(set(account_ids))
     start_7, start_30 = day - timedelta(days=6), day - timedelta(days=29)
     end = _day_end(day)
@@ -137,7 +151,10 @@ def measure_inputs(*, account_ids: Sequence[int], day: date, key_features: dict[
             users_30=Sum("active_users", filter=Q(day__gte=start_30)),
         )
     }
-    all_features = sorted({name for names in key_features.values() for name in names})
+    all_features = sorted(
+        {name for names in key_features.values() for name in names}
+        | {name for names in core_workflows.values() for name in names}
+    )
     used: dict[int, set[str]] = defaultdict(set)
     if all_features:
         for account_id, event_name in (
@@ -212,6 +229,9 @@ def measure_inputs(*, account_ids: Sequence[int], day: date, key_features: dict[
         features = key_features.get(account_id) or []
         if has_usage and features:
             values[MeasureKey.DEPTH] = len(used[account_id] & set(features)) / len(set(features))
+        workflows = set(core_workflows.get(account_id) or [])
+        if has_usage and workflows:
+            values[MeasureKey.PROCESS_EMBEDDING] = len(used[account_id] & workflows) / len(workflows)
         execs = executives.get(account_id)
         if execs and execs["total"]:
             values[MeasureKey.EXECUTIVE_USAGE] = execs["touched"] / execs["total"]
@@ -316,7 +336,13 @@ def format_value(key: str, value: float | None) -> str:
     """A measure's value as people read it, in the active language."""
     if value is None:
         return _("missing")
-    if key in (MeasureKey.ACTIVITY_RATE_7D, MeasureKey.ACTIVITY_RATE_30D, MeasureKey.DEPTH, MeasureKey.EXECUTIVE_USAGE):
+    if key in (
+        MeasureKey.ACTIVITY_RATE_7D,
+        MeasureKey.ACTIVITY_RATE_30D,
+        MeasureKey.DEPTH,
+        MeasureKey.PROCESS_EMBEDDING,
+        MeasureKey.EXECUTIVE_USAGE,
+    ):
         return f"{value * 100:.0f}%"
     if key == MeasureKey.CONTACT_RECENCY:
         return _("%(days)d days") % {"days": round(value)}
@@ -353,16 +379,33 @@ def explain_changes(changes: Iterable[dict[str, Any]]) -> list[str]:
 # --- Recompute ---------------------------------------------------------------------------
 
 
-def _previous_scores(ids: Sequence[int], day: date) -> dict[int, HealthScore]:
-    latest_before = (
-        HealthScore.objects.filter(account_id=OuterRef("account_id"), day__lt=day).order_by("-day").values("day")[:1]
+@dataclass(frozen=True)
+class PreviousScore:
+    score: int | None
+    measures: list[dict[str, Any]]
+
+
+def _previous_scores(ids: Sequence[int], day: date) -> dict[int, PreviousScore]:
+    """Each account's latest score before ``day``: one query for the days, then one per
+    distinct day (nearly always one: yesterday). A correlated subquery per row and full
+    model instances cost more than the scoring itself."""
+    last_day = dict(
+        HealthScore.objects.filter(account_id__in=ids, day__lt=day)
+        .order_by()
+        .values("account_id")
+        .annotate(last=Max("day"))
+        .values_list("account_id", "last")
     )
-    return {
-        score.account_id: score
-        for score in HealthScore.objects.filter(account_id__in=ids, day=Subquery(latest_before)).only(
-            "account_id", "day", "score", "measures"
-        )
-    }
+    by_day: dict[date, list[int]] = defaultdict(list)
+    for account_id, last in last_day.items():
+        by_day[last].append(account_id)
+    previous: dict[int, PreviousScore] = {}
+    for last, account_ids in by_day.items():
+        for account_id, score, measures in HealthScore.objects.filter(day=last, account_id__in=account_ids).values_list(
+            "account_id", "score", "measures"
+        ):
+            previous[account_id] = PreviousScore(score=score, measures=measures)
+    return previous
 
 
 @transaction.atomic
@@ -383,6 +426,7 @@ def health_scores_compute(*, account_ids: Iterable[int], day: date | None = None
         account_ids=list(model_of),
         day=day,
         key_features={pk: list(model.key_features or []) for pk, model in model_of.items()},
+        core_workflows={pk: list(model.core_workflows or []) for pk, model in model_of.items()},
     )
     previous = _previous_scores(list(model_of), day)
     now = timezone.now()
@@ -403,12 +447,7 @@ def health_scores_compute(*, account_ids: Iterable[int], day: date | None = None
                 computed_at=now,
             )
         )
-    HealthScore.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["account", "day"],
-        update_fields=["model", "score", "colour", "measures", "changes", "previous_score", "computed_at"],
-    )
+    health_scores_upsert(rows=rows)
     return len(rows)
 
 
@@ -423,6 +462,48 @@ def accounts_with_new_data(*, since: datetime) -> list[int]:
         .distinct()
     )
     return sorted(ids)
+
+
+@transaction.atomic
+def health_recalculation_start(
+    *, actor: Any, account: Account | None = None, day: date | None = None
+) -> RecalculationRun:
+    """ "Recalculate now": one account (the account panel) or every account (admins).
+
+    The chunks go to Celery after commit; each reports its accounts to the run, which
+    the progress bar polls. The caller checked that ``actor`` may do this.
+    """
+    from .tasks import score_recompute_task  # tasks import this module
+
+    day = day or timezone.localdate()
+    if account is not None:
+        ids = [account.pk]
+    else:
+        ids = list(Account.objects.exclude(status="churned").order_by("pk").values_list("pk", flat=True))
+    run = RecalculationRun.objects.create(
+        account=account,
+        day=day,
+        total=len(ids),
+        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        finished_at=None if ids else timezone.now(),
+    )
+    chunk = max(1, int(settings.HOURGLASS_HEALTH_SCORE_CHUNK))
+    chunks = [ids[start : start + chunk] for start in range(0, len(ids), chunk)]
+
+    def send() -> None:
+        for part in chunks:
+            score_recompute_task.delay(account_ids=part, day=day.isoformat(), run_id=run.pk)
+
+    transaction.on_commit(send)
+    return run
+
+
+def health_recalculation_progress(*, run_id: int, scored: int) -> None:
+    """Add ``scored`` accounts to a run (one atomic UPDATE: chunks finish concurrently)."""
+    RecalculationRun.objects.filter(pk=run_id).update(done=Least(F("done") + scored, F("total")))
+    RecalculationRun.objects.filter(pk=run_id, finished_at=None, done__gte=F("total")).update(
+        finished_at=timezone.now()
+    )
 
 
 def health_scores_dispatch(*, everything: bool, day: date | None = None) -> int:

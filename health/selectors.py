@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.contrib.auth import get_user_model
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncMonth, TruncQuarter
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.access import AnyUser
 from accounts.models import Account
+from accounts.segments import Segment, segment_case
 from accounts.selectors import account_scope
+from core.charts import ChartSpec, Series, line_chart
+from core.people import display_name
 
-from .models import ActivityAlert, AlertStatus, HealthScore, MeasureGroup
+from .models import (
+    DETRACTOR_MAX,
+    PROMOTER_MIN,
+    ActivityAlert,
+    AlertStatus,
+    HealthScore,
+    MeasureGroup,
+    NpsResponse,
+    RecalculationRun,
+)
+from .nps import NpsFigure, nps_responses_for_user, nps_summary, nps_value
 from .scoring import explain_changes, format_value, measure_label, score_changes
 
 TREND_DAYS = 7
+# The account page's score chart spans this many days.
+CHART_DAYS = 90
 
 
 def alerts_for_user(*, user: AnyUser) -> QuerySet[ActivityAlert]:
@@ -91,6 +110,12 @@ class AccountHealth:
     explanation: list[str] = field(default_factory=list)
     since_last_week: list[str] = field(default_factory=list)
     alerts: list[ActivityAlert] = field(default_factory=list)
+    chart: ChartSpec | None = None
+    recalculation: RecalculationRun | None = None
+    # A new id for every render: htmx re-renders the panel in place and copies the old
+    # element's attributes onto a new one with the same id, including the inline size
+    # Chart.js gave the canvas, which the Content-Security-Policy refuses.
+    chart_id: str = field(default_factory=lambda: f"health-trend-{secrets.token_hex(4)}")
 
     @property
     def trend(self) -> int | None:
@@ -99,7 +124,21 @@ class AccountHealth:
         return self.score.score - self.week_ago.score
 
 
-def account_health(*, account: Account, today: date | None = None, days: int = 30) -> AccountHealth:
+def score_trend_chart(history: list[HealthScore], *, today: date, days: int = CHART_DAYS) -> ChartSpec:
+    """The score per day over ``days`` days up to ``today``; days without a score are gaps."""
+    by_day = {row.day: row.score for row in history}
+    span = [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
+    return line_chart(
+        _("Health score, last %(days)d days") % {"days": days},
+        [day.isoformat() for day in span],
+        [Series(str(_("Score")), [by_day.get(day) for day in span], colour="blue")],
+        y_min=0,
+        y_max=100,
+        height="sm",
+    )
+
+
+def account_health(*, account: Account, today: date | None = None, days: int = CHART_DAYS) -> AccountHealth:
     """Everything the account page's health panel shows (account already scope-checked)."""
     today = today or timezone.localdate()
     history = list(
@@ -117,6 +156,9 @@ def account_health(*, account: Account, today: date | None = None, days: int = 3
         )
     groups = dict(MeasureGroup.choices)
     health = AccountHealth(account=account, score=latest, week_ago=week_ago, history=history)
+    if any(row.score is not None for row in history):
+        health.chart = score_trend_chart(history, today=today, days=days)
+    health.recalculation = RecalculationRun.objects.filter(account=account).order_by("-pk").first()
     if latest is not None:
         health.measures = [
             MeasureRow(
@@ -143,3 +185,178 @@ def account_health(*, account: Account, today: date | None = None, days: int = 3
         .order_by("-detected_on", "-pk")
     )
     return health
+
+
+# --- NPS page ---------------------------------------------------------------------------
+
+NPS_PERIODS = ("month", "quarter")
+NPS_GROUPS = ("segment", "owner", "account", "company")
+NPS_DEFAULT_PERIODS = 12
+
+
+@dataclass(frozen=True)
+class NpsRow:
+    key: str  # the group key as text (for links), "" for the company
+    label: str
+    figure: NpsFigure
+
+
+@dataclass
+class NpsReport:
+    period: str
+    group_by: str
+    start: date
+    end: date
+    periods: list[date]
+    trend: list[NpsFigure | None]
+    rows: list[NpsRow]
+    selected_period: date | None
+    chart: ChartSpec | None
+    responses: QuerySet[NpsResponse]
+
+    @property
+    def trend_rows(self) -> list[NpsPeriodRow]:
+        """Newest period first, for the table under the chart."""
+        return [
+            NpsPeriodRow(day=day, label=period_label(day, self.period), figure=figure)
+            for day, figure in reversed(list(zip(self.periods, self.trend, strict=True)))
+        ]
+
+
+@dataclass(frozen=True)
+class NpsPeriodRow:
+    day: date
+    label: str
+    figure: NpsFigure | None
+
+
+def period_start(day: date, period: str) -> date:
+    if period == "quarter":
+        return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return date(day.year, day.month, 1)
+
+
+def period_after(day: date, period: str) -> date:
+    months = 3 if period == "quarter" else 1
+    month = day.month - 1 + months
+    return date(day.year + month // 12, month % 12 + 1, 1)
+
+
+def period_label(day: date, period: str) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}" if period == "quarter" else f"{day:%Y-%m}"
+
+
+def _figure(row: dict[str, Any], key: Any) -> NpsFigure:
+    return NpsFigure(
+        key=key,
+        responses=row["responses"],
+        promoters=row["promoters"],
+        passives=row["responses"] - row["promoters"] - row["detractors"],
+        detractors=row["detractors"],
+        nps=nps_value(promoters=row["promoters"], detractors=row["detractors"], responses=row["responses"]),
+    )
+
+
+def _group_labels(group_by: str, keys: list[Any]) -> dict[Any, str]:
+    if group_by == "segment":
+        return {key: str(Segment(key).label) if key in Segment.values else str(key) for key in keys}
+    if group_by == "owner":
+        User = get_user_model()
+        labels = {user.pk: display_name(user) for user in User.objects.filter(pk__in=[k for k in keys if k])}
+        return {key: labels.get(key) or str(_("No owner")) for key in keys}
+    if group_by == "account":
+        return dict(Account.objects.filter(pk__in=keys).values_list("pk", "name"))
+    return {None: str(_("Company"))}
+
+
+def nps_report(
+    *,
+    user: AnyUser,
+    period: str = "month",
+    group_by: str = "segment",
+    today: date | None = None,
+    periods: int = NPS_DEFAULT_PERIODS,
+    selected: date | None = None,
+    group_key: str | None = None,
+) -> NpsReport:
+    """NPS by period (company trend, scoped to ``user``) and by group for one period
+    (``selected``, default the whole range), plus the responses behind a figure.
+
+    A fixed number of queries whatever the number of responses or groups.
+    """
+    period = period if period in NPS_PERIODS else "month"
+    group_by = group_by if group_by in NPS_GROUPS else "segment"
+    today = today or timezone.localdate()
+    last = period_start(today, period)
+    span = [last]
+    while len(span) < periods:
+        previous = period_start(span[0] - timedelta(days=1), period)
+        span.insert(0, previous)
+    start, end = span[0], today
+    scoped = nps_responses_for_user(user=user).filter(responded_on__gte=start, responded_on__lte=end)
+    trunc = TruncQuarter("responded_on") if period == "quarter" else TruncMonth("responded_on")
+    counts = {
+        "responses": Count("pk"),
+        "promoters": Count("pk", filter=Q(score__gte=PROMOTER_MIN)),
+        "detractors": Count("pk", filter=Q(score__lte=DETRACTOR_MAX)),
+    }
+    by_period = {
+        _as_date(row["bucket"]): _figure(row, _as_date(row["bucket"]))
+        for row in scoped.order_by().annotate(bucket=trunc).values("bucket").annotate(**counts)
+    }
+    trend = [by_period.get(day) for day in span]
+    if selected is not None:
+        selected = period_start(selected, period)
+        if selected not in span:
+            selected = None
+    window_start, window_end = start, end
+    if selected is not None:
+        window_start, window_end = selected, period_after(selected, period) - timedelta(days=1)
+    figures = nps_summary(scoped, group_by=group_by, start=window_start, end=window_end)
+    labels = _group_labels(group_by, [figure.key for figure in figures])
+    rows = sorted(
+        (
+            NpsRow(key="" if f.key is None else str(f.key), label=labels.get(f.key, str(f.key)), figure=f)
+            for f in figures
+        ),
+        key=lambda row: row.label.lower(),
+    )
+    responses = scoped.filter(responded_on__gte=window_start, responded_on__lte=window_end)
+    if group_key and group_by != "company":
+        responses = _filter_group(responses, group_by, group_key)
+    chart = None
+    if any(figure is not None for figure in trend):
+        chart = line_chart(
+            _("NPS by %(period)s") % {"period": _("quarter") if period == "quarter" else _("month")},
+            [period_label(day, period) for day in span],
+            [Series(str(_("NPS")), [f.nps if f else None for f in trend], colour="purple")],
+            y_min=-100,
+            y_max=100,
+            links=[f"?period={period}&by={group_by}&at={day.isoformat()}#nps-responses" for day in span],
+        )
+    return NpsReport(
+        period=period,
+        group_by=group_by,
+        start=start,
+        end=end,
+        periods=span,
+        trend=trend,
+        rows=rows,
+        selected_period=selected,
+        chart=chart,
+        responses=responses.select_related("account", "account__owner", "stakeholder"),
+    )
+
+
+def _as_date(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _filter_group(responses: QuerySet[NpsResponse], group_by: str, key: str) -> QuerySet[NpsResponse]:
+    if group_by == "segment":
+        return responses.annotate(segment_key=segment_case("account__arr")).filter(segment_key=key)
+    if not key.isdigit():
+        return responses.none()
+    if group_by == "owner":
+        return responses.filter(account__owner_id=int(key))
+    return responses.filter(account_id=int(key))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -79,6 +81,25 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 # --- Ingest ---------------------------------------------------------------------------
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while one batch is parsed, checked and stored.
+
+    A 10,000-event batch allocates some 200,000 small objects (dicts, strings,
+    Decimals), none of them in reference cycles; every 700 allocations CPython would
+    run a collection that walks ever more of them, and the full collections it
+    triggers walk the whole process heap. That took longer than parsing the JSON.
+    Reference counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 @transaction.atomic
 def events_ingest(*, actor: AnyUser, events: Sequence[Any]) -> IngestResult:
     """Validate every event, then store all of them or none.
@@ -87,6 +108,11 @@ def events_ingest(*, actor: AnyUser, events: Sequence[Any]) -> IngestResult:
     counted as duplicates and not stored again (the first one wins). The rollups of
     the touched account-days are refreshed by a Celery task after commit.
     """
+    with gc_paused():
+        return _events_ingest(actor=actor, events=events)
+
+
+def _events_ingest(*, actor: AnyUser, events: Sequence[Any]) -> IngestResult:
     valid, errors = events_validate(actor=actor, events=events)
     if errors:
         raise IngestValidationError(errors)

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.db import connection, models
 
-from .models import UsageEvent
+from .models import HealthScore, UsageEvent
 from .validation import ValidEvent
 
 # Model field names, in the order the staging rows carry them.
@@ -130,3 +130,71 @@ def _store_portable(events: Sequence[ValidEvent], received_at: datetime) -> int:
             [_prepared("received_at", received_at), json.dumps(rows)],
         )
         return cursor.rowcount
+
+
+# --- Health scores ------------------------------------------------------------------------
+
+_SCORE_FIELDS = ("account", "day", "model", "score", "colour", "measures", "changes", "previous_score", "computed_at")
+_SCORE_UPDATE = ("model", "score", "colour", "measures", "changes", "previous_score", "computed_at")
+_SCORE_STAGING = "health_score_staging"
+
+
+def _score_field(name: str) -> models.Field[Any, Any]:
+    field = HealthScore._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+def health_scores_upsert(*, rows: Sequence[HealthScore]) -> int:
+    """Insert or overwrite the ``(account, day)`` rows; return how many were written.
+
+    PostgreSQL: COPY into a temporary staging table, then one ``INSERT … ON CONFLICT DO
+    UPDATE``. A multi-row ``INSERT`` with one bound JSON parameter per row spends most
+    of its time adapting and escaping the measures; COPY streams them as text.
+    Elsewhere ``bulk_create(update_conflicts=True)``, with the same result.
+    """
+    if not rows:
+        return 0
+    if connection.vendor != "postgresql":
+        HealthScore.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["account", "day"], update_fields=list(_SCORE_UPDATE)
+        )
+        return len(rows)
+    table = connection.ops.quote_name(HealthScore._meta.db_table)
+    columns = [connection.ops.quote_name(str(_score_field(name).column)) for name in _SCORE_FIELDS]
+    column_list = ", ".join(columns)
+    updates = ", ".join(
+        f"{column} = EXCLUDED.{column}"
+        for name, column in zip(_SCORE_FIELDS, columns, strict=True)
+        if name in _SCORE_UPDATE
+    )
+    dumps = json.dumps
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_SCORE_STAGING} (account_id bigint, day date, model_id bigint, score smallint, "
+            "colour text, measures jsonb, changes jsonb, previous_score smallint, computed_at timestamptz)"
+        )
+        with cursor.copy(f"COPY {_SCORE_STAGING} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    (
+                        row.account_id,
+                        row.day,
+                        row.model_id,
+                        row.score,
+                        row.colour,
+                        dumps(row.measures),
+                        dumps(row.changes),
+                        row.previous_score,
+                        row.computed_at,
+                    )
+                )
+        key = ", ".join(columns[:2])
+        cursor.execute(
+            f"INSERT INTO {table} ({column_list}) "  # noqa: S608 - identifiers come from the model
+            f"SELECT * FROM {_SCORE_STAGING} ORDER BY account_id "
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        )
+        written = cursor.rowcount
+        cursor.execute(f"DROP TABLE {_SCORE_STAGING}")
+    return written

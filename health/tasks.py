@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 
 from .alerts import BASELINE_WINDOWS, WINDOW_DAYS, activity_drop_scan, default_scan_day
-from .scoring import health_scores_compute, health_scores_dispatch
+from .scoring import health_recalculation_progress, health_scores_compute, health_scores_dispatch
 from .services import event_partitions_ensure, rollups_recompute
 
 
@@ -46,9 +46,13 @@ def activity_drop_scan_task(*, day: str | None = None, account_ids: list[int] | 
 
 
 @shared_task(name="health.score_recompute_task", acks_late=True, ignore_result=True)
-def score_recompute_task(*, account_ids: list[int], day: str | None = None) -> int:
-    """Score one chunk of accounts (an upsert of the day's rows: safe to repeat)."""
-    return health_scores_compute(account_ids=account_ids, day=date.fromisoformat(day) if day else None)
+def score_recompute_task(*, account_ids: list[int], day: str | None = None, run_id: int | None = None) -> int:
+    """Score one chunk of accounts (an upsert of the day's rows: safe to repeat); with
+    ``run_id``, count the chunk towards that "recalculate now" run's progress."""
+    written = health_scores_compute(account_ids=account_ids, day=date.fromisoformat(day) if day else None)
+    if run_id is not None:
+        health_recalculation_progress(run_id=run_id, scored=len(account_ids))
+    return written
 
 
 @shared_task(name="health.score_recent_accounts_task", acks_late=True, ignore_result=True)

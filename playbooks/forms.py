@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -8,8 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.filters import person_name
-from accounts.models import TouchpointKind
-from accounts.selectors import assignable_owners
+from accounts.models import Account, TouchpointKind
+from accounts.selectors import account_scope, assignable_owners
+
+from .models import Priority, TaskType
 
 
 class TouchLogForm(forms.Form):
@@ -50,3 +53,49 @@ class ReassignForm(forms.Form):
         field.queryset = assignable_owners(user=user)
         field.label_from_instance = person_name  # type: ignore[method-assign,assignment]
         field.widget.attrs["class"] = "form-select form-select-sm"
+
+
+class TaskCreateForm(forms.Form):
+    """A task created by hand: on the account's tasks tab or the tasks page."""
+
+    account: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Account"), queryset=Account.objects.none())
+    title = forms.CharField(label=_("Title"), max_length=300)
+    assignee: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Assignee"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        help_text=_("Empty: the account owner."),
+    )
+    due_date = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), choices=Priority.choices, coerce=int, initial=Priority.MEDIUM
+    )
+    task_type = forms.ChoiceField(label=_("Type"), choices=TaskType.choices, initial=TaskType.ACTIVITY)
+    checklist = forms.CharField(
+        label=_("Checklist"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("One item a line."),
+    )
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        account = self.fields["account"]
+        assignee = self.fields["assignee"]
+        assert isinstance(account, forms.ModelChoiceField) and isinstance(assignee, forms.ModelChoiceField)
+        account.queryset = account_scope(user=user).order_by("name", "pk")
+        assignee.queryset = assignable_owners(user=user)
+        assignee.label_from_instance = person_name  # type: ignore[method-assign,assignment]
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def clean_due_date(self) -> date:
+        due: date = self.cleaned_data["due_date"]
+        if due < timezone.localdate():
+            raise forms.ValidationError(_("The due date cannot be in the past."))
+        return due
+
+    def checklist_lines(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data.get("checklist", "").splitlines() if line.strip()]

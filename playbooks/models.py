@@ -115,6 +115,14 @@ OPEN_STATUSES = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.SNOOZED)
 ACTIVE_STATUSES = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
 
 
+def accounts_q(account_ids: Any, field: str = "pk") -> models.Q:
+    """Filter on some accounts: a list of ids, or a ``range`` of ids (the daily sweep's
+    chunks: two bounds compile and plan far faster than an ``IN`` of 1,000 values)."""
+    if isinstance(account_ids, range):
+        return models.Q(**{f"{field}__gte": account_ids.start, f"{field}__lt": account_ids.stop})
+    return models.Q(**{f"{field}__in": list(account_ids)})
+
+
 def _translated(text: str) -> str:
     return gettext(text) if text else ""
 

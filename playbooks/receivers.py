@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 
@@ -58,10 +58,52 @@ def on_renewal_at_risk(sender: Any, *, renewal: Any, **kwargs: Any) -> None:
     _fire(renewal.account, TriggerKind.RENEWAL_AT_RISK, f"renewal-at-risk:{renewal.pk}")
 
 
-def _refresh_stage_after_commit(account_id: int) -> None:
-    from .tasks import stage_refresh_task
+class _StageRefreshBatch:
+    """The accounts saved in one transaction whose stage must be refreshed after it."""
 
-    transaction.on_commit(lambda: stage_refresh_task.delay(account_ids=[account_id]))
+    def __init__(self) -> None:
+        self.account_ids: set[int] = set()
+        self.sent = False
+
+
+class _StageRefreshOnCommit:
+    """On-commit callback: one stage refresh task for the whole batch.
+
+    A request or import that saves 500 accounts (or their renewals) queues one refresh
+    for all of them, not 500. Each save registers its own callback sharing the batch
+    (so a rolled-back savepoint drops only its own callbacks); the first one to run
+    sends the batch, the others find it sent.
+    """
+
+    def __init__(self, batch: _StageRefreshBatch) -> None:
+        self.batch = batch
+
+    def __call__(self) -> None:
+        from .tasks import stage_refresh_task
+
+        if self.batch.sent:
+            return
+        self.batch.sent = True
+        stage_refresh_task.delay(account_ids=sorted(self.batch.account_ids))
+
+
+def _refresh_stage_after_commit(account_id: int, using: str = DEFAULT_DB_ALIAS) -> None:
+    """The stage changes when its dates do, not at tonight's sweep: once per transaction."""
+    connection = transaction.get_connection(using)
+    batch = None
+    if connection.in_atomic_block:
+        # From the end: in a loop of saves the batch's last callback is a few entries back.
+        batch = next(
+            (
+                entry[1].batch
+                for entry in reversed(connection.run_on_commit)
+                if isinstance(entry[1], _StageRefreshOnCommit) and not entry[1].batch.sent
+            ),
+            None,
+        )
+    batch = batch or _StageRefreshBatch()
+    batch.account_ids.add(account_id)
+    transaction.on_commit(_StageRefreshOnCommit(batch), using=using)  # at once in autocommit mode
 
 
 STAGE_AND_OWNER_FIELDS = {"owner", "owner_id", "go_live_date", "status"}
@@ -79,12 +121,12 @@ def on_account_saved(
             assignee_id=instance.owner_id
         ).update(assignee_id=instance.owner_id, updated_at=timezone.now())
     # Go-live or status may have changed: the stage changes now, not at tonight's sweep.
-    _refresh_stage_after_commit(instance.pk)
+    _refresh_stage_after_commit(instance.pk, kwargs.get("using") or DEFAULT_DB_ALIAS)
 
 
 def on_renewal_saved(sender: Any, *, instance: RenewalOpportunity, raw: bool = False, **kwargs: Any) -> None:
     if not raw:
-        _refresh_stage_after_commit(instance.account_id)
+        _refresh_stage_after_commit(instance.account_id, kwargs.get("using") or DEFAULT_DB_ALIAS)
 
 
 def connect() -> None:

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.access import AnyUser
-from accounts.models import Account, Stakeholder, TimelineEntry
-from accounts.selectors import BookSummary, account_scope, book_summary, contact_cadence_days
+from accounts.models import Account, Stakeholder
+from accounts.selectors import BookSummary, account_scope, book_summary, overdue_stakeholders
 from capacity.models import Role
 from capacity.roles import role_of
 from core.models import Notification
@@ -85,23 +85,15 @@ def local_day_start(day: date) -> datetime:
 
 
 def overdue_contacts(*, accounts: QuerySet[Account], today: date) -> QuerySet[Stakeholder]:
-    """Active stakeholders whose last touchpoint is older than their tier's cadence.
+    """Active stakeholders whose last touchpoint is older than their cadence.
 
-    The set-based twin of ``accounts.selectors.stakeholder_rows``: overdue when
-    ``last contact (local date) + cadence < today``, i.e. the last contact happened
-    before the local midnight of ``today − cadence``; never contacted is overdue too.
+    The cadence (tier default or the account segment's override) is resolved by
+    ``accounts.cadence``: overdue when ``last contact (local date) + cadence < today``;
+    never contacted is overdue too.
     """
-    cadence = contact_cadence_days()
-    last_touch = TimelineEntry.objects.filter(stakeholders=OuterRef("pk"), is_touchpoint=True).order_by("-occurred_at")
-    due = Q(pk__in=[])
-    for tier, days in cadence.items():
-        if days:
-            cutoff = local_day_start(today - timedelta(days=int(days)))
-            due |= Q(tier=tier) & (Q(last_contact__isnull=True) | Q(last_contact__lt=cutoff))
+    people = Stakeholder.objects.filter(account__in=accounts.values("pk"), is_active=True)
     return (
-        Stakeholder.objects.filter(account__in=accounts.values("pk"), is_active=True)
-        .annotate(last_contact=Subquery(last_touch.values("occurred_at")[:1]))
-        .filter(due)
+        overdue_stakeholders(stakeholders=people, today=today)
         .select_related("account")
         .order_by(F("last_contact").asc(nulls_first=True), "tier", "pk")
     )

@@ -15,16 +15,17 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import AnyUser
 from accounts.models import Account
-from accounts.segments import segment_for_arr
-from accounts.selectors import assignable_owners
+from accounts.segments import arr_range_for_segment, segment_for_arr
+from accounts.selectors import account_scope, assignable_owners
 from accounts.timeline import touchpoint_log
 from capacity.models import Team
+from core.people import display_name
 
 from .models import (
     OPEN_STATUSES,
@@ -38,6 +39,7 @@ from .models import (
     TaskStatus,
     TaskType,
     TriggerKind,
+    accounts_q,
 )
 
 
@@ -149,6 +151,30 @@ def report_periods(today: date) -> list[tuple[str, str, date]]:
     ]
 
 
+def _applies_q(playbooks: Sequence[Playbook]) -> Q:
+    """The SQL twin of ``Playbook.applies_to``, OR-ed over the playbooks."""
+    condition = Q(pk__in=[])
+    for playbook in playbooks:
+        part = Q()
+        if playbook.segments:
+            segments = Q(pk__in=[])
+            for segment in playbook.segments:
+                lower, upper = arr_range_for_segment(segment)
+                band = Q()
+                if lower is not None:
+                    band &= Q(arr__gte=lower)
+                if upper is not None:
+                    band &= Q(arr__lt=upper)
+                segments |= band
+            part &= segments
+        if playbook.arr_min is not None:
+            part &= Q(arr__gte=playbook.arr_min)
+        if playbook.arr_max is not None:
+            part &= Q(arr__lt=playbook.arr_max)
+        condition |= part
+    return condition
+
+
 def recurring_reports_fire(*, account_ids: Iterable[int] | None = None, today: date) -> int:
     """Monthly / quarterly report playbooks: fired once per period, for live accounts.
 
@@ -157,13 +183,18 @@ def recurring_reports_fire(*, account_ids: Iterable[int] | None = None, today: d
     """
     created = 0
     for trigger, episode_key, period_start in report_periods(today):
-        if not Playbook.objects.filter(trigger=trigger, active=True).exists():
+        playbooks = list(Playbook.objects.filter(trigger=trigger, active=True))
+        if not playbooks:
             continue
-        accounts = Account.objects.filter(lifecycle__stage__in=REPORT_STAGES).exclude(
-            Exists(Task.objects.filter(account=OuterRef("pk"), trigger=trigger, episode_key=episode_key))
+        # Only the accounts some playbook applies to (segment, ARR band): the daily sweep
+        # must not load every live account only for ``applies_to`` to drop it.
+        accounts = (
+            Account.objects.filter(lifecycle__stage__in=REPORT_STAGES)
+            .filter(_applies_q(playbooks))
+            .exclude(Exists(Task.objects.filter(account=OuterRef("pk"), trigger=trigger, episode_key=episode_key)))
         )
         if account_ids is not None:
-            accounts = accounts.filter(pk__in=list(account_ids))
+            accounts = accounts.filter(accounts_q(account_ids))
         created += playbooks_fire(
             [
                 FireRequest(account=a, trigger=trigger, episode_key=episode_key, trigger_date=period_start)
@@ -184,7 +215,7 @@ def tasks_follow_owner(*, account_ids: Iterable[int] | None = None) -> int:
         assignee_id=F("account__owner_id")
     )
     if account_ids is not None:
-        tasks = tasks.filter(account_id__in=list(account_ids))
+        tasks = tasks.filter(accounts_q(account_ids, "account_id"))
     return Task.objects.filter(pk__in=list(tasks.values_list("pk", flat=True))).update(
         assignee_id=Subquery(Account.objects.filter(pk=OuterRef("account_id")).values("owner_id")[:1]),
         updated_at=timezone.now(),
@@ -196,7 +227,7 @@ def tasks_wake_snoozed(*, today: date | None = None, account_ids: Iterable[int] 
     today = today or timezone.localdate()
     tasks = Task.objects.filter(status=TaskStatus.SNOOZED, snoozed_until__lte=today)
     if account_ids is not None:
-        tasks = tasks.filter(account_id__in=list(account_ids))
+        tasks = tasks.filter(accounts_q(account_ids, "account_id"))
     return tasks.update(status=TaskStatus.OPEN, snoozed_until=None, updated_at=timezone.now())
 
 
@@ -222,20 +253,38 @@ def task_create(
     task_type: str = TaskType.ACTIVITY,
     checklist: Sequence[str] = (),
 ) -> Task:
-    """A task created by hand. The caller checked that the account is in the actor's scope."""
+    """A task created by hand (page or API), on an account in the actor's scope.
+
+    The assignee (default: the account owner, else the actor) must be someone the actor
+    may give accounts to: a CSM, themselves; a manager, their team; an admin, anyone.
+    Errors name the field, so the form and the API can show them in place.
+    """
+    errors: dict[str, str] = {}
+    if not account_scope(user=actor).filter(pk=account.pk).exists():
+        errors["account"] = _("You cannot create tasks on this account.")
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = _("Give the task a title.")
+    if priority not in Priority.values:
+        errors["priority"] = _("Choose a valid priority.")
+    if task_type not in TaskType.values:
+        errors["task_type"] = _("Choose a valid type.")
     assignee = assignee or account.owner or actor
     if not assignable_owners(user=actor).filter(pk=assignee.pk).exists():
-        raise ValidationError({"assignee": _("You cannot assign tasks to %(user)s.") % {"user": assignee}})
+        errors["assignee"] = _("You cannot assign tasks to %(user)s.") % {"user": display_name(assignee)}
+    if errors:
+        raise ValidationError(errors)
     return Task.objects.create(
         account=account,
         assignee=assignee,
         follows_owner=assignee.pk == account.owner_id,
-        title=title,
-        description=description,
+        owner_role=OwnerRole.CSM,
+        title=title[:300],
+        description=description.strip(),
         due_date=due_date,
         priority=priority,
         task_type=task_type,
-        checklist=[{"text": text, "done": False} for text in checklist if text.strip()],
+        checklist=[{"text": text.strip()[:300], "done": False} for text in checklist if text.strip()],
         trigger=TriggerKind.MANUAL,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )

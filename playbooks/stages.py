@@ -23,6 +23,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -31,11 +32,10 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, AccountStatus
-from accounts.timeline import timeline_record
+from accounts.models import Account, AccountStatus, TimelineEntry
 from renewals.models import CLOSED_STATUSES, OPEN_STATUSES, RenewalOpportunity, RenewalStatus
 
-from .models import STAGE_TRIGGERS, AccountStage, Stage
+from .models import STAGE_TRIGGERS, AccountStage, Stage, accounts_q
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def accounts_with_stage_facts(account_ids: Iterable[int] | None = None) -> Any:
     )
     accounts = Account.objects.all()
     if account_ids is not None:
-        accounts = accounts.filter(pk__in=list(account_ids))
+        accounts = accounts.filter(accounts_q(account_ids))
     return accounts.annotate(
         next_renewal_date=Subquery(open_renewals.values("due_date")[:1]),
         last_closed_outcome=Subquery(closed.values("status")[:1]),
@@ -116,6 +116,19 @@ def accounts_with_stage_facts(account_ids: Iterable[int] | None = None) -> Any:
         stored_stage=Subquery(AccountStage.objects.filter(account=OuterRef("pk")).values("stage")[:1]),
         stored_since=Subquery(AccountStage.objects.filter(account=OuterRef("pk")).values("entered_on")[:1]),
     ).order_by("pk")
+
+
+FACT_FIELDS = (
+    "pk",
+    "go_live_date",
+    "status",
+    "next_renewal_date",
+    "last_closed_outcome",
+    "last_closed_at",
+    "last_closed_due",
+    "stored_stage",
+    "stored_since",
+)
 
 
 def facts_of(account: Any) -> StageFacts:
@@ -178,28 +191,33 @@ def stage_refresh(*, account_ids: Iterable[int] | None = None, today: date | Non
     today = today or local_today()
     offsets = StageOffsets.from_settings()
     result = StageSweepResult()
-    transitions: list[Transition] = []
+    changes: list[tuple[int, str, date, str]] = []  # (account id, stage, entered on, previous)
     silent_updates: list[AccountStage] = []
-    for account in accounts_with_stage_facts(account_ids).select_related("owner"):
+    # Plain rows, not model instances: most accounts do not change on a given day, and
+    # building 100,000 Account objects would cost more than the query itself.
+    for row in accounts_with_stage_facts(account_ids).values(*FACT_FIELDS):
         result.checked += 1
-        computed = compute_stage(facts_of(account), today=today, offsets=offsets)
-        stored_since = account.stored_since
+        facts = SimpleNamespace(**row)
+        computed = compute_stage(facts_of(facts), today=today, offsets=offsets)
+        stored_since = facts.stored_since
         if isinstance(stored_since, str):
             stored_since = date.fromisoformat(stored_since)
-        if account.stored_stage == computed.stage:
+        if facts.stored_stage == computed.stage:
             # Same stage, but a date it hangs on was edited: keep time in stage right,
             # without a new episode (that would fire the playbook a second time).
             if computed.since is not None and computed.since != stored_since:
-                silent_updates.append(AccountStage(account=account, stage=computed.stage, entered_on=computed.since))
+                silent_updates.append(
+                    AccountStage(account_id=facts.pk, stage=computed.stage, entered_on=computed.since)
+                )
             continue
-        transitions.append(
-            Transition(
-                account=account,
-                stage=computed.stage,
-                entered_on=computed.since or today,
-                previous=account.stored_stage or "",
-            )
-        )
+        changes.append((facts.pk, computed.stage, computed.since or today, facts.stored_stage or ""))
+    # The few accounts that changed, as objects (the playbooks read owner and ARR).
+    changed_accounts = Account.objects.in_bulk([pk for pk, *_ in changes]) if changes else {}
+    transitions = [
+        Transition(account=changed_accounts[pk], stage=stage, entered_on=entered_on, previous=previous)
+        for pk, stage, entered_on, previous in changes
+        if pk in changed_accounts
+    ]
     rows = [
         AccountStage(account=t.account, stage=t.stage, entered_on=t.entered_on, previous_stage=t.previous)
         for t in transitions
@@ -215,6 +233,9 @@ def stage_refresh(*, account_ids: Iterable[int] | None = None, today: date | Non
         AccountStage.objects.bulk_create(
             silent_updates, update_conflicts=True, unique_fields=["account"], update_fields=["entered_on", "updated_at"]
         )
+    # One entry per transition, inserted in bulk: the dedupe key (unique) makes a re-run
+    # or a racing worker write nothing (``timeline_record``'s rule, set-based).
+    entries: list[TimelineEntry] = []
     with translation.override(settings.LANGUAGE_CODE):
         for t in transitions:
             title = _("Lifecycle stage: %(stage)s") % {"stage": stage_label(t.stage)}
@@ -223,15 +244,19 @@ def stage_refresh(*, account_ids: Iterable[int] | None = None, today: date | Non
                 if t.previous
                 else _("First stage recorded for this account.")
             )
-            timeline_record(
-                account=t.account,
-                kind="stage_changed",
-                title=title,
-                body=body,
-                occurred_at=local_midnight(t.entered_on),
-                data={"stage": t.stage, "previous": t.previous, "entered_on": t.entered_on.isoformat()},
-                dedupe_key=f"stage:{t.account.pk}:{t.stage}:{t.entered_on.isoformat()}",
+            entries.append(
+                TimelineEntry(
+                    account=t.account,
+                    is_touchpoint=False,
+                    kind="stage_changed",
+                    title=title[:300],
+                    body=body,
+                    occurred_at=local_midnight(t.entered_on),
+                    data={"stage": t.stage, "previous": t.previous, "entered_on": t.entered_on.isoformat()},
+                    dedupe_key=f"stage:{t.account.pk}:{t.stage}:{t.entered_on.isoformat()}",
+                )
             )
+    TimelineEntry.objects.bulk_create(entries, ignore_conflicts=True, batch_size=1000)
     result.changed = len(transitions)
     result.tasks_created = playbooks_fire(
         [

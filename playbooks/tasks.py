@@ -17,24 +17,42 @@ from .stages import local_today, stage_refresh
 def stage_sweep_task() -> int:
     """Daily (beat): fan the stage refresh out in chunks of accounts, all for the same day.
 
-    Safe to run twice or concurrently: transitions are decided against the stored
-    stage, timeline entries carry a dedupe key and tasks a unique constraint.
+    A chunk is a range of ids (every account from its first id up to the next chunk's),
+    so an account created meanwhile is still covered. Safe to run twice or concurrently:
+    transitions are decided against the stored stage, timeline entries carry a dedupe
+    key and tasks a unique constraint.
     """
     today = local_today().isoformat()
     chunk = settings.HOURGLASS_STAGE_SWEEP_CHUNK
     ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), chunk):
-        stage_refresh_task.delay(account_ids=ids[start : start + chunk], day=today)
+    starts = ids[::chunk]
+    for number, first in enumerate(starts):
+        last = starts[number + 1] - 1 if number + 1 < len(starts) else None
+        stage_refresh_task.delay(first_id=first, last_id=last, day=today)
     return len(ids)
 
 
 @shared_task(name="playbooks.stage_refresh_task", ignore_result=True, acks_late=True)
-def stage_refresh_task(*, account_ids: list[int], day: str | None = None) -> int:
-    """Recompute the stage of some accounts (the sweep's chunks; a date just changed)."""
+def stage_refresh_task(
+    *,
+    account_ids: list[int] | None = None,
+    first_id: int | None = None,
+    last_id: int | None = None,
+    day: str | None = None,
+) -> int:
+    """Recompute the stage of some accounts: a list of ids (a date just changed) or the
+    sweep's chunk ``first_id``..``last_id`` (inclusive; no ``last_id``: to the end)."""
     today = date.fromisoformat(day) if day else local_today()
-    tasks_wake_snoozed(today=today, account_ids=account_ids)
-    tasks_follow_owner(account_ids=account_ids)
-    return stage_refresh(account_ids=account_ids, today=today).changed
+    accounts: list[int] | range
+    if account_ids is not None:
+        accounts = account_ids
+    else:
+        accounts = range(first_id or 0, (last_id if last_id is not None else 2**62) + 1)
+    changed = stage_refresh(account_ids=accounts, today=today).changed
+    tasks_follow_owner(account_ids=accounts)
+    # Last, so that a woken task also tells that this chunk's stage work is committed.
+    tasks_wake_snoozed(today=today, account_ids=accounts)
+    return changed
 
 
 @shared_task(name="playbooks.playbook_fire_task", ignore_result=True, acks_late=True)

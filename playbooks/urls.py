@@ -8,6 +8,7 @@ app_name = "playbooks"
 
 urlpatterns = [
     path("", views.task_list_view, name="task_list"),
+    path("new/", views.task_create_view, name="task_create"),
     path("reassign/", views.task_reassign_view, name="task_reassign"),
     path("<int:pk>/", views.task_detail_view, name="task_detail"),
     path("<int:pk>/row/", views.task_row_view, name="task_row"),

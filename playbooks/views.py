@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,15 +16,17 @@ from django.views.decorators.http import require_POST
 
 from accounts.selectors import get_account_for_user
 from config.http import HtmxHttpRequest
+from core.forms import form_add_service_errors
 
 from .filters import TaskFilter
-from .forms import CommentForm, ReassignForm, TouchLogForm
+from .forms import CommentForm, ReassignForm, TaskCreateForm, TouchLogForm
 from .models import Task
 from .selectors import account_stage, account_tasks, get_task_for_user, my_day, task_list
 from .services import (
     task_checklist_toggle,
     task_comment_add,
     task_complete,
+    task_create,
     task_reassign,
     task_set_status,
     task_snooze,
@@ -63,6 +66,43 @@ def task_list_view(request: HtmxHttpRequest) -> HttpResponse:
     }
     template = "playbooks/_task_table.html" if request.htmx and not request.htmx.boosted else "playbooks/task_list.html"
     return render(request, template, context)
+
+
+@login_required
+def task_create_view(request: HtmxHttpRequest) -> HttpResponse:
+    """A new task by hand; ``?account=<id>`` (the account's tasks tab) picks the account."""
+    account = None
+    wanted = request.GET.get("account", "")
+    if wanted.isdigit():
+        account = get_account_for_user(request.user, wanted)  # 404 outside the scope
+    form = TaskCreateForm(
+        request.POST or None,
+        user=request.user,
+        initial={"account": account, "due_date": timezone.localdate() + timedelta(days=7)},
+    )
+    if account is not None:
+        # Preselected: no need to list every account of the book in a select.
+        form.fields["account"].widget = forms.HiddenInput()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            task = task_create(
+                actor=request.user,
+                account=data["account"],
+                title=data["title"],
+                due_date=data["due_date"],
+                assignee=data["assignee"],
+                description=data["description"],
+                priority=data["priority"],
+                task_type=data["task_type"],
+                checklist=form.checklist_lines(),
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, _("Task created."))
+            return redirect("playbooks:task_detail", pk=task.pk)
+    return render(request, "playbooks/task_create.html", {"form": form, "account": account})
 
 
 def _detail_context(request: HtmxHttpRequest, task: Task, **extra: Any) -> dict[str, Any]:

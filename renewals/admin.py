@@ -20,8 +20,17 @@ class ChurnReasonAdmin(admin.ModelAdmin):
 
 @admin.register(Contract)
 class ContractAdmin(SimpleHistoryAdmin):
-    list_display = ("account", "start_date", "end_date", "arr", "currency", "auto_renew", "status")
-    list_filter = ("status", "auto_renew", "currency")
+    list_display = (
+        "account",
+        "start_date",
+        "end_date",
+        "arr",
+        "currency",
+        "auto_renew",
+        "customer_reminders",
+        "status",
+    )
+    list_filter = ("status", "auto_renew", "customer_reminders", "currency")
     search_fields = ("account__name", "account__external_id")
     list_select_related = ("account",)
     raw_id_fields = ("account", "previous")
@@ -32,7 +41,7 @@ class ReminderInline(admin.TabularInline):
     model = RenewalReminder
     extra = 0
     can_delete = False
-    fields = ("threshold_days", "days_left", "claimed_at", "sent_at", "email")
+    fields = ("threshold_days", "audience", "days_left", "claimed_at", "sent_at", "email", "skipped_reason")
     readonly_fields = fields
 
 
@@ -53,8 +62,19 @@ class RenewalOpportunityAdmin(SimpleHistoryAdmin):
 class RenewalReminderAdmin(admin.ModelAdmin):
     """Every reminder claimed, when it was queued, and its email's delivery status."""
 
-    list_display = ("renewal", "threshold_days", "days_left", "recipient", "claimed_at", "sent_at", "email_status")
-    list_filter = ("threshold_days", "email__status")
+    list_display = (
+        "renewal",
+        "threshold_days",
+        "audience",
+        "days_left",
+        "recipient",
+        "recipient_email",
+        "claimed_at",
+        "sent_at",
+        "email_status",
+        "skipped_reason",
+    )
+    list_filter = ("audience", "threshold_days", "email__status")
     search_fields = ("renewal__account__name", "recipient__username")
     list_select_related = ("renewal__account", "recipient", "email")
     readonly_fields = [f.name for f in RenewalReminder._meta.fields]

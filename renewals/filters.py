@@ -56,7 +56,7 @@ class RenewalFilter(django_filters.FilterSet):
     )
     # Through the owner's profile (renewals may not import capacity): a team id, or
     # "none" for accounts whose owner has no team.
-    team = django_filters.CharFilter(method="filter_team", label=_("Team"))
+    team = django_filters.CharFilter(method="filter_team", label=_("Team"), widget=forms.Select)
     unowned = django_filters.BooleanFilter(
         field_name="account__owner", lookup_expr="isnull", label=_("Unassigned accounts only")
     )
@@ -104,6 +104,18 @@ class RenewalFilter(django_filters.FilterSet):
             css = "form-select form-select-sm" if hasattr(field, "choices") else "form-control form-control-sm"
             field.widget.attrs.setdefault("class", css)
         self.form.fields["owner"].label_from_instance = person_name
+        self.form.fields["team"].widget.choices = [("", _("Any")), ("none", _("No team")), *self._team_choices()]
+
+    def _team_choices(self) -> list[tuple[str, str]]:
+        """Teams of the owners this user may filter by (read through their profiles)."""
+        teams = (
+            _owner_choices(self.request)
+            .filter(cs_profile__team__isnull=False)
+            .values_list("cs_profile__team", "cs_profile__team__name")
+            .distinct()
+            .order_by("cs_profile__team__name", "cs_profile__team")
+        )
+        return [(str(pk), name) for pk, name in teams]
 
     def filter_search(self, queryset: QuerySet[RenewalOpportunity], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(account__in=Account.objects.search(value).values("pk")) if value.strip() else queryset

@@ -43,14 +43,14 @@ of renewals or groups.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.functions import Coalesce, Greatest, Least, TruncQuarter
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import AnyUser
@@ -320,3 +320,29 @@ def _empty(icp_fit: str | None) -> dict[str, Any]:
         "kept": ZERO,
         "kept_capped": ZERO,
     }
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def retention_trend(*, user: AnyUser, start: date, end: date) -> list[KpiRow]:
+    """The company's figures per calendar quarter of ``[start, end]`` (clipped to it).
+
+    One aggregate query; quarters with nothing due are there with empty figures, so a
+    trend chart has no holes in its axis.
+    """
+    renewals = renewals_due(renewals=renewal_scope(user=user), start=start, end=end).order_by()
+    found = {
+        values["quarter"].date() if hasattr(values["quarter"], "date") else values["quarter"]: values
+        for values in renewals.annotate(quarter=TruncQuarter("due_date")).values("quarter").annotate(**_aggregates())
+    }
+    rows: list[KpiRow] = []
+    first = quarter_start(start)
+    while first <= end:
+        last = add_months(first, 3) - timedelta(days=1)
+        values = found.get(first) or _empty(None)
+        row = _row("company", values, max(first, start), min(last, end))
+        rows.append(replace(row, key=first.isoformat(), label=f"{first.year} Q{(first.month - 1) // 3 + 1}"))
+        first = add_months(first, 3)
+    return rows

@@ -43,6 +43,20 @@ class Contract(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default=default_currency)
     auto_renew = models.BooleanField(_("auto-renew"), default=False)
     status = models.CharField(_("status"), max_length=16, choices=ContractStatus.choices, default=ContractStatus.ACTIVE)
+    # The customer's own renewal reminders (to the level-1 contact), when the deployment
+    # turns them on (HOURGLASS_RENEWAL_CUSTOMER_REMINDERS) and this customer agreed.
+    customer_reminders = models.BooleanField(
+        _("customer reminders"),
+        default=False,
+        help_text=_("Email the contract decision maker before the renewal date."),
+    )
+    customer_language = models.CharField(
+        _("customer language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Language of the customer's reminders; empty: the deployment's default."),
+    )
     # The period this one renews, so a customer's contract history reads as a chain.
     previous = models.OneToOneField(
         "self",
@@ -85,9 +99,10 @@ class RenewalStatus(models.TextChoices):
 OPEN_STATUSES = (RenewalStatus.OPEN, RenewalStatus.AT_RISK, RenewalStatus.COMMITTED)
 CLOSED_STATUSES = (RenewalStatus.RENEWED, RenewalStatus.DOWNGRADED, RenewalStatus.CHURNED)
 
-# The signal forecast. For now it comes from the stage alone; the health score joins
-# it once ``health`` publishes one (renewals may not import health, so it will be
-# passed in through a selector or a setting, not looked up here).
+# The signal forecast: the probability a renewal closes kept, from its stage and the
+# account's health score (green / yellow / red bands, domain §4; no score yet: the
+# stage alone). Health is read through ``HOURGLASS_RENEWAL_HEALTH_ANNOTATOR`` (renewals
+# does not import health). Committed and closed renewals follow the stage only.
 SIGNAL_PROBABILITY: dict[str, Decimal] = {
     RenewalStatus.OPEN: Decimal("0.80"),
     RenewalStatus.AT_RISK: Decimal("0.40"),
@@ -96,6 +111,32 @@ SIGNAL_PROBABILITY: dict[str, Decimal] = {
     RenewalStatus.DOWNGRADED: ONE,
     RenewalStatus.CHURNED: ZERO,
 }
+# Health bands: a score from ``green`` up is green, below ``red`` red, yellow between.
+HEALTH_GREEN_FROM = 70
+HEALTH_RED_BELOW = 40
+# (status) -> (green, yellow, red) probability; statuses not listed ignore health.
+SIGNAL_BY_HEALTH: dict[str, tuple[Decimal, Decimal, Decimal]] = {
+    RenewalStatus.OPEN: (Decimal("0.90"), Decimal("0.70"), Decimal("0.45")),
+    RenewalStatus.AT_RISK: (Decimal("0.55"), Decimal("0.40"), Decimal("0.25")),
+}
+
+
+def signal_probability_for(status: str, health_score: int | float | Decimal | None) -> Decimal:
+    """The signal probability of a renewal in ``status`` whose account scores ``health_score``.
+
+    Python twin of ``selectors.signal_probability_expression`` (tests keep them equal).
+    """
+    bands = SIGNAL_BY_HEALTH.get(status)
+    if bands is None or health_score is None:
+        return SIGNAL_PROBABILITY.get(status, ZERO)
+    green, yellow, red = bands
+    if health_score >= HEALTH_GREEN_FROM:
+        return green
+    if health_score >= HEALTH_RED_BELOW:
+        return yellow
+    return red
+
+
 # A CSM's call this far from the signal is flagged for the manager's attention.
 DISAGREEMENT_THRESHOLD = Decimal("0.25")
 
@@ -222,7 +263,8 @@ class RenewalOpportunity(models.Model):
 
     @property
     def signal_probability(self) -> Decimal:
-        return SIGNAL_PROBABILITY[self.status]
+        """From the stage and, when the query annotated it, the account's health score."""
+        return signal_probability_for(self.status, getattr(self, "health_score", None))
 
     @property
     def probability(self) -> Decimal:
@@ -253,6 +295,11 @@ class RenewalOpportunity(models.Model):
         return self.days_left()
 
 
+class ReminderAudience(models.TextChoices):
+    CSM = "csm", _("CSM")
+    CUSTOMER = "customer", _("Customer")
+
+
 class RenewalReminder(models.Model):
     """The exactly-once claim for one reminder: one row per (renewal, threshold).
 
@@ -264,6 +311,9 @@ class RenewalReminder(models.Model):
         RenewalOpportunity, verbose_name=_("renewal"), related_name="reminders", on_delete=models.CASCADE
     )
     threshold_days = models.PositiveSmallIntegerField(_("threshold (days)"))
+    audience = models.CharField(
+        _("audience"), max_length=8, choices=ReminderAudience.choices, default=ReminderAudience.CSM
+    )
     # What the reminder said: the due date and days left when it was claimed (a
     # reminder sent late after downtime shows fewer days than its threshold).
     due_date = models.DateField(_("renewal date"))
@@ -276,6 +326,9 @@ class RenewalReminder(models.Model):
         null=True,
         blank=True,
     )
+    # Customer reminders: the address written to, or why nothing was sent.
+    recipient_email = models.EmailField(_("recipient email"), blank=True)
+    skipped_reason = models.CharField(_("not sent because"), max_length=200, blank=True)
     # Tells the sweep which of the rows its bulk insert (ignoring conflicts) created.
     claim_token = models.CharField(max_length=32, db_index=True)
     claimed_at = models.DateTimeField(_("claimed"))
@@ -299,11 +352,11 @@ class RenewalReminder(models.Model):
         verbose_name_plural = _("renewal reminders")
         ordering = ["-claimed_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["renewal", "threshold_days"], name="renewal_reminder_once"),
+            models.UniqueConstraint(fields=["renewal", "threshold_days", "audience"], name="renewal_reminder_once"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.renewal} · {self.threshold_days}d"
+        return f"{self.renewal} · {self.threshold_days}d · {self.audience}"
 
 
 class ExpansionKind(models.TextChoices):

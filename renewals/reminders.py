@@ -31,6 +31,16 @@ the timeline entry. A worker killed mid-batch rolls the whole batch back (claims
 included), so the next run redoes it; a committed batch has its emails in the outbox,
 which delivers them once, retries SMTP failures with backoff and rescues messages of
 a dead worker. The outbox's dedupe key is a second guard against double sending.
+
+Customer reminders
+------------------
+With ``HOURGLASS_RENEWAL_CUSTOMER_REMINDERS`` on, contracts marked ``customer_reminders``
+also get the same thresholds' reminders addressed to the account's level-1 contact
+(the contract decision maker, 一级关键人), in the contract's customer language (else
+``HOURGLASS_RENEWAL_CUSTOMER_LANGUAGE``). They are claimed the same way under their own
+audience, so each (renewal, threshold) reaches the customer at most once. When the
+account has no active level-1 contact with an email address the claim is kept with
+``skipped_reason`` saying why, and nothing is sent for that threshold.
 """
 
 from __future__ import annotations
@@ -50,12 +60,15 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from accounts.models import KeyPersonLevel, Stakeholder
 from accounts.timeline import timeline_record
 from core.notifications import notification_send, user_language
 from core.outbox import email_enqueue
+from core.people import display_name
 
-from .models import ContractStatus, RenewalOpportunity, RenewalReminder, RenewalStatus
+from .models import ContractStatus, ReminderAudience, RenewalOpportunity, RenewalReminder, RenewalStatus
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +87,13 @@ def threshold_reached(days_left: int, thresholds: Sequence[int] | None = None) -
     return min(reached) if reached else None
 
 
-def dedupe_key(renewal_id: int, threshold_days: int) -> str:
+def dedupe_key(renewal_id: int, threshold_days: int, audience: str = ReminderAudience.CSM) -> str:
+    if audience == ReminderAudience.CUSTOMER:
+        return f"renewal-customer-reminder:{renewal_id}:{threshold_days}"
     return f"renewal-reminder:{renewal_id}:{threshold_days}"
 
 
-def reminders_due(*, today: date) -> QuerySet[RenewalOpportunity]:
-    """Renewals owed a reminder today, annotated with ``threshold``: one set-based query."""
+def _due(*, today: date, audience: str) -> QuerySet[RenewalOpportunity]:
     thresholds = reminder_thresholds()
     if not thresholds:
         return RenewalOpportunity.objects.none()
@@ -88,7 +102,9 @@ def reminders_due(*, today: date) -> QuerySet[RenewalOpportunity]:
         default=Value(None),
         output_field=IntegerField(),
     )
-    already = RenewalReminder.objects.filter(renewal=OuterRef("pk"), threshold_days=OuterRef("threshold"))
+    already = RenewalReminder.objects.filter(
+        renewal=OuterRef("pk"), threshold_days=OuterRef("threshold"), audience=audience
+    )
     oldest = today - timedelta(days=settings.HOURGLASS_RENEWAL_REMINDER_OVERDUE_DAYS)
     return (
         RenewalOpportunity.objects.filter(
@@ -96,19 +112,33 @@ def reminders_due(*, today: date) -> QuerySet[RenewalOpportunity]:
             contract__status=ContractStatus.ACTIVE,
             due_date__lte=today + timedelta(days=max(thresholds)),
             due_date__gte=oldest,
-            account__owner__is_active=True,
         )
-        .exclude(Q(account__owner__email="") | Q(account__owner__email__isnull=True))
         .annotate(threshold=threshold)
         .exclude(Exists(already))
         .order_by("pk")
     )
 
 
+def reminders_due(*, today: date) -> QuerySet[RenewalOpportunity]:
+    """Renewals owed a CSM reminder today, annotated with ``threshold``: one set-based query."""
+    return (
+        _due(today=today, audience=ReminderAudience.CSM)
+        .filter(account__owner__is_active=True)
+        .exclude(Q(account__owner__email="") | Q(account__owner__email__isnull=True))
+    )
+
+
+def customer_reminders_due(*, today: date) -> QuerySet[RenewalOpportunity]:
+    """Renewals owed a customer reminder today (contracts that opted in), with ``threshold``."""
+    return _due(today=today, audience=ReminderAudience.CUSTOMER).filter(contract__customer_reminders=True)
+
+
 @dataclass(frozen=True)
 class SweepResult:
     due: int
     claimed: int
+    customer_due: int = 0
+    customer_claimed: int = 0
 
 
 def reminder_sweep(*, today: date | None = None, batch_size: int | None = None) -> SweepResult:
@@ -120,14 +150,30 @@ def reminder_sweep(*, today: date | None = None, batch_size: int | None = None) 
     # pk order in every batch: concurrent sweeps insert (and wait on) rows in the same
     # order, so they queue behind each other instead of deadlocking.
     for start in range(0, len(due), batch_size):
-        claimed += _claim_and_queue(due[start : start + batch_size], today=today)
-    if due:
-        logger.info("renewal reminders: %s due, %s claimed by this run", len(due), claimed)
-    return SweepResult(due=len(due), claimed=claimed)
+        claimed += _claim_and_queue(due[start : start + batch_size], today=today, audience=ReminderAudience.CSM)
+    customer_due: list[tuple[int, int, date]] = []
+    customer_claimed = 0
+    if settings.HOURGLASS_RENEWAL_CUSTOMER_REMINDERS:
+        customer_due = list(
+            customer_reminders_due(today=today).values_list("pk", "threshold", "due_date")  # type: ignore[misc]
+        )
+        for start in range(0, len(customer_due), batch_size):
+            customer_claimed += _claim_and_queue(
+                customer_due[start : start + batch_size], today=today, audience=ReminderAudience.CUSTOMER
+            )
+    if due or customer_due:
+        logger.info(
+            "renewal reminders: %s due, %s claimed by this run; customer: %s due, %s claimed",
+            len(due),
+            claimed,
+            len(customer_due),
+            customer_claimed,
+        )
+    return SweepResult(due=len(due), claimed=claimed, customer_due=len(customer_due), customer_claimed=customer_claimed)
 
 
 @transaction.atomic
-def _claim_and_queue(rows: Sequence[tuple[int, int, date]], *, today: date) -> int:
+def _claim_and_queue(rows: Sequence[tuple[int, int, date]], *, today: date, audience: str) -> int:
     token = uuid.uuid4().hex
     now = timezone.now()
     RenewalReminder.objects.bulk_create(
@@ -135,6 +181,7 @@ def _claim_and_queue(rows: Sequence[tuple[int, int, date]], *, today: date) -> i
             RenewalReminder(
                 renewal_id=renewal_id,
                 threshold_days=threshold_days,
+                audience=audience,
                 due_date=due_date,
                 days_left=(due_date - today).days,
                 claim_token=token,
@@ -144,7 +191,7 @@ def _claim_and_queue(rows: Sequence[tuple[int, int, date]], *, today: date) -> i
         ],
         ignore_conflicts=True,
     )
-    mine = (
+    mine = list(
         RenewalReminder.objects.filter(claim_token=token)
         .select_related(
             "renewal__account__owner__cs_profile__team__lead",
@@ -152,11 +199,14 @@ def _claim_and_queue(rows: Sequence[tuple[int, int, date]], *, today: date) -> i
         )
         .order_by("pk")
     )
-    count = 0
-    for reminder in mine:
-        _queue_reminder(reminder, now=now)
-        count += 1
-    return count
+    if audience == ReminderAudience.CUSTOMER:
+        contacts = decision_makers(account_ids={reminder.renewal.account_id for reminder in mine})
+        for reminder in mine:
+            _queue_customer_reminder(reminder, contacts=contacts.get(reminder.renewal.account_id, []), now=now)
+    else:
+        for reminder in mine:
+            _queue_reminder(reminder, now=now)
+    return len(mine)
 
 
 def manager_of(user: Any) -> Any:
@@ -229,3 +279,82 @@ def _queue_reminder(reminder: RenewalReminder, *, now: Any) -> None:
             dedupe_key=key,
         )
     RenewalReminder.objects.filter(pk=reminder.pk).update(sent_at=now, email=message, recipient=owner)
+
+
+def decision_makers(*, account_ids: set[int]) -> dict[int, list[Stakeholder]]:
+    """Active level-1 contacts of these accounts, oldest first: one query."""
+    found: dict[int, list[Stakeholder]] = {}
+    if not account_ids:
+        return found
+    for person in Stakeholder.objects.filter(
+        account_id__in=account_ids, key_level=KeyPersonLevel.DECISION_MAKER, is_active=True
+    ).order_by("pk"):
+        found.setdefault(person.account_id, []).append(person)
+    return found
+
+
+def customer_language(contract: Any) -> str:
+    return contract.customer_language or settings.HOURGLASS_RENEWAL_CUSTOMER_LANGUAGE
+
+
+def customer_reminder_subject(*, account_name: str, due_date: date) -> str:
+    return _("Your subscription renews on %(date)s: %(account)s") % {
+        "date": due_date.isoformat(),
+        "account": account_name,
+    }
+
+
+def _queue_customer_reminder(reminder: RenewalReminder, *, contacts: list[Stakeholder], now: Any) -> None:
+    renewal = reminder.renewal
+    account = renewal.account
+    contract = renewal.contract
+    contact = next((person for person in contacts if person.email), None)
+    if contact is None:
+        # Recorded on the claim (visible in the admin and on the renewal), never retried
+        # for this threshold: the next threshold tries again.
+        reason = (
+            gettext_noop("The level-1 contact has no email address.")
+            if contacts
+            else gettext_noop("No level-1 contact (contract decision maker) on the account.")
+        )
+        RenewalReminder.objects.filter(pk=reminder.pk).update(skipped_reason=reason)
+        logger.info("customer reminder %s for renewal %s not sent: %s", reminder.threshold_days, renewal.pk, reason)
+        return
+    owner = account.owner
+    key = dedupe_key(renewal.pk, reminder.threshold_days, ReminderAudience.CUSTOMER)
+    with translation.override(customer_language(contract)):
+        subject = customer_reminder_subject(account_name=account.name, due_date=renewal.due_date)
+        context = {
+            "contact": contact,
+            "account": account,
+            "renewal": renewal,
+            "contract": contract,
+            "days_left": reminder.days_left,
+            "owner": owner,
+            "owner_name": display_name(owner) if owner is not None else "",
+            "subject": subject,
+        }
+        message, _created = email_enqueue(
+            dedupe_key=key,
+            to=[contact.email],
+            cc=[owner.email] if owner is not None and owner.email else [],
+            subject=subject,
+            body_text=render_to_string("renewals/email/customer_reminder.txt", context),
+            body_html=render_to_string("renewals/email/customer_reminder.html", context),
+        )
+    with translation.override(settings.LANGUAGE_CODE):
+        timeline_record(
+            account=account,
+            kind="renewal_customer_reminder_sent",
+            title=_("Renewal reminder sent to %(name)s") % {"name": contact.name},
+            body=subject,
+            actor=None,
+            data={
+                "renewal_id": renewal.pk,
+                "threshold_days": reminder.threshold_days,
+                "stakeholder_id": contact.pk,
+                "email_id": message.pk,
+            },
+            dedupe_key=key,
+        )
+    RenewalReminder.objects.filter(pk=reminder.pk).update(sent_at=now, email=message, recipient_email=contact.email)

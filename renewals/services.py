@@ -38,7 +38,17 @@ from .models import (
 from .periods import add_months, next_period
 from .signals import renewal_marked_at_risk
 
-CONTRACT_EDITABLE_FIELDS = ("products", "start_date", "end_date", "arr", "currency", "auto_renew", "status")
+CONTRACT_EDITABLE_FIELDS = (
+    "products",
+    "start_date",
+    "end_date",
+    "arr",
+    "currency",
+    "auto_renew",
+    "customer_reminders",
+    "customer_language",
+    "status",
+)
 
 
 def _actor_or_none(actor: AnyUser | None) -> Any:
@@ -64,6 +74,8 @@ def contract_create(
     auto_renew: bool = False,
     status: str = ContractStatus.ACTIVE,
     previous: Contract | None = None,
+    customer_reminders: bool = False,
+    customer_language: str = "",
 ) -> Contract:
     """A contract period and, for an active one, its renewal opportunity."""
     contract = Contract(
@@ -75,6 +87,8 @@ def contract_create(
         auto_renew=auto_renew,
         status=status,
         previous=previous,
+        customer_reminders=customer_reminders,
+        customer_language=customer_language,
     )
     if currency:
         contract.currency = currency
@@ -265,6 +279,8 @@ def renewal_close(
             currency=contract.currency,
             auto_renew=contract.auto_renew,
             previous=contract,
+            customer_reminders=contract.customer_reminders,
+            customer_language=contract.customer_language,
         )
     timeline_record(
         account=renewal.account,

@@ -18,9 +18,10 @@ from config.http import HtmxHttpRequest
 from core.forms import form_add_service_errors
 from core.people import display_name
 
+from .charts import kpi_trend_charts, pipeline_charts
 from .filters import RenewalFilter
 from .forms import AtRiskForm, CloseForm, ExpansionForm, KpiForm, OverrideForm, StageForm
-from .kpis import FIGURES, retention_kpis
+from .kpis import FIGURES, retention_kpis, retention_trend
 from .models import RenewalOpportunity
 from .selectors import (
     account_expansions,
@@ -54,10 +55,14 @@ def renewal_list_view(request: HtmxHttpRequest) -> HttpResponse:
     paginator = Paginator(renewals, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     by = "quarter" if request.GET.get("pipeline") == "quarter" else "month"
+    # An unbound filter (no query string) is the whole scope, not an error.
+    valid = filterset.is_valid() or not filterset.is_bound
+    pipeline = renewal_pipeline(renewals=renewals, by=by) if valid else []
     context = {
         "filter": filterset,
         "page": page,
-        "pipeline": renewal_pipeline(renewals=renewals, by=by) if filterset.is_valid() else [],
+        "pipeline": pipeline,
+        "pipeline_charts": pipeline_charts(pipeline, by=by, base_query=request.GET),
         "pipeline_by": by,
         "query": _query_without(request, "page"),
         "pipeline_query": _query_without(request, "page", "pipeline"),
@@ -121,14 +126,12 @@ def renewal_kpis_view(request: HtmxHttpRequest) -> HttpResponse:
     """Retention KPIs of the renewals due in a period, in the user's scope, by a grouping."""
     form = KpiForm.from_query(request.GET, timezone.localdate())
     table = None
+    charts = []
     if form.is_valid():
-        table = retention_kpis(
-            user=request.user,
-            start=form.cleaned_data["start"],
-            end=form.cleaned_data["end"],
-            group_by=form.cleaned_data["group_by"],
-        )
-    context = {"form": form, "table": table, "figures": FIGURES}
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        table = retention_kpis(user=request.user, start=start, end=end, group_by=form.cleaned_data["group_by"])
+        charts = kpi_trend_charts(retention_trend(user=request.user, start=start, end=end))
+    context = {"form": form, "table": table, "figures": FIGURES, "charts": charts}
     return render(request, "renewals/renewal_kpis.html", context, status=200 if table else 400)
 
 
@@ -141,7 +144,7 @@ def _detail(request: HtmxHttpRequest, renewal: RenewalOpportunity, status: int =
         "self_check": renewal_self_check(renewal),
         "expansions": account_expansions(account=renewal.account),
         "expansion_form": forms.get("expansion_form") or ExpansionForm(),
-        "reminders": renewal.reminders.select_related("email", "recipient").order_by("threshold_days"),
+        "reminders": renewal.reminders.select_related("email", "recipient").order_by("threshold_days", "audience"),
         "history": renewal.history.select_related("history_user").order_by("-history_date")[:15],
         "at_risk_form": forms.get("at_risk_form") or AtRiskForm(initial={"reason": renewal.risk_reason}),
         "stage_form": forms.get("stage_form") or StageForm(initial={"status": renewal.status}),

@@ -24,7 +24,7 @@ class OwnerSerializer(serializers.Serializer):
 
 class AccountSerializer(serializers.ModelSerializer):
     segment = serializers.ChoiceField(choices=Segment.choices, read_only=True, source="segment_key")
-    owner = OwnerSerializer(read_only=True)
+    owner = OwnerSerializer(read_only=True, allow_null=True)
     owner_id = serializers.PrimaryKeyRelatedField(
         source="owner",
         queryset=get_user_model().objects.all(),
@@ -39,6 +39,11 @@ class AccountSerializer(serializers.ModelSerializer):
     health_colour = serializers.SerializerMethodField()
     health_trend = serializers.SerializerMethodField()
     next_renewal_date = serializers.SerializerMethodField()
+    # Present when the playbooks app annotates the list (None otherwise).
+    stage = serializers.SerializerMethodField(help_text=_("Lifecycle stage key, e.g. renewal_window."))
+    stage_display = serializers.SerializerMethodField()
+    stage_since = serializers.SerializerMethodField()
+    days_in_stage = serializers.SerializerMethodField()
 
     class Meta:
         model = Account
@@ -60,6 +65,10 @@ class AccountSerializer(serializers.ModelSerializer):
             "health_colour",
             "health_trend",
             "next_renewal_date",
+            "stage",
+            "stage_display",
+            "stage_since",
+            "days_in_stage",
             "created_at",
             "updated_at",
         ]
@@ -78,6 +87,19 @@ class AccountSerializer(serializers.ModelSerializer):
 
     def get_next_renewal_date(self, account: Account) -> date | None:
         return getattr(account, "next_renewal_date", None)
+
+    def get_stage(self, account: Account) -> str | None:
+        return getattr(account, "lifecycle_stage", None) or None
+
+    def get_stage_display(self, account: Account) -> str | None:
+        return getattr(account, "lifecycle_label", None) or None
+
+    def get_stage_since(self, account: Account) -> date | None:
+        return getattr(account, "lifecycle_since", None)
+
+    def get_days_in_stage(self, account: Account) -> int | None:
+        days = getattr(account, "lifecycle_days", None)
+        return None if days is None else max(days.days, 0)
 
     def get_currency(self, account: Account) -> str:
         return str(settings.HOURGLASS_CURRENCY)
@@ -106,7 +128,7 @@ class StakeholderSerializer(serializers.ModelSerializer):
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    actor = OwnerSerializer(read_only=True)
+    actor = OwnerSerializer(read_only=True, allow_null=True)
     stakeholders: serializers.ManyRelatedField = serializers.PrimaryKeyRelatedField(many=True, read_only=True)  # type: ignore[assignment]
 
     class Meta:

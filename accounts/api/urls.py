@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .contacts import OverdueContactListView
 from .views import AccountViewSet, CsvImportView, StakeholderViewSet, TimelineViewSet
 
 router = SimpleRouter()
@@ -10,4 +11,8 @@ router.register("accounts", AccountViewSet, basename="account")
 router.register("stakeholders", StakeholderViewSet, basename="stakeholder")
 router.register("timeline", TimelineViewSet, basename="timeline")
 
-urlpatterns = [path("imports/", CsvImportView.as_view(), name="csv-import"), *router.urls]
+urlpatterns = [
+    path("imports/", CsvImportView.as_view(), name="csv-import"),
+    path("contacts/overdue/", OverdueContactListView.as_view(), name="overdue-contact-list"),
+    *router.urls,
+]

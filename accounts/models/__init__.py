@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .account import Account, AccountStatus, IcpFit, Industry
+from .cadence import ContactCadence
 from .dossier import (
     STRUCTURED_SECTIONS,
     CustomerProcess,
@@ -26,6 +27,7 @@ __all__ = [
     "STRUCTURED_SECTIONS",
     "Account",
     "AccountStatus",
+    "ContactCadence",
     "CustomerProcess",
     "DossierReview",
     "DossierReviewRating",

@@ -33,7 +33,7 @@ class BookSerializer(serializers.Serializer):
     renewals_due_90d = serializers.IntegerField(source="renewals_due")
     renewals_due_90d_arr = serializers.DecimalField(source="renewals_due_arr", max_digits=16, decimal_places=2)
     dossier_completeness = serializers.FloatField(source="quality.average_completeness", default=None)
-    dossier_rating = serializers.FloatField(source="quality.average_rating", default=None)
+    dossier_rating = serializers.FloatField(source="quality.average_rating", default=None, allow_null=True)
     overdue_reviews = serializers.IntegerField(source="quality.overdue_reviews", default=None)
     time_load = serializers.DecimalField(source="time_share", max_digits=8, decimal_places=3, allow_null=True)
     status = serializers.CharField()

@@ -26,3 +26,17 @@ def status_class(status: str) -> str:
     return {"over": "text-bg-danger", "under": "text-bg-warning", "healthy": "text-bg-success"}.get(
         status, "text-bg-light"
     )
+
+
+@register.filter
+def team_figure(value: Any, kind: str) -> str:
+    """A team-page figure by its column kind; "—" where there is no data."""
+    if value is None:
+        return "—"
+    if kind == "percent":
+        return f"{Decimal(value) * 100:.0f}%"
+    if kind == "money":
+        from core.templatetags.hourglass import money
+
+        return money(value)
+    return str(value)

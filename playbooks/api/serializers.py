@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.api.serializers import OwnerSerializer
 from accounts.models import TouchpointKind
 
-from ..models import Playbook, PlaybookStep, Task
+from ..models import Playbook, PlaybookStep, Priority, Task, TaskType
 
 
 class PlaybookStepSerializer(serializers.ModelSerializer):
@@ -50,7 +53,7 @@ class TaskSerializer(serializers.ModelSerializer):
     description = serializers.CharField(source="display_description", read_only=True)
     checklist = serializers.SerializerMethodField()
     account = TaskAccountSerializer(read_only=True)
-    assignee = OwnerSerializer(read_only=True)
+    assignee = OwnerSerializer(read_only=True, allow_null=True)
     overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -64,6 +67,26 @@ class TaskSerializer(serializers.ModelSerializer):
 
     def get_checklist(self, task: Task) -> list[dict[str, Any]]:
         return [{"text": item["text"], "done": item["done"]} for item in task.display_checklist]
+
+
+class TaskCreateSerializer(serializers.Serializer):
+    """``POST /api/v1/tasks/``: a task by hand, on an account in the caller's scope."""
+
+    account_id = serializers.IntegerField()
+    title = serializers.CharField(max_length=300)
+    due_date = serializers.DateField()
+    assignee_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False, default=Priority.MEDIUM)
+    task_type = serializers.ChoiceField(choices=TaskType.choices, required=False, default=TaskType.ACTIVITY)
+    checklist = serializers.ListField(
+        child=serializers.CharField(max_length=300, allow_blank=True), required=False, default=list, max_length=50
+    )
+
+    def validate_due_date(self, value: date) -> date:
+        if value < timezone.localdate():
+            raise serializers.ValidationError(_("The due date cannot be in the past."))
+        return value
 
 
 class TaskCompleteSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -12,21 +13,29 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.selectors import account_scope
+
 from ..filters import TaskFilter
 from ..models import Playbook, Task
 from ..selectors import get_task_for_user, playbook_list, task_list
-from ..services import task_complete, task_reassign, task_snooze
+from ..services import task_complete, task_create, task_reassign, task_snooze
 from .serializers import (
     PlaybookSerializer,
     TaskCompleteSerializer,
+    TaskCreateSerializer,
     TaskReassignSerializer,
     TaskSerializer,
     TaskSnoozeSerializer,
 )
 
+API_FIELDS = {"account": "account_id", "assignee": "assignee_id"}
+
 
 def _as_drf(error: DjangoValidationError) -> ValidationError:
-    return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
+    """A service's error as a 400, named by the API's field (``assignee`` → ``assignee_id``)."""
+    if not hasattr(error, "error_dict"):
+        return ValidationError({"detail": error.messages})
+    return ValidationError({API_FIELDS.get(name, name): messages for name, messages in error.message_dict.items()})
 
 
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -40,6 +49,28 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_object(self) -> Task:
         return get_task_for_user(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=TaskCreateSerializer, responses={201: TaskSerializer})
+    def create(self, request: Request) -> Response:
+        """Create a task by hand; errors are named by field (``account_id``, ``assignee_id`` …)."""
+        incoming = TaskCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        # Outside the caller's scope reads the same as "no such account": nothing leaks.
+        account = account_scope(user=request.user).filter(pk=data.pop("account_id")).select_related("owner").first()
+        if account is None:
+            raise ValidationError({"account_id": [_("No such account, or not one of yours.")]})
+        assignee = None
+        assignee_id = data.pop("assignee_id")
+        if assignee_id is not None:
+            assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
+            if assignee is None:
+                raise ValidationError({"assignee_id": [_("No such user.")]})
+        try:
+            task = task_create(actor=request.user, account=account, assignee=assignee, **data)
+        except DjangoValidationError as error:
+            raise _as_drf(error) from error
+        return Response(TaskSerializer(get_task_for_user(request.user, task.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TaskCompleteSerializer, responses=TaskSerializer)
     @action(detail=True, methods=["post"])

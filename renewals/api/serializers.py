@@ -45,6 +45,8 @@ class ContractSerializer(serializers.ModelSerializer):
             "arr",
             "currency",
             "auto_renew",
+            "customer_reminders",
+            "customer_language",
             "status",
             "previous",
             "renewal_id",
@@ -66,7 +68,7 @@ class ContractSerializer(serializers.ModelSerializer):
 class AccountBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
-    owner = OwnerSerializer(read_only=True)
+    owner = OwnerSerializer(read_only=True, allow_null=True)
 
 
 class RenewalSerializer(serializers.ModelSerializer):

@@ -11,20 +11,11 @@ from django.utils import timezone
 from core.models import Notification
 from health.models import ActivityAlert
 from health.tasks import activity_drop_scan_task
-from tests.integration.workers import running_worker
+from tests.integration.workers import running_worker, wait_for
 
 from .conftest import make_rollups
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_worker_scans_and_the_alert_email_arrives_once(org, smtp_server):

@@ -112,6 +112,84 @@ def test_missing_inputs_are_shown_missing_and_the_weights_renormalised(org, simp
     assert (rows["activity_rate_7d"]["contribution"], rows["contact_recency"]["contribution"]) == (30.0, 40.0)
 
 
+@pytest.fixture
+def embedding_model(db):
+    """Process embedding next to activity: by hand, 40 and 60 weight."""
+    model = health_model_default_ensure()
+    model.measures.all().delete()
+    model.core_workflows = ["approval.completed", "invoice.issued", "supplier.onboarded", "contract.signed"]
+    model.save()
+    HealthMeasure.objects.bulk_create(
+        [
+            HealthMeasure(model=model, key="activity_rate_7d", group="CO", weight=60, green_at=0.5, red_at=0.1),
+            HealthMeasure(model=model, key="process_embedding", group="CO", weight=40, green_at=0.75, red_at=0.25),
+        ]
+    )
+    return model
+
+
+def test_process_embedding_scored_by_hand(org, embedding_model):
+    account = org.accounts["csm_a1"][0]
+    PurchasedProduct.objects.create(account=account, product="CRM", seats=20)
+    users_per_day(account, 6, start=DAY - timedelta(days=40), end=DAY)  # 6/20 = 30% → 50 points
+    for name, day in [
+        ("approval.completed", DAY),  # in the 30-day period
+        ("invoice.issued", DAY - timedelta(days=29)),  # first day of the period
+        ("supplier.onboarded", DAY - timedelta(days=30)),  # one day too old
+        ("report.viewed", DAY),  # not a core workflow
+    ]:
+        DailyFeatureRollup.objects.create(account=account, day=day, event_name=name, events=2, users=1)
+    health_scores_compute(account_ids=[account.pk], day=DAY)
+    score = HealthScore.objects.get(account=account, day=DAY)
+    rows = {row["key"]: row for row in score.measures}
+    # 2 of 4 core workflows → 50%, halfway from 25% to 75% → 50 points
+    assert (rows["process_embedding"]["value"], rows["process_embedding"]["points"]) == (0.5, 50.0)
+    # (60·50 + 40·50) / 100 = 50
+    assert score.score == 50
+    assert (rows["activity_rate_7d"]["contribution"], rows["process_embedding"]["contribution"]) == (30.0, 20.0)
+    panel = account_health(account=account, today=DAY)
+    assert [(m.label, m.value) for m in panel.measures] == [
+        ("Activity rate (7 days)", "30%"),
+        ("Process embedding (core workflows run)", "50%"),
+    ]
+
+
+def test_process_embedding_all_workflows_run_is_green(org, embedding_model):
+    account = org.accounts["csm_a1"][0]
+    PurchasedProduct.objects.create(account=account, product="CRM", seats=20)
+    users_per_day(account, 2, start=DAY - timedelta(days=40), end=DAY)  # 10% → 0 points
+    for name in embedding_model.core_workflows:
+        DailyFeatureRollup.objects.create(account=account, day=DAY - timedelta(days=3), event_name=name, events=1)
+    health_scores_compute(account_ids=[account.pk], day=DAY)
+    score = HealthScore.objects.get(account=account, day=DAY)
+    rows = {row["key"]: row for row in score.measures}
+    assert (rows["process_embedding"]["value"], rows["process_embedding"]["colour"]) == (1.0, "green")
+    # (60·0 + 40·100) / 100 = 40
+    assert score.score == 40
+
+
+def test_process_embedding_missing_when_not_configured_or_no_usage(org, embedding_model):
+    configured_no_usage = org.accounts["csm_a1"][0]
+    PurchasedProduct.objects.create(account=configured_no_usage, product="CRM", seats=20)
+    health_scores_compute(account_ids=[configured_no_usage.pk], day=DAY)
+    rows = {row["key"]: row for row in HealthScore.objects.get(account=configured_no_usage).measures}
+    assert rows["process_embedding"]["missing"] and rows["process_embedding"]["contribution"] is None
+
+    embedding_model.core_workflows = []
+    embedding_model.save()
+    used = org.accounts["csm_a1"][1]
+    PurchasedProduct.objects.create(account=used, product="CRM", seats=20)
+    users_per_day(used, 6, start=DAY - timedelta(days=10), end=DAY)  # 50 points
+    DailyFeatureRollup.objects.create(account=used, day=DAY, event_name="approval.completed", events=1)
+    health_scores_compute(account_ids=[used.pk], day=DAY)
+    score = HealthScore.objects.get(account=used)
+    rows = {row["key"]: row for row in score.measures}
+    assert rows["process_embedding"]["value"] is None and rows["process_embedding"]["missing"]
+    # Left out, not zero: 60·50 / 60 = 50 (as zero it would be 30).
+    assert score.score == 50
+    assert account_health(account=used, today=DAY).measures[1].value == "missing"
+
+
 def test_too_little_data_gives_no_score(org, simple_model):
     account = org.accounts["csm_a1"][0]
     touchpoint(account, DAY)  # 20 of 100 weight present: less than a third
@@ -169,6 +247,7 @@ def test_every_input_of_the_default_model(org):
         "activity_rate_30d": pytest.approx(35 / 30 / 10),
         "depth": 0.5,  # 2 of the 4 key features within the last 30 days
         "executive_usage": 0.5,  # 1 of 2 active S-tier stakeholders contacted in 30 days
+        "process_embedding": None,  # the model configures no core workflows
         "contact_recency": 3.0,
         "nps": 0.0,
         "open_risks": 3.0,

@@ -9,18 +9,9 @@ from django.utils import timezone
 
 from core.models import WorkerHeartbeat
 from core.tasks import heartbeat_task
-from tests.integration.workers import running_worker
+from tests.integration.workers import running_worker, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_worker_runs_heartbeat_task_exactly_once_per_host():

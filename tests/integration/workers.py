@@ -6,11 +6,13 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -88,3 +90,35 @@ def running_worker(*, concurrency: int = 1, extra_env: dict[str, str] | None = N
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 90.0, interval: float = 0.2) -> bool:
+    """Poll ``predicate`` until it is true or ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+@contextmanager
+def tasks_routed_to(pattern: str, queue: str) -> Iterator[None]:
+    """Send the tasks matching ``pattern`` (e.g. ``"health.*"``) to a test worker's queue.
+
+    Services enqueue with a plain ``.delay()``, which would go to the default queue.
+    Celery caches both the route table and the router: rebuild both, then put them back.
+    """
+    from config.celery_app import app as celery_app
+
+    conf, amqp = celery_app.conf, celery_app.amqp
+    previous_routes, previous_router = conf.task_routes, amqp.router
+    conf.CELERY_TASK_ROUTES = {pattern: {"queue": queue}}
+    amqp.flush_routes()
+    amqp.router = amqp.Router()
+    try:
+        yield
+    finally:
+        conf.CELERY_TASK_ROUTES = previous_routes
+        amqp.flush_routes()
+        amqp.router = previous_router

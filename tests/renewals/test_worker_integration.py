@@ -19,19 +19,10 @@ from core.tasks import email_flush_task
 from renewals.models import RenewalReminder
 from renewals.tasks import reminder_sweep_task
 from tests.conftest import SmtpSink, free_port
-from tests.integration.workers import running_worker
+from tests.integration.workers import running_worker, wait_for
 from tests.renewals.conftest import make_renewal
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def smtp_env(port: int) -> dict[str, str]:

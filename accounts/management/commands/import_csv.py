@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.imports import csv_import
+from accounts.imports import csv_import, estimated_rows
 from accounts.models import ImportKind
 
 
@@ -28,12 +28,21 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
+        data = path.read_bytes()
+        expected = estimated_rows(data)
+
+        def progress(done: int) -> None:
+            percent = 100 * done // expected if expected else 100
+            self.stdout.write(f"checked {done}/{expected} rows ({min(percent, 100)}%)")
+            self.stdout.flush()
+
         result, run = csv_import(
             actor=actor,
             kind=options["kind"],
-            data=path.read_bytes(),
+            data=data,
             filename=path.name,
             valid_only=options["valid_only"],
+            progress=progress,
         )
         for error in result.errors[:200]:
             where = f"row {error.row}, column {error.column}" if error.row else "file"

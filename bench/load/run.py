@@ -1,0 +1,138 @@
+"""``make load``: gunicorn on loopback with PostgreSQL + Redis, driven by locust (headless).
+
+Creates its own database (``hourglass_load`` by default; DATABASE_URL overrides) and
+data (a CSM with a book of accounts, an API token), starts gunicorn, runs locust for a
+bounded time and prints req/s and p50/p95/p99 per page and for the ingest API (with the
+events/s it implies).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare(accounts: int) -> dict[str, str]:
+    """Migrate and create the load data once (idempotent); returns the locust environment."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.test import Client
+
+    from accounts.models import Account
+    from capacity.models import Role
+    from core.tokens import api_token_issue
+    from tests.factories import AccountFactory, make_person
+
+    call_command("migrate", verbosity=0)
+    user_model = get_user_model()
+    csm = user_model.objects.filter(username="load_csm").first() or make_person(Role.CSM, username="load_csm")
+    have = Account.objects.filter(owner=csm).count()
+    for i in range(have, accounts):
+        AccountFactory(owner=csm, name=f"Load account {i:04d}", external_id=f"LOAD-{i:04d}")
+    client = Client()
+    client.force_login(csm)
+    own = list(Account.objects.filter(owner=csm).values_list("pk", "external_id"))
+    return {
+        "HOURGLASS_LOAD_SESSION": client.cookies["sessionid"].value,
+        "HOURGLASS_LOAD_ACCOUNTS": ",".join(str(pk) for pk, _ in own),
+        "HOURGLASS_LOAD_EXTERNAL_IDS": ",".join(ext for _, ext in own if ext),
+        "HOURGLASS_LOAD_TOKEN": api_token_issue(user=csm),
+    }
+
+
+def wait_up(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - loopback
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"gunicorn did not answer at {url}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--accounts", type=int, default=200)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
+    parser.add_argument("--only", choices=["pages", "ingest", "all"], default="all")
+    args = parser.parse_args()
+
+    database_url = os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hourglass_load")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": os.environ.get("LOAD_BROKER_URL", "redis://127.0.0.1:6379/8"),
+        "HOURGLASS_INGEST_RATE": "1000000/min",
+        "LOG_LEVEL": "WARNING",
+        "DEBUG": "true",
+    }
+    os.environ.update(env)
+    ensure_database(database_url)
+    locust_env = prepare(args.accounts)
+    base = f"http://127.0.0.1:{args.port}"
+    gunicorn = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{args.port}",
+         "-w", str(args.workers), "--log-level", "warning"],
+        cwd=REPO, env=env,
+    )  # fmt: skip
+    try:
+        wait_up(f"{base}/healthz")
+        out = Path(tempfile.mkdtemp(prefix="hourglass-load-"))
+        classes = {"pages": ["CsmUser"], "ingest": ["IngestClient"], "all": []}[args.only]
+        subprocess.run(
+            [sys.executable, "-m", "locust", "-f", str(REPO / "bench/load/locustfile.py"), "--headless",
+             "-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s", "-H", base,
+             "--csv", str(out / "load"), "--only-summary", *classes],
+            cwd=REPO, env={**env, **locust_env}, check=False,
+        )  # fmt: skip
+        report(out / "load_stats.csv", args)
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+
+
+def report(stats_path: Path, args: argparse.Namespace) -> None:
+    batch = int(os.environ.get("HOURGLASS_LOAD_BATCH", "1000"))
+    print(f"\nLoad: {args.users} users, {args.seconds} s, {args.workers} gunicorn workers, {os.cpu_count()} cores")
+    print(f"{'name':32} {'requests':>9} {'fails':>6} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
+    with stats_path.open() as f:
+        for row in csv.DictReader(f):
+            line = (
+                f"{row['Name']:32} {row['Request Count']:>9} {row['Failure Count']:>6} "
+                f"{float(row['Requests/s']):8.1f} {row['50%']:>7} {row['95%']:>7} {row['99%']:>7}"
+            )
+            if row["Name"].startswith("ingest"):
+                line += f"   = {float(row['Requests/s']) * batch:,.0f} events/s"
+            print(line)
+
+
+if __name__ == "__main__":
+    main()

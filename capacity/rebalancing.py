@@ -1,0 +1,319 @@
+"""Rebalancing: propose owner changes that bring CSMs within their band and ceiling.
+
+The proposal is computed on the fly (nothing stored): each move names the account,
+its current owner and the proposed one. Applying re-checks every move under a row
+lock, so a stale proposal never moves an account whose owner changed since, nor one
+that entered the renewal window (both reported as skipped). Owners change through
+``accounts.services.account_update`` (history row and timeline entry); open tasks that
+follow the owner move with the account (the playbooks app listens to that save).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.access import AnyUser
+from accounts.models import AccountStatus, Industry
+from accounts.selectors import account_list, account_scope, assignable_owners
+from accounts.services import account_update
+from accounts.timeline import timeline_record
+from core.people import display_name
+from core.templatetags.hourglass import money
+
+from . import arithmetic
+from .models import Role
+from .roles import is_manager_or_admin
+from .selectors import RENEWAL_WINDOW_DAYS, CapacityConfig, TeamBooks, book_of_business
+
+ZERO = Decimal("0")
+
+
+@dataclass
+class _Load:
+    """One CSM's book while the proposal is simulated."""
+
+    user: Any
+    industries: set[str]
+    accounts: int
+    arr: Decimal
+    counts: dict[str, int]
+
+    def verdict(self, config: CapacityConfig, per_month: dict[str, Decimal | None]) -> arithmetic.LoadVerdict:
+        share = arithmetic.time_load(self.counts, per_month, config.available_hours)
+        return arithmetic.load_verdict(
+            accounts=self.accounts,
+            arr=self.arr,
+            accounts_by_segment=self.counts,
+            limits=config.limits(),
+            time_share=share,
+        )
+
+    def add(self, arr: Decimal, segment: str, sign: int) -> None:
+        self.accounts += sign
+        self.arr += arr * sign
+        self.counts[segment] = self.counts.get(segment, 0) + sign
+
+
+@dataclass(frozen=True)
+class Move:
+    account_id: int
+    account_name: str
+    arr: Decimal
+    industry: str
+    from_id: int
+    from_name: str
+    to_id: int
+    to_name: str
+    reasons: tuple[str, ...]
+
+    @property
+    def token(self) -> str:
+        return f"{self.account_id}:{self.from_id}:{self.to_id}"
+
+
+@dataclass(frozen=True)
+class Kept:
+    account_name: str
+    owner_name: str
+    renewal_date: date
+
+
+@dataclass
+class Proposal:
+    moves: list[Move] = field(default_factory=list)
+    kept: list[Kept] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+    over_before: int = 0
+    over_after: int = 0
+
+
+def in_renewal_window(next_renewal: date | None, today: date) -> bool:
+    """Open renewal due within 90 days (or already overdue): the owner stays."""
+    return next_renewal is not None and next_renewal <= today + timedelta(days=RENEWAL_WINDOW_DAYS)
+
+
+def rebalance_proposal(*, user: AnyUser, today: date | None = None, books: TeamBooks | None = None) -> Proposal:
+    """Moves from over-capacity CSMs to CSMs who stay within band and ceiling.
+
+    Greedy and explainable: donors' accounts largest first (those outside the donor's
+    own industries before those inside), each to the receiver that stays within its
+    limits, specialists in the account's industry first, then the least loaded.
+    Accounts in the renewal window stay with their owner. A fixed number of queries.
+    """
+    today = today or timezone.localdate()
+    books = books or book_of_business(user=user, today=today)
+    config = books.config
+    per_month = {key: value.hours_per_account_month for key, value in books.hours.items()}
+    loads: dict[int, _Load] = {}
+    for row in books.rows:
+        if row.role != Role.CSM:
+            continue
+        profile = getattr(row.user, "cs_profile", None)
+        loads[row.user.pk] = _Load(
+            user=row.user,
+            industries=set(profile.industries if profile else []),
+            accounts=row.accounts,
+            arr=row.arr,
+            counts={key: s.accounts for key, s in row.by_segment.items()},
+        )
+    proposal = Proposal()
+    donors = [pk for pk, load in loads.items() if load.verdict(config, per_month).status == arithmetic.OVER]
+    proposal.over_before = len(donors)
+    if not donors:
+        return proposal
+
+    labels = dict(Industry.choices)
+    candidates = list(
+        account_list(user=user)
+        .exclude(status=AccountStatus.CHURNED)
+        .filter(owner_id__in=donors)
+        .order_by("-arr", "pk")
+        .values("pk", "name", "arr", "industry", "owner_id", "segment_key", "next_renewal_date")  # type: ignore[misc]  # annotated by account_list
+    )
+    by_owner: dict[int, list[dict[str, Any]]] = {pk: [] for pk in donors}
+    for account in candidates:
+        if in_renewal_window(account["next_renewal_date"], today):
+            proposal.kept.append(
+                Kept(account["name"], display_name(loads[account["owner_id"]].user), account["next_renewal_date"])
+            )
+            continue
+        by_owner[account["owner_id"]].append(account)
+
+    for donor_id in donors:
+        donor = loads[donor_id]
+        # Keep what the donor is specialised in; hand on the rest first.
+        queue = sorted(by_owner[donor_id], key=lambda a: (a["industry"] in donor.industries, -a["arr"], a["pk"]))
+        for account in queue:
+            before = donor.verdict(config, per_month)
+            if before.status != arithmetic.OVER:
+                break
+            arr, segment = Decimal(account["arr"]), account["segment_key"]
+            swings_under = config.band_min is not None and donor.arr - arr < config.band_min
+            if swings_under and any(Decimal(a["arr"]) < arr for a in queue):
+                continue  # would swing the donor from over to under: try a smaller account
+            receiver = _best_receiver(loads, donor_id, account["industry"], arr, segment, config, per_month)
+            if receiver is None:
+                continue
+            donor.add(arr, segment, -1)
+            receiver.add(arr, segment, +1)
+            proposal.moves.append(
+                Move(
+                    account_id=account["pk"],
+                    account_name=account["name"],
+                    arr=arr,
+                    industry=str(labels.get(account["industry"], account["industry"])),
+                    from_id=donor_id,
+                    from_name=display_name(donor.user),
+                    to_id=receiver.user.pk,
+                    to_name=display_name(receiver.user),
+                    reasons=_explain(before, donor, receiver, account["industry"], labels, config),
+                )
+            )
+        after = donor.verdict(config, per_month)
+        if after.status == arithmetic.OVER:
+            proposal.over_after += 1
+            proposal.unresolved.append(
+                _("%(name)s stays over capacity: no colleague can take more of the book within their limits.")
+                % {"name": display_name(donor.user)}
+            )
+    return proposal
+
+
+def _best_receiver(
+    loads: dict[int, _Load],
+    donor_id: int,
+    industry: str,
+    arr: Decimal,
+    segment: str,
+    config: CapacityConfig,
+    per_month: dict[str, Decimal | None],
+) -> _Load | None:
+    fitting: list[tuple[tuple[Any, ...], _Load]] = []
+    for pk, load in loads.items():
+        if pk == donor_id:
+            continue
+        load.add(arr, segment, +1)
+        status = load.verdict(config, per_month).status
+        load.add(arr, segment, -1)
+        if status == arithmetic.OVER:
+            continue
+        # Specialists first, then whoever is under-loaded now, then the lightest book.
+        under = load.verdict(config, per_month).status == arithmetic.UNDER
+        fitting.append(((industry not in load.industries, not under, load.arr, pk), load))
+    if not fitting:
+        return None
+    return min(fitting, key=lambda item: item[0])[1]
+
+
+def _explain(
+    before: arithmetic.LoadVerdict,
+    donor: _Load,
+    receiver: _Load,
+    industry: str,
+    labels: dict[str, Any],
+    config: CapacityConfig,
+) -> tuple[str, ...]:
+    from .selectors import finding_text
+
+    reasons = [
+        _("%(name)s is over capacity: %(why)s")
+        % {
+            "name": display_name(donor.user),
+            "why": " ".join(finding_text(f) for f in before.findings if f.status == arithmetic.OVER),
+        },
+        _("After the move %(donor)s carries %(donor_arr)s and %(receiver)s %(receiver_arr)s, within their limits.")
+        % {
+            "donor": display_name(donor.user),
+            "donor_arr": money(donor.arr),
+            "receiver": display_name(receiver.user),
+            "receiver_arr": money(receiver.arr),
+        },
+    ]
+    if industry in receiver.industries:
+        reasons.append(
+            _("%(name)s specialises in %(industry)s.")
+            % {"name": display_name(receiver.user), "industry": labels.get(industry, industry)}
+        )
+    return tuple(reasons)
+
+
+# --- Applying ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MoveRequest:
+    account_id: int
+    from_id: int
+    to_id: int
+
+    @classmethod
+    def parse(cls, token: str) -> MoveRequest:
+        try:
+            account_id, from_id, to_id = (int(part) for part in token.split(":"))
+        except ValueError as exc:
+            raise ValidationError({"move": _("Not a valid move: %(token)s") % {"token": token[:40]}}) from exc
+        return cls(account_id, from_id, to_id)
+
+
+@dataclass
+class ApplyResult:
+    moved: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def rebalance_apply(*, actor: AnyUser, moves: list[MoveRequest], today: date | None = None) -> ApplyResult:
+    """Change the owners of the ticked moves, all or nothing; stale moves are skipped.
+
+    Idempotent: applying the same proposal twice moves nothing the second time (each
+    account's owner is no longer the one the move was proposed from).
+    """
+    if not is_manager_or_admin(actor):
+        raise PermissionDenied("only managers and admins rebalance books")
+    if not moves:
+        raise ValidationError({"move": _("Tick at least one move.")})
+    today = today or timezone.localdate()
+    ids = sorted({move.account_id for move in moves})
+    # Lock in pk order (two managers applying at once wait, then see the new owners).
+    locked = {
+        account.pk: account
+        for account in account_scope(user=actor).select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+    }
+    renewal = dict(account_list(user=actor).filter(pk__in=ids).values_list("pk", "next_renewal_date"))  # type: ignore[misc]
+    owners = {user.pk: user for user in assignable_owners(user=actor).filter(cs_profile__role=Role.CSM)}
+    result = ApplyResult()
+    for move in moves:
+        account = locked.get(move.account_id)
+        if account is None:
+            result.skipped.append((str(move.account_id), _("not one of your team's accounts")))
+            continue
+        if account.owner_id != move.from_id:
+            result.skipped.append((account.name, _("its owner changed since the proposal")))
+            continue
+        if in_renewal_window(renewal.get(account.pk), today):
+            result.skipped.append((account.name, _("it is in the renewal window")))
+            continue
+        target = owners.get(move.to_id)
+        if target is None:
+            result.skipped.append((account.name, _("the proposed owner cannot take accounts from you")))
+            continue
+        previous = account.owner
+        account_update(actor=actor, account=account, owner=target)
+        timeline_record(
+            account=account,
+            kind="capacity_rebalanced",
+            title=_("Reassigned by rebalancing: %(old)s → %(new)s")
+            % {"old": display_name(previous) if previous else _("nobody"), "new": display_name(target)},
+            actor=actor,
+            data={"from": move.from_id, "to": move.to_id},
+        )
+        result.moved.append(account.name)
+    return result
