@@ -1,8 +1,9 @@
 """Demo contracts and renewals: one yearly contract per demo account.
 
-End dates spread over the past four months and the next twelve, so the pipeline,
-the reminders and the overdue list all have something to show; a share of the past
-ones are closed (renewed, downgraded or churned) with their next periods created.
+End dates spread over the past twelve months and the next twelve, so the KPI
+trends have four full quarters, and the pipeline, the reminders and the overdue list
+all have something to show; nearly all of the past ones are closed (renewed,
+downgraded or churned) with their next periods created.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def seed(ctx: Any) -> None:
     for account in ctx.shared.get("accounts", []):
         if account.status == AccountStatus.ONBOARDING and rng.random() < 0.5:
             continue  # some new customers' contracts are not entered yet
-        end = today + timedelta(days=rng.randint(-120, 365))
+        end = today + timedelta(days=rng.randint(-365, 365))
         start = add_months(end + timedelta(days=1), -12)
         products = sorted(rng.sample(PRODUCTS, rng.randint(1, 3)))
         contracts.append(
@@ -71,7 +72,7 @@ def seed(ctx: Any) -> None:
     for renewal in RenewalOpportunity.objects.select_related("contract", "account").order_by("pk"):
         days_left = (renewal.due_date - today).days
         roll = rng.random()
-        if days_left < -14 and roll < 0.8:
+        if days_left < -14 and (roll < 0.8 or days_left < -90):
             _close(renewal, rng=rng, reasons=reasons, actor=admin, churned=renewal.account.status == "churned")
             closed += 1
         elif days_left < 120 and roll < 0.15:

@@ -10,6 +10,7 @@ counted twice: events, rollups and activity alerts match a replay-free recount.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from core.tokens import api_token_issue
 from health.models import ActivityAlert, DailyRollup, UsageEvent
 from tests.conftest import free_port
 from tests.health.conftest import make_event
-from tests.integration.workers import running_worker, wait_for
+from tests.integration.workers import running_worker, tasks_routed_to, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -75,11 +76,19 @@ def broker(url: str, settings: Any) -> Iterator[None]:
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
 
+    # Celery reads the CELERY_BROKER_URL environment variable before its own setting
+    # (CI sets it): switch both, and put both back.
+    previous_env = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = url
     celery_app.conf["CELERY_BROKER_URL"] = url
     reset()
     try:
         yield
     finally:
+        if previous_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = previous_env
         celery_app.conf["CELERY_BROKER_URL"] = previous
         reset()
 
@@ -105,10 +114,9 @@ def test_ingest_survives_a_redis_outage_without_loss_or_duplicates(org, client, 
 
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
-    with broker(url, settings), running_worker() as worker:
-        # The worker's queue is its own: route this process's messages there too.
-        settings.CELERY_TASK_DEFAULT_QUEUE = worker.queue
-        celery_app.conf["CELERY_TASK_DEFAULT_QUEUE"] = worker.queue
+    with broker(url, settings), running_worker() as worker, tasks_routed_to("health.*", worker.queue):
+        # The worker's queue is its own: health's messages are routed there (the router
+        # is rebuilt, so a queue cached by an earlier test in this process is not used).
         with redis_server(port):
             assert post_events(client, token, batch("a", day1, 30)).status_code == 201
             assert wait_for(lambda: rollup_total(account, date(2025, 6, 10)) == 30), worker.logs()
