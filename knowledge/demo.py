@@ -7,7 +7,7 @@ accounts already using the feature, and the stall sweep raises follow-ups for th
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from accounts.models import Account, Industry
 from accounts.segments import Segment
+from health.services import events_ingest, rollups_recompute
+from playbooks.services import task_checklist_toggle
 
 from .models import (
     Campaign,
@@ -186,7 +188,7 @@ def seed(ctx: Any) -> None:
         name="Opportunity bulk edit rollout",
         feature="Bulk edit of opportunities",
         value="Month-end pipeline clean-up in minutes instead of half a day.",
-        event_names=["opportunity.create"],
+        event_names=[ADOPTION_EVENT],
         feedback_request=shipped,
         industries=[Industry.MANUFACTURING, Industry.RETAIL, Industry.INTERNET],
         stall_days=14,
@@ -195,8 +197,44 @@ def seed(ctx: Any) -> None:
     launched = timezone.now() - timedelta(days=21)
     Campaign.objects.filter(pk=campaign.pk).update(launched_at=launched)
     CampaignAccount.objects.filter(campaign=campaign).update(targeted_at=launched)
+    _adoption_progress(ctx, campaign=campaign, actor=manager)
     stalled = campaign_stall_sweep()
     ctx.summary.append(
         f"{len(CASES)} best-practice cases, {len(REQUESTS)} feedback requests ({requests_made} account links), "
         f"1 adoption campaign ({targeted} accounts, {stalled} stalled follow-ups)"
     )
+
+
+ADOPTION_EVENT = "opportunity.bulk_edit"
+
+
+def _adoption_progress(ctx: Any, *, campaign: Campaign, actor: Any) -> None:
+    """Three weeks in: most owners have explained the feature, fewer have trained the
+    users, and about half the accounts use it (real usage events, rolled up as usual)."""
+    rng = ctx.rng
+    events: list[dict[str, Any]] = []
+    pairs: set[tuple[int, date]] = set()
+    rows = CampaignAccount.objects.filter(campaign=campaign).select_related("task", "account").order_by("pk")
+    for row in rows:
+        roll = rng.random()
+        if row.task is not None and roll < 0.8:
+            task_checklist_toggle(task=row.task, index=0, done=True)
+            if roll < 0.6:
+                task_checklist_toggle(task=row.task, index=1, done=True)
+        if roll < 0.5:
+            day = ctx.today - timedelta(days=rng.randint(1, 18))
+            for n in range(rng.randint(2, 12)):
+                occurred = datetime.combine(day, time(10, n % 60), tzinfo=timezone.get_current_timezone())
+                events.append(
+                    {
+                        "account_external_id": row.account.external_id,
+                        "occurred_at": occurred.isoformat(),
+                        "event_name": ADOPTION_EVENT,
+                        "user_id": f"u{n % 5}",
+                        "event_id": f"demo-adoption-{row.account_id}-{n}",
+                    }
+                )
+            pairs.add((row.account_id, day))
+    if events:
+        events_ingest(actor=actor, events=events)
+        rollups_recompute(pairs=sorted(pairs))
