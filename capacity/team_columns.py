@@ -39,7 +39,7 @@ from accounts.models import Account, AccountStatus, Stakeholder, Tier
 from accounts.reviews import OwnerQuality
 from core.charts import ChartSpec, Colour, Series, bar_chart
 from health.models import DailyFeatureRollup, DailyRollup, NpsResponse
-from health.nps import nps_value
+from health.nps import nps_summary
 from renewals.kpis import default_period, retention_kpis
 from renewals.models import ExpansionOpportunity, ExpansionStage
 
@@ -140,17 +140,16 @@ def expansion_and_nps_columns(*, user_ids: Sequence[int], today: date) -> list[T
         .annotate(total=Sum("amount"))
     }
     nps_since = today - timedelta(days=settings.HOURGLASS_HEALTH_NPS_DAYS)
-    nps: dict[int, Any] = {}
-    for row in (
-        NpsResponse.objects.filter(account__owner_id__in=user_ids, responded_on__gt=nps_since, responded_on__lte=today)
-        .order_by()
-        .values("account__owner_id")
-        .annotate(
-            n=Count("pk"), promoters=Count("pk", filter=Q(score__gte=9)), detractors=Count("pk", filter=Q(score__lte=6))
+    # health.nps owns the formula: one grouped query, None where nobody answered.
+    nps: dict[int, Any] = {
+        figure.key: None if figure.nps is None else round(figure.nps)
+        for figure in nps_summary(
+            NpsResponse.objects.filter(account__owner_id__in=user_ids),
+            group_by="owner",
+            start=nps_since + timedelta(days=1),
+            end=today,
         )
-    ):
-        value = nps_value(promoters=row["promoters"], detractors=row["detractors"], responses=row["n"])
-        nps[row["account__owner_id"]] = None if value is None else round(value)
+    }
     return [
         TeamColumn("expansion", _("Expansion amount"), won, "money"),
         TeamColumn("nps", _("NPS"), nps, "number"),

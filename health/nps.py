@@ -213,6 +213,15 @@ def nps_value(*, promoters: int, detractors: int, responses: int) -> float | Non
     return round(100 * (promoters - detractors) / responses, 1)
 
 
+def nps_counts() -> dict[str, Count]:
+    """The aggregates every NPS figure is computed from (responses, promoters, detractors)."""
+    return {
+        "responses": Count("pk"),
+        "promoters": Count("pk", filter=Q(score__gte=PROMOTER_MIN)),
+        "detractors": Count("pk", filter=Q(score__lte=DETRACTOR_MAX)),
+    }
+
+
 @dataclass(frozen=True)
 class NpsFigure:
     key: Any  # account id, owner id, segment, or None for the company
@@ -240,11 +249,7 @@ def nps_summary(
         responses = responses.filter(responded_on__gte=start)
     if end is not None:
         responses = responses.filter(responded_on__lte=end)
-    counts = {
-        "responses": Count("pk"),
-        "promoters": Count("pk", filter=Q(score__gte=PROMOTER_MIN)),
-        "detractors": Count("pk", filter=Q(score__lte=DETRACTOR_MAX)),
-    }
+    counts = nps_counts()
     responses = responses.order_by()
     rows: Iterable[dict[str, Any]]
     if group_by == "company":

@@ -69,7 +69,7 @@ from .models import (
     NpsResponse,
     RecalculationRun,
 )
-from .nps import nps_value
+from .nps import nps_counts, nps_value
 from .services import local_zone
 from .storage import health_scores_upsert
 
@@ -193,11 +193,13 @@ def measure_inputs(
     }
     nps_start = day - timedelta(days=settings.HOURGLASS_HEALTH_NPS_DAYS - 1)
     nps = {
-        row["account_id"]: nps_value(promoters=row["p"], detractors=row["d"], responses=row["n"])
+        row["account_id"]: nps_value(
+            promoters=row["promoters"], detractors=row["detractors"], responses=row["responses"]
+        )
         for row in NpsResponse.objects.filter(account_id__in=ids, responded_on__gte=nps_start, responded_on__lte=day)
         .order_by()
         .values("account_id")
-        .annotate(n=Count("pk"), p=Count("pk", filter=Q(score__gte=9)), d=Count("pk", filter=Q(score__lte=6)))
+        .annotate(**nps_counts())
     }
     risks: dict[int, int] = defaultdict(int)
     for row in (

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import TruncMonth, TruncQuarter
 from django.http import Http404
 from django.utils import timezone
@@ -22,8 +22,6 @@ from core.charts import ChartSpec, Series, line_chart
 from core.people import display_name
 
 from .models import (
-    DETRACTOR_MAX,
-    PROMOTER_MIN,
     ActivityAlert,
     AlertStatus,
     HealthScore,
@@ -31,7 +29,7 @@ from .models import (
     NpsResponse,
     RecalculationRun,
 )
-from .nps import NpsFigure, nps_responses_for_user, nps_summary, nps_value
+from .nps import NpsFigure, nps_counts, nps_responses_for_user, nps_summary, nps_value
 from .scoring import explain_changes, format_value, measure_label, score_changes
 
 TREND_DAYS = 7
@@ -295,11 +293,7 @@ def nps_report(
     start, end = span[0], today
     scoped = nps_responses_for_user(user=user).filter(responded_on__gte=start, responded_on__lte=end)
     trunc = TruncQuarter("responded_on") if period == "quarter" else TruncMonth("responded_on")
-    counts = {
-        "responses": Count("pk"),
-        "promoters": Count("pk", filter=Q(score__gte=PROMOTER_MIN)),
-        "detractors": Count("pk", filter=Q(score__lte=DETRACTOR_MAX)),
-    }
+    counts = nps_counts()
     by_period = {
         _as_date(row["bucket"]): _figure(row, _as_date(row["bucket"]))
         for row in scoped.order_by().annotate(bucket=trunc).values("bucket").annotate(**counts)
