@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Avg, Count, Max, OuterRef, Subquery
+from django.db.models import Avg, Count, Exists, Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -159,22 +159,27 @@ class OwnerQuality:
 def dossier_quality_by_owner(*, user: AnyUser, now: datetime | None = None) -> dict[int, OwnerQuality]:
     """Per CSM: average completeness, average rating of the latest reviews, overdue reviews.
 
-    Three aggregate queries whatever the number of CSMs or accounts.
+    Two aggregate queries whatever the number of CSMs or accounts.
     """
     now = now or timezone.now()
-    scope = account_scope(user=user).exclude(owner=None).exclude(status="churned")
-    latest = DossierReview.objects.filter(account=OuterRef("pk")).order_by("-created_at", "-pk")
-    base = scope.annotate(
-        last_review_at=Subquery(latest.values("created_at")[:1]),
-        last_review_id=Subquery(latest.values("pk")[:1]),
-    )
+    scope = account_scope(user=user).exclude(owner=None).exclude(status="churned").order_by()
     overdue_before = now - timedelta(days=review_interval_days())
+    # Overdue = never reviewed, or the latest review is older than the interval; i.e. no
+    # review since the cut-off: an anti-join, not a latest-review subquery per account.
+    reviewed_since = DossierReview.objects.filter(account=OuterRef("pk"), created_at__gte=overdue_before)
     result: dict[int, dict[str, Any]] = {}
-    for row in base.order_by().values("owner_id").annotate(n=Count("pk"), completeness=Avg("dossier_score")):
-        result[row["owner_id"]] = {"accounts": row["n"], "completeness": float(row["completeness"] or 0)}
-    overdue = base.filter(last_review_at__isnull=True) | base.filter(last_review_at__lt=overdue_before)
-    for row in overdue.order_by().values("owner_id").annotate(n=Count("pk")):
-        result[row["owner_id"]]["overdue"] = row["n"]
+    for row in scope.values("owner_id").annotate(
+        n=Count("pk"), completeness=Avg("dossier_score"), overdue=Count("pk", filter=~Exists(reviewed_since))
+    ):
+        result[row["owner_id"]] = {
+            "accounts": row["n"],
+            "completeness": float(row["completeness"] or 0),
+            "overdue": row["overdue"],
+        }
+    latest = DossierReview.objects.filter(account=OuterRef("pk")).order_by("-created_at", "-pk")
+    base = scope.filter(Exists(DossierReview.objects.filter(account=OuterRef("pk")))).annotate(
+        last_review_id=Subquery(latest.values("pk")[:1])
+    )
     ratings = (
         DossierReviewRating.objects.filter(review_id__in=base.values("last_review_id"))
         .order_by()

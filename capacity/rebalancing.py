@@ -32,6 +32,7 @@ from . import arithmetic
 from .models import Role
 from .roles import is_manager_or_admin
 from .selectors import RENEWAL_WINDOW_DAYS, CapacityConfig, TeamBooks, book_of_business
+from .team_page import team_figures_invalidate
 
 ZERO = Decimal("0")
 
@@ -45,6 +46,7 @@ class _Load:
     accounts: int
     arr: Decimal
     counts: dict[str, int]
+    _status: str | None = None
 
     def verdict(self, config: CapacityConfig, per_month: dict[str, Decimal | None]) -> arithmetic.LoadVerdict:
         share = arithmetic.time_load(self.counts, per_month, config.available_hours)
@@ -56,7 +58,14 @@ class _Load:
             time_share=share,
         )
 
+    def status(self, config: CapacityConfig, per_month: dict[str, Decimal | None]) -> str:
+        """The verdict's status, kept until the book changes."""
+        if self._status is None:
+            self._status = self.verdict(config, per_month).status
+        return self._status
+
     def add(self, arr: Decimal, segment: str, sign: int) -> None:
+        self._status = None
         self.accounts += sign
         self.arr += arr * sign
         self.counts[segment] = self.counts.get(segment, 0) + sign
@@ -151,16 +160,39 @@ def rebalance_proposal(*, user: AnyUser, today: date | None = None, books: TeamB
         donor = loads[donor_id]
         # Keep what the donor is specialised in; hand on the rest first.
         queue = sorted(by_owner[donor_id], key=lambda a: (a["industry"] in donor.industries, -a["arr"], a["pk"]))
+        smallest = min((Decimal(a["arr"]) for a in queue), default=ZERO)
+        # While one donor hands on accounts the others' books only grow, and a book only
+        # gets fuller with a larger account of the same segment: once no colleague can
+        # take an account, none can take a larger one of its segment. So each segment is
+        # first probed with its smallest account, and failures are remembered: the search
+        # stays near-linear instead of every account × every colleague.
+        smallest_of: dict[str, Decimal] = {}
+        for a in queue:
+            arr_a = Decimal(a["arr"])
+            smallest_of[a["segment_key"]] = min(arr_a, smallest_of.get(a["segment_key"], arr_a))
+        no_taker_from: dict[str, Decimal] = {}
+        arr_max = max(smallest_of.values(), default=ZERO) + 1  # above every smallest: "no failure yet"
+        probed: set[str] = set()
+        before = donor.verdict(config, per_month)  # recomputed after each move only
         for account in queue:
-            before = donor.verdict(config, per_month)
             if before.status != arithmetic.OVER:
                 break
+            if no_taker_from and all(no_taker_from.get(key, arr_max) <= low for key, low in smallest_of.items()):
+                break  # no segment's smallest account has a taker: nothing more can move
             arr, segment = Decimal(account["arr"]), account["segment_key"]
             swings_under = config.band_min is not None and donor.arr - arr < config.band_min
-            if swings_under and any(Decimal(a["arr"]) < arr for a in queue):
+            if swings_under and smallest < arr:
                 continue  # would swing the donor from over to under: try a smaller account
+            if segment not in probed:
+                probed.add(segment)
+                low = smallest_of[segment]
+                if _best_receiver(loads, donor_id, account["industry"], low, segment, config, per_month) is None:
+                    no_taker_from[segment] = low
+            if segment in no_taker_from and arr >= no_taker_from[segment]:
+                continue
             receiver = _best_receiver(loads, donor_id, account["industry"], arr, segment, config, per_month)
             if receiver is None:
+                no_taker_from[segment] = min(arr, no_taker_from.get(segment, arr))
                 continue
             donor.add(arr, segment, -1)
             receiver.add(arr, segment, +1)
@@ -177,6 +209,7 @@ def rebalance_proposal(*, user: AnyUser, today: date | None = None, books: TeamB
                     reasons=_explain(before, donor, receiver, account["industry"], labels, config),
                 )
             )
+            before = donor.verdict(config, per_month)
         after = donor.verdict(config, per_month)
         if after.status == arithmetic.OVER:
             proposal.over_after += 1
@@ -198,15 +231,15 @@ def _best_receiver(
 ) -> _Load | None:
     fitting: list[tuple[tuple[Any, ...], _Load]] = []
     for pk, load in loads.items():
-        if pk == donor_id:
-            continue
+        if pk == donor_id or load.status(config, per_month) == arithmetic.OVER:
+            continue  # over already: over with one more account too
         load.add(arr, segment, +1)
         status = load.verdict(config, per_month).status
         load.add(arr, segment, -1)
         if status == arithmetic.OVER:
             continue
         # Specialists first, then whoever is under-loaded now, then the lightest book.
-        under = load.verdict(config, per_month).status == arithmetic.UNDER
+        under = load.status(config, per_month) == arithmetic.UNDER
         fitting.append(((industry not in load.industries, not under, load.arr, pk), load))
     if not fitting:
         return None
@@ -289,6 +322,8 @@ def rebalance_apply(*, actor: AnyUser, moves: list[MoveRequest], today: date | N
     }
     renewal = dict(account_list(user=actor).filter(pk__in=ids).values_list("pk", "next_renewal_date"))  # type: ignore[misc]
     owners = {user.pk: user for user in assignable_owners(user=actor).filter(cs_profile__role=Role.CSM)}
+    # Owners change: the cached team figures are stale once this commits.
+    transaction.on_commit(team_figures_invalidate)
     result = ApplyResult()
     for move in moves:
         account = locked.get(move.account_id)

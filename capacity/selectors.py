@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -28,7 +28,7 @@ from accounts.segments import Segment, segment_case
 from accounts.selectors import account_scope, assignable_owners
 from core.people import display_name
 from core.templatetags.hourglass import money
-from health.models import HealthScore
+from health.selectors import latest_colour_counts
 from renewals.models import OPEN_STATUSES
 from renewals.selectors import renewal_scope
 
@@ -83,6 +83,13 @@ class CapacityConfig:
         return (ratio.accounts_per_csm_min, ratio.accounts_per_csm_max) if ratio else (None, None)
 
     def limits(self) -> Limits:
+        found: Limits | None = self.__dict__.get("_limits")
+        if found is None:
+            found = self._limits_compute()
+            object.__setattr__(self, "_limits", found)  # frozen: computed once, kept
+        return found
+
+    def _limits_compute(self) -> Limits:
         return Limits(
             band_min=self.band_min,
             band_max=self.band_max,
@@ -292,11 +299,7 @@ def book_of_business(*, user: AnyUser, today: date | None = None) -> TeamBooks:
         key = row["industry"]
         by_industry[row["owner_id"]].append(Slice(key, str(industry_labels.get(key, key)), row["n"], row["total"]))
 
-    latest_colour = HealthScore.objects.filter(account=OuterRef("pk"), day__lte=today).order_by("-day").values("colour")
-    health: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in scope.annotate(colour=Subquery(latest_colour[:1])).values("owner_id", "colour").annotate(n=Count("pk")):
-        if row["colour"]:
-            health[row["owner_id"]][row["colour"]] = row["n"]
+    health = latest_colour_counts(scope, group_by="owner_id", today=today)
 
     renewals = renewal_scope(user=user)
     has_renewals = renewals.exists()

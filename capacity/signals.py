@@ -4,11 +4,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import translation
 
-from .models import CsProfile
+from .models import CapacityPreset, CapacitySettings, CsProfile, SegmentRatio, Team
+from .team_page import team_figures_invalidate
 
 
 @receiver(user_logged_in)
@@ -42,3 +44,17 @@ class ProfileLanguageCookieMiddleware:
                 httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
             )
         return response
+
+
+@receiver(post_save, sender=CapacitySettings)
+@receiver(post_save, sender=CapacityPreset)
+@receiver(post_save, sender=SegmentRatio)
+@receiver(post_save, sender=CsProfile)
+@receiver(post_save, sender=Team)
+@receiver(post_delete, sender=CapacityPreset)
+@receiver(post_delete, sender=SegmentRatio)
+@receiver(post_delete, sender=CsProfile)
+@receiver(post_delete, sender=Team)
+def capacity_changed(sender: Any, **kwargs: Any) -> None:
+    """Limits, presets or teams changed: cached team figures must recompute."""
+    team_figures_invalidate()

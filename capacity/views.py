@@ -23,15 +23,14 @@ from .models import CsProfile, Role, SegmentRatio
 from .rebalancing import MoveRequest, rebalance_apply, rebalance_proposal
 from .roles import is_manager_or_admin, role_of
 from .selectors import (
-    book_of_business,
     get_own_time_entry,
-    hiring_recommendations,
     plan,
     sort_books,
     timesheet,
 )
 from .services import preset_activate, time_entry_create, time_entry_delete
-from .team_columns import attach_columns, team_charts, team_columns
+from .team_columns import attach_columns, team_charts
+from .team_page import team_figures
 
 
 @require_POST
@@ -56,22 +55,22 @@ def _require_manager(request: HttpRequest) -> None:
 @login_required
 def team_view(request: HtmxHttpRequest) -> HttpResponse:
     """Books of business with load vs floor, ceiling and band: own (CSM), team, all."""
-    books = book_of_business(user=request.user)
-    ordering = request.GET.get("ordering", "")
-    rows = sort_books(books.rows, ordering)
     manager = is_manager_or_admin(request.user)
     today = timezone.localdate()
-    quality = {row.user.pk: row.quality for row in books.rows if row.quality}
-    columns = team_columns(user=request.user, user_ids=[row.user.pk for row in rows], today=today, quality=quality)
+    figures = team_figures(user=request.user, manager=manager, today=today, refresh=bool(request.GET.get("refresh")))
+    books, columns = figures.books, figures.columns
+    ordering = request.GET.get("ordering", "")
+    rows = sort_books(books.rows, ordering)
     attach_columns(rows, columns)
     context = {
         "books": books,
         "rows": rows,
         "ordering": ordering,
         "is_manager": manager,
+        "figures": figures,
         "config": books.config,
         "hours": list(books.hours.values()),
-        "recommendations": hiring_recommendations(user=request.user, books=books) if manager else [],
+        "recommendations": figures.recommendations,
         "preset_form": PresetForm(initial={"preset": books.config.preset})
         if role_of(request.user) == Role.ADMIN
         else None,
@@ -79,7 +78,11 @@ def team_view(request: HtmxHttpRequest) -> HttpResponse:
         "columns": [column for column in columns if column.group == "outcome"],
         "process_columns": [column for column in columns if column.group == "process"],
         "charts": team_charts(rows=books.rows, columns=columns, band_max=books.config.band_max),
-        "compensation": compensation_form_hint(user=request.user, data=request.GET, csms=len(books.rows), today=today)
+        "compensation": (
+            compensation_form_hint(user=request.user, data=request.GET, csms=len(books.rows), today=today)
+            if request.GET.get("contracts") or request.GET.get("renewal_rate")
+            else figures.compensation
+        )
         if manager
         else None,
     }

@@ -257,6 +257,16 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery -----------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+
+# --- Cache ------------------------------------------------------------------------------
+# Shared by every web process (cached figures must be invalidated for all of them):
+# CACHE_URL if set (e.g. redis://host:6379/2), else the Redis broker when there is one,
+# else files under HOURGLASS_VAR_DIR (the embedded default).
+_DEFAULT_CACHE_URL = (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else f"filecache://{VAR_DIR / 'cache'}"
+)
+CACHES = {"default": env.cache_url("CACHE_URL", default=_DEFAULT_CACHE_URL)}
+CACHES["default"].setdefault("KEY_PREFIX", "hourglass")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -468,3 +478,6 @@ HOURGLASS_USD_TO_LOCAL = env.float("HOURGLASS_USD_TO_LOCAL", default=7.0)
 # Extra per-CSM columns on the team page from apps capacity may not import: dotted
 # paths of callables ``(*, user_ids, today) -> list[capacity.team_columns.TeamColumn]``.
 HOURGLASS_TEAM_COLUMNS = ["playbooks.team_columns.overdue_tasks"]
+# The team page keeps its figures this many seconds per viewer (0: always recompute);
+# "Refresh" on the page and changes made from the capacity pages recompute at once.
+HOURGLASS_TEAM_FIGURES_CACHE_SECONDS = env.int("HOURGLASS_TEAM_FIGURES_CACHE_SECONDS", default=300)

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import TruncMonth, TruncQuarter
 from django.http import Http404
 from django.utils import timezone
@@ -76,6 +76,46 @@ def with_health(accounts: QuerySet[Account], *, today: date | None = None) -> Qu
         health_day=Subquery(latest.values("day")[:1]),
         health_score_week_ago=Subquery(week_ago.values("score")[:1]),
     )
+
+
+def latest_colour_counts(
+    accounts: QuerySet[Account], *, group_by: str, today: date | None = None
+) -> dict[Any, dict[str, int]]:
+    """How many of ``accounts`` are green / yellow / red by their latest score on or
+    before ``today``, grouped by the account field ``group_by`` (e.g. ``owner_id``).
+
+    Set-based: the nightly run scores every account on the same day, so the latest
+    scored day is found once (index on ``day``) and joined; only accounts without a
+    score that day (new, or skipped) fall back to a latest-row subquery each. Three
+    queries, whatever the number of accounts; no correlated subquery per scored account.
+    """
+    today = today or timezone.localdate()
+    latest_day = HealthScore.objects.filter(day__lte=today).aggregate(day=Max("day"))["day"]
+    counts: dict[Any, dict[str, int]] = {}
+    if latest_day is None:
+        return counts
+
+    def add(rows: Any) -> None:
+        for row in rows:
+            if row["colour"]:
+                bucket = counts.setdefault(row["key"], {})
+                bucket[row["colour"]] = bucket.get(row["colour"], 0) + row["n"]
+
+    accounts = accounts.order_by()
+    add(
+        accounts.filter(health_scores__day=latest_day)
+        .values(key=F(group_by), colour=F("health_scores__colour"))
+        .annotate(n=Count("pk"))
+    )
+    scored_that_day = HealthScore.objects.filter(account=OuterRef("pk"), day=latest_day)
+    latest = HealthScore.objects.filter(account=OuterRef("pk"), day__lt=latest_day).order_by("-day")
+    add(
+        accounts.exclude(Exists(scored_that_day))
+        .annotate(colour=Subquery(latest.values("colour")[:1]))
+        .values("colour", key=F(group_by))
+        .annotate(n=Count("pk"))
+    )
+    return counts
 
 
 def health_trend(account: Any) -> int | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from capacity.models import Role, Team
@@ -12,6 +13,14 @@ from tests.factories import PASSWORD, AccountFactory, TeamFactory, make_person
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings: Any) -> None:
+    """An empty in-process cache per test: never the shared Redis/file cache (clearing
+    that would flush the broker's database), and nothing cached by an earlier test."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    cache.clear()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from config.celery_app import app as celery_app
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttle_counts() -> Iterator[None]:
+def _fresh_throttle_counts(_private_cache: None) -> Iterator[None]:
     # Throttle counters live in the cache; one test's requests must not spend another's.
     cache.clear()
     yield
