@@ -30,9 +30,10 @@ def segment_bands() -> list[tuple[str, Decimal]]:
     return sorted(((key, Decimal(value)) for key, value in bands.items()), key=lambda b: -b[1])
 
 
-def segment_for_arr(arr: Decimal | int | None) -> str:
+def segment_for_arr(arr: Decimal | int | None, *, bands: list[tuple[str, Decimal]] | None = None) -> str:
+    """The segment of one ARR; pass ``bands`` (``segment_bands()``) when classifying many."""
     amount = Decimal(arr or 0)
-    bands = segment_bands()
+    bands = bands or segment_bands()
     for key, lower in bands:
         if amount >= lower:
             return key

@@ -55,7 +55,7 @@ from accounts.models import (
     Tier,
     TimelineEntry,
 )
-from accounts.segments import segment_for_arr
+from accounts.segments import segment_bands, segment_for_arr
 
 from .defaults import DEFAULT_MEASURES, DEFAULT_MODEL_NAME
 from .models import (
@@ -135,14 +135,14 @@ def measure_inputs(
 
     seats = {
         row["account_id"]: row["total_seats"]
-        for row in PurchasedProduct.objects.filter(account_id__in=ids)
+        for row in PurchasedProduct.objects.filter(account_id__any_of=ids)
         .order_by()
         .values("account_id")
         .annotate(total_seats=Sum("seats"))
     }
     usage = {
         row["account_id"]: row
-        for row in DailyRollup.objects.filter(account_id__in=ids, day__lte=day)
+        for row in DailyRollup.objects.filter(account_id__any_of=ids, day__lte=day)
         .order_by()
         .values("account_id")
         .annotate(
@@ -159,7 +159,7 @@ def measure_inputs(
     if all_features:
         for account_id, event_name in (
             DailyFeatureRollup.objects.filter(
-                account_id__in=ids, day__gte=start_30, day__lte=day, event_name__in=all_features
+                account_id__any_of=ids, day__gte=start_30, day__lte=day, event_name__in=all_features
             )
             .order_by()
             .values_list("account_id", "event_name")
@@ -168,7 +168,7 @@ def measure_inputs(
             used[account_id].add(event_name)
     executives = {
         row["account_id"]: row
-        for row in Stakeholder.objects.filter(account_id__in=ids, tier=Tier.S, is_active=True)
+        for row in Stakeholder.objects.filter(account_id__any_of=ids, tier=Tier.S, is_active=True)
         .order_by()
         .values("account_id")
         .annotate(
@@ -186,7 +186,7 @@ def measure_inputs(
     }
     last_contact = {
         row["account_id"]: row["last"]
-        for row in TimelineEntry.objects.filter(account_id__in=ids, is_touchpoint=True, occurred_at__lt=end)
+        for row in TimelineEntry.objects.filter(account_id__any_of=ids, is_touchpoint=True, occurred_at__lt=end)
         .order_by()
         .values("account_id")
         .annotate(last=Max("occurred_at"))
@@ -196,21 +196,23 @@ def measure_inputs(
         row["account_id"]: nps_value(
             promoters=row["promoters"], detractors=row["detractors"], responses=row["responses"]
         )
-        for row in NpsResponse.objects.filter(account_id__in=ids, responded_on__gte=nps_start, responded_on__lte=day)
+        for row in NpsResponse.objects.filter(
+            account_id__any_of=ids, responded_on__gte=nps_start, responded_on__lte=day
+        )
         .order_by()
         .values("account_id")
         .annotate(**nps_counts())
     }
     risks: dict[int, int] = defaultdict(int)
     for row in (
-        RiskFlag.objects.filter(account_id__in=ids, resolved_at=None, raised_at__lt=end)
+        RiskFlag.objects.filter(account_id__any_of=ids, resolved_at=None, raised_at__lt=end)
         .order_by()
         .values("account_id")
         .annotate(n=Count("pk"))
     ):
         risks[row["account_id"]] += row["n"]
     for row in (
-        SalesPromise.objects.filter(account_id__in=ids)
+        SalesPromise.objects.filter(account_id__any_of=ids)
         .filter(Q(status=PromiseStatus.BROKEN) | Q(status=PromiseStatus.OPEN, due_date__lt=day))
         .order_by()
         .values("account_id")
@@ -219,11 +221,12 @@ def measure_inputs(
         risks[row["account_id"]] += row["n"]
 
     result: dict[int, Inputs] = {}
+    keys = MeasureKey.values
     for account_id in ids:
         account_usage = usage.get(account_id)
         has_usage = account_usage is not None
         account_seats = seats.get(account_id) or 0
-        values: Inputs = dict.fromkeys(MeasureKey.values)
+        values: Inputs = dict.fromkeys(keys)
         if has_usage and account_seats > 0:
             assert account_usage is not None
             values[MeasureKey.ACTIVITY_RATE_7D] = (account_usage["users_7"] or 0) / 7 / account_seats
@@ -392,7 +395,7 @@ def _previous_scores(ids: Sequence[int], day: date) -> dict[int, PreviousScore]:
     distinct day (nearly always one: yesterday). A correlated subquery per row and full
     model instances cost more than the scoring itself."""
     last_day = dict(
-        HealthScore.objects.filter(account_id__in=ids, day__lt=day)
+        HealthScore.objects.filter(account_id__any_of=ids, day__lt=day)
         .order_by()
         .values("account_id")
         .annotate(last=Max("day"))
@@ -403,9 +406,9 @@ def _previous_scores(ids: Sequence[int], day: date) -> dict[int, PreviousScore]:
         by_day[last].append(account_id)
     previous: dict[int, PreviousScore] = {}
     for last, account_ids in by_day.items():
-        for account_id, score, measures in HealthScore.objects.filter(day=last, account_id__in=account_ids).values_list(
-            "account_id", "score", "measures"
-        ):
+        for account_id, score, measures in HealthScore.objects.filter(
+            day=last, account_id__any_of=account_ids
+        ).values_list("account_id", "score", "measures"):
             previous[account_id] = PreviousScore(score=score, measures=measures)
     return previous
 
@@ -422,8 +425,9 @@ def health_scores_compute(*, account_ids: Iterable[int], day: date | None = None
     if not ids:
         return 0
     models = health_models_by_segment()
-    accounts = list(Account.objects.filter(pk__in=ids).values_list("pk", "arr"))
-    model_of = {pk: model_for_segment(models, segment_for_arr(arr)) for pk, arr in accounts}
+    accounts = list(Account.objects.filter(pk__any_of=ids).values_list("pk", "arr"))
+    bands = segment_bands()
+    model_of = {pk: model_for_segment(models, segment_for_arr(arr, bands=bands)) for pk, arr in accounts}
     inputs = measure_inputs(
         account_ids=list(model_of),
         day=day,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -40,6 +41,11 @@ class Worker:
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
+
+    def task_count(self, task_name: str, state: str = "succeeded") -> int:
+        """How many ``task_name`` tasks the whole log shows ``received`` / ``succeeded``."""
+        log = self.log_path.read_text(errors="replace")
+        return len(re.findall(rf"{re.escape(task_name)}\[[0-9a-f-]+\] {state}", log))
 
 
 @contextmanager

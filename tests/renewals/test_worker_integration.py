@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
 import time
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -18,19 +14,12 @@ from core.outbox import CLAIM_LEASE
 from core.tasks import email_flush_task
 from renewals.models import RenewalReminder
 from renewals.tasks import reminder_sweep_task
-from tests.conftest import SmtpSink, free_port
+from tests.conftest import free_port
+from tests.integration.smtp import SlowSmtp, kill_worker, smtp_env
 from tests.integration.workers import running_worker, wait_for
 from tests.renewals.conftest import make_renewal
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def smtp_env(port: int) -> dict[str, str]:
-    return {
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(port),
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-    }
 
 
 def due_renewals(org, count: int):
@@ -58,37 +47,6 @@ def test_worker_runs_the_sweep_and_the_email_arrives(org, smtp_server):
     assert max(no_duplicates(smtp_server.messages).values()) == 1
     assert RenewalReminder.objects.exclude(sent_at=None).count() == len(renewals)
     assert OutboundEmail.objects.filter(status=OutboundEmail.Status.SENT).count() == len(renewals)
-
-
-class SlowSmtp(SmtpSink):
-    """Answers RCPT slowly, so a worker can be killed in the middle of an SMTP session.
-
-    A message counts only once its data was received: a client killed before that
-    delivers nothing, as with any real mail server.
-    """
-
-    def __init__(self, delay: float) -> None:
-        super().__init__()
-        self.delay = delay
-        self.in_rcpt = 0
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd hook name
-        self.in_rcpt += 1
-        try:
-            await asyncio.sleep(self.delay)
-        finally:
-            self.in_rcpt -= 1
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-
-def kill_worker(pid: int) -> None:
-    """SIGKILL the worker and its pool processes: no cleanup, no acks, no rollback hooks."""
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    child_pids = [int(p) for p in children.read_text().split()] if children.exists() else []
-    for child in child_pids:
-        os.kill(child, signal.SIGKILL)
-    os.kill(pid, signal.SIGKILL)
 
 
 def test_worker_killed_mid_run_loses_and_duplicates_nothing(org):
