@@ -47,6 +47,7 @@ def prepare(accounts: int) -> dict[str, str]:
     from tests.factories import AccountFactory, make_person
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # production mode serves the manifest
     user_model = get_user_model()
     csm = user_model.objects.filter(username="load_csm").first() or make_person(Role.CSM, username="load_csm")
     have = Account.objects.filter(owner=csm).count()
@@ -92,7 +93,13 @@ def main() -> None:
         "CELERY_BROKER_URL": os.environ.get("LOAD_BROKER_URL", "redis://127.0.0.1:6379/8"),
         "HOURGLASS_INGEST_RATE": "1000000/min",
         "LOG_LEVEL": "WARNING",
-        "DEBUG": "true",
+        # Production mode, as deployed (cached templates, no SQL kept per request), on
+        # plain HTTP: loopback has no TLS proxy in front.
+        "DEBUG": "false",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "load-bench-only-not-a-secret-" + "x" * 40),
+        "SECURE_SSL_REDIRECT": "false",
+        "BEHIND_TLS_PROXY": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     }
     os.environ.update(env)
     ensure_database(database_url)
