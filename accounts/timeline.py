@@ -6,6 +6,8 @@ than touching ``TimelineEntry`` themselves.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -66,6 +68,53 @@ def timeline_record(
         if dedupe_key is None:
             raise
         return None
+
+
+@dataclass(frozen=True)
+class TimelineDraft:
+    """One system entry for ``timeline_record_many``: what ``timeline_record`` takes."""
+
+    account: Account
+    kind: str
+    title: str
+    body: str = ""
+    actor: Any = None
+    occurred_at: datetime | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    dedupe_key: str | None = None
+
+
+def timeline_record_many(entries: Iterable[TimelineDraft]) -> None:
+    """``timeline_record`` for a batch: one insert; each ``dedupe_key`` at most once.
+
+    Entries whose key already exists (or repeats in the batch) are skipped, as the
+    single version skips them; entries without a key are always written.
+    """
+    now = timezone.now()
+    rows: list[TimelineEntry] = []
+    keys: set[str] = set()
+    for entry in entries:
+        if entry.dedupe_key is not None:
+            if entry.dedupe_key in keys:
+                continue
+            keys.add(entry.dedupe_key)
+        rows.append(
+            TimelineEntry(
+                account=entry.account,
+                is_touchpoint=False,
+                kind=entry.kind,
+                title=str(entry.title)[:300],
+                body=entry.body,
+                actor=entry.actor if getattr(entry.actor, "is_authenticated", False) else None,
+                occurred_at=entry.occurred_at or now,
+                data=entry.data or {},
+                dedupe_key=entry.dedupe_key,
+            )
+        )
+    if rows:
+        # Only the dedupe key is unique (NULLs never conflict), so ignoring conflicts
+        # skips exactly the entries the single version would have skipped.
+        TimelineEntry.objects.bulk_create(rows, ignore_conflicts=bool(keys))
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Field, ForeignObject, Lookup
 
 
-class AnyOf(Lookup):  # type: ignore[type-arg]
+class AnyOf(Lookup):
     lookup_name = "any_of"
     prepare_rhs = False
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .models import Notification
-from .outbox import email_enqueue
+from .outbox import EmailDraft, email_enqueue, emails_enqueue
 
 
 def user_language(user: Any) -> str:
@@ -43,16 +45,89 @@ def notification_send(
     except IntegrityError:
         return None
     if email and recipient.email:
-        with translation.override(user_language(recipient)):
-            context = {"recipient": recipient, "title": title, "body": body, "url": url}
-            email_enqueue(
-                dedupe_key=f"notification:{notification.pk}",
-                to=[recipient.email],
-                subject=title,
-                body_text=render_to_string("core/email/notification.txt", context),
-                body_html=render_to_string("core/email/notification.html", context),
-            )
+        email_enqueue(**_email_fields(recipient, notification.pk, title=title, body=body, url=url))
     return notification
+
+
+@dataclass(frozen=True)
+class NotificationDraft:
+    """One notification for ``notifications_send``: what ``notification_send`` takes."""
+
+    recipient: Any
+    kind: str
+    title: str
+    body: str = ""
+    url: str = ""
+    dedupe_key: str | None = None
+    email: bool = False
+
+
+def _email_fields(recipient: Any, notification_id: int, *, title: str, body: str, url: str) -> dict[str, Any]:
+    """The notification's email mirror, rendered in the recipient's language."""
+    with translation.override(user_language(recipient)):
+        context = {"recipient": recipient, "title": title, "body": body, "url": url}
+        return {
+            "dedupe_key": f"notification:{notification_id}",
+            "to": [recipient.email],
+            "subject": title,
+            "body_text": render_to_string("core/email/notification.txt", context),
+            "body_html": render_to_string("core/email/notification.html", context),
+        }
+
+
+def notifications_send(drafts: Iterable[NotificationDraft]) -> None:
+    """``notification_send`` for a batch, in a constant number of queries.
+
+    Each ``dedupe_key`` notifies once, however often this runs (the first draft wins
+    when a key repeats in the batch); as with ``notification_send``, only a notification
+    this call created sends its email (``email=True``). One insert without email; with
+    email, a read of the existing keys before and of the new rows after, and the outbox's
+    two queries.
+    """
+    keyed: dict[str, NotificationDraft] = {}
+    unkeyed: list[NotificationDraft] = []
+    for draft in drafts:
+        if draft.dedupe_key is None:
+            unkeyed.append(draft)
+        else:
+            keyed.setdefault(draft.dedupe_key, draft)
+    wants_email = any(draft.email for draft in [*keyed.values(), *unkeyed])
+    # Only the mailing path needs to know which keyed rows are new: read what exists.
+    existing: set[str] = set()
+    if wants_email and keyed:
+        found = Notification.objects.filter(dedupe_key__in=list(keyed)).values_list("dedupe_key", flat=True)
+        existing = {key for key in found if key is not None}
+
+    def row(draft: NotificationDraft) -> Notification:
+        return Notification(
+            recipient=draft.recipient,
+            kind=draft.kind,
+            title=draft.title[:300],
+            body=draft.body,
+            url=draft.url,
+            dedupe_key=draft.dedupe_key,
+        )
+
+    created: list[tuple[NotificationDraft, Notification]] = []
+    if unkeyed:
+        # No unique key can conflict: a plain insert, which also returns the ids.
+        rows = Notification.objects.bulk_create([row(draft) for draft in unkeyed])
+        created += zip(unkeyed, rows, strict=True)
+    if keyed:
+        Notification.objects.bulk_create([row(draft) for draft in keyed.values()], ignore_conflicts=True)
+        new = [key for key in keyed if key not in existing]
+        if wants_email:
+            # A concurrent caller may have inserted one of ``new`` between the read and
+            # the insert; both then enqueue "notification:<pk>", which the outbox keeps once.
+            by_key = Notification.objects.in_bulk(new, field_name="dedupe_key")
+            created += [(keyed[key], by_key[key]) for key in new if key in by_key]
+    mails = [
+        EmailDraft(**_email_fields(draft.recipient, notification.pk, title=draft.title, body=draft.body, url=draft.url))
+        for draft, notification in created
+        if draft.email and draft.recipient.email
+    ]
+    if mails:
+        emails_enqueue(mails)
 
 
 def notifications_for(*, user: Any, unread_only: bool = False) -> QuerySet[Notification]:

@@ -1,7 +1,9 @@
 """The email outbox: enqueue once, claim atomically, send, retry with backoff.
 
 Guarantees (see README "Delivery guarantees"):
-- ``email_enqueue`` with the same ``dedupe_key`` creates one row, however often it runs.
+- ``email_enqueue`` with the same ``dedupe_key`` creates one row, however often it runs;
+  ``emails_enqueue`` does the same for a whole batch in two queries (an insert that
+  skips existing keys, then one read of the batch's rows).
 - ``email_deliver`` sends only after winning an atomic claim (an UPDATE that matches
   one row), so two workers never both send a message.
 - A worker that dies after claiming leaves the row "sending"; after the lease expires
@@ -17,7 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -38,6 +41,33 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
+@dataclass(frozen=True)
+class EmailDraft:
+    """One email for ``emails_enqueue``: what ``email_enqueue`` takes, as a value."""
+
+    dedupe_key: str
+    to: Sequence[str]
+    subject: str
+    body_text: str
+    body_html: str = ""
+    cc: Sequence[str] = ()
+
+
+def _outbound(draft: EmailDraft) -> OutboundEmail:
+    recipients = [address for address in draft.to if address]
+    if not recipients:
+        raise ValueError("an email needs at least one recipient")
+    return OutboundEmail(
+        dedupe_key=draft.dedupe_key,
+        to=recipients,
+        cc=[address for address in draft.cc if address and address not in recipients],
+        subject=draft.subject[:300],
+        body_text=draft.body_text,
+        body_html=draft.body_html,
+        next_attempt_at=timezone.now(),
+    )
+
+
 def email_enqueue(
     *,
     dedupe_key: str,
@@ -51,26 +81,44 @@ def email_enqueue(
 
     Returns ``(message, created)``; ``created`` is False when it was already there.
     """
-    recipients = [address for address in to if address]
-    if not recipients:
-        raise ValueError("an email needs at least one recipient")
+    message = _outbound(
+        EmailDraft(dedupe_key=dedupe_key, to=to, subject=subject, body_text=body_text, body_html=body_html, cc=cc)
+    )
     try:
         with transaction.atomic():
-            message = OutboundEmail.objects.create(
-                dedupe_key=dedupe_key,
-                to=recipients,
-                cc=[address for address in cc if address and address not in recipients],
-                subject=subject[:300],
-                body_text=body_text,
-                body_html=body_html,
-                next_attempt_at=timezone.now(),
-            )
+            message.save(force_insert=True)
     except IntegrityError:
         return OutboundEmail.objects.get(dedupe_key=dedupe_key), False
     from .tasks import email_deliver_task
 
     transaction.on_commit(lambda: email_deliver_task.delay(message_id=message.pk))
     return message, True
+
+
+def emails_enqueue(drafts: Iterable[EmailDraft]) -> dict[str, OutboundEmail]:
+    """Put a batch of emails in the outbox, each once per ``dedupe_key``: two queries.
+
+    Returns every draft's outbox row by dedupe key, whether this call created it or it
+    was there already (the first draft wins when a key repeats). The queued ones are
+    handed to one delivery task after commit; delivery claims each message, so one that
+    an earlier call already scheduled is not sent twice.
+    """
+    rows: dict[str, OutboundEmail] = {}
+    for draft in drafts:
+        message = _outbound(draft)  # every draft checked before anything is written
+        rows.setdefault(message.dedupe_key, message)
+    if not rows:
+        return {}
+    OutboundEmail.objects.bulk_create(rows.values(), ignore_conflicts=True)
+    # Re-read: with ignore_conflicts the database returns no ids, and an existing row
+    # (from an earlier run) is the one that counts.
+    messages = OutboundEmail.objects.in_bulk(list(rows), field_name="dedupe_key")
+    queued = sorted(message.pk for message in messages.values() if message.status == OutboundEmail.Status.QUEUED)
+    if queued:
+        from .tasks import email_deliver_many_task
+
+        transaction.on_commit(lambda: email_deliver_many_task.delay(message_ids=queued))
+    return {key: messages[key] for key in rows if key in messages}
 
 
 def _claim(message_id: int) -> bool:

@@ -24,6 +24,17 @@ def email_deliver_task(*, message_id: int) -> None:
     email_deliver(message_id=message_id)
 
 
+@shared_task(name="core.email_deliver_many_task", ignore_result=True, acks_late=True)
+def email_deliver_many_task(*, message_ids: list[int]) -> int:
+    """Deliver a batch enqueued together (``emails_enqueue``): one message on the broker.
+
+    Each email is still claimed on its own, so a redelivered task (``acks_late``), an
+    overlapping flush or a second scheduling sends nothing twice; what a dead worker
+    left behind is picked up by the flush after the claim lease.
+    """
+    return sum(int(email_deliver(message_id=message_id)) for message_id in message_ids)
+
+
 @shared_task(name="core.email_flush_task", ignore_result=True)
 def email_flush_task() -> int:
     """Retry due messages and rescue those claimed by a worker that died."""

@@ -138,9 +138,8 @@ def _enqueue_rollups(pairs: Sequence[AccountDay]) -> None:
         ]
         # A short repr for logs and monitoring: Celery would otherwise build a safe repr
         # of every pair for each message (a fifth of a 10,000-event request).
-        rollup_accounts_days_task.apply_async(
-            kwargs={"pairs": chunk}, argsrepr="()", kwargsrepr=f"{{'pairs': <{len(chunk)} account-days>}}"
-        )
+        options: dict[str, Any] = {"argsrepr": "()", "kwargsrepr": f"{{'pairs': <{len(chunk)} account-days>}}"}
+        rollup_accounts_days_task.apply_async(kwargs={"pairs": chunk}, **options)  # (not in celery-stubs)
 
 
 # --- Rollups --------------------------------------------------------------------------

@@ -257,6 +257,14 @@ class RenewalOpportunity(models.Model):
     def __str__(self) -> str:
         return f"{self.account} · {self.due_date:%Y-%m-%d}"
 
+    def get_status_display(self) -> str:  # type: ignore[no-redef]  # django-stubs declares it
+        """The stage's label (Django keeps this method instead of generating one).
+
+        The generated one hashes every lazily translated choice, a ``gettext`` each, on
+        every call; the reminder sweep calls it three times per email.
+        """
+        return str(RenewalStatus(self.status).label) if self.status in RenewalStatus.values else str(self.status)
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES

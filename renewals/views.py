@@ -21,7 +21,7 @@ from core.people import display_name
 from .charts import kpi_trend_charts, pipeline_charts
 from .filters import RenewalFilter
 from .forms import AtRiskForm, CloseForm, ExpansionForm, KpiForm, OverrideForm, StageForm
-from .kpis import FIGURES, retention_kpis, retention_trend
+from .kpis import FIGURES, retention_report
 from .models import RenewalOpportunity
 from .selectors import (
     account_expansions,
@@ -129,8 +129,8 @@ def renewal_kpis_view(request: HtmxHttpRequest) -> HttpResponse:
     charts = []
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-        table = retention_kpis(user=request.user, start=start, end=end, group_by=form.cleaned_data["group_by"])
-        charts = kpi_trend_charts(retention_trend(user=request.user, start=start, end=end))
+        table, trend = retention_report(user=request.user, start=start, end=end, group_by=form.cleaned_data["group_by"])
+        charts = kpi_trend_charts(trend)
     context = {"form": form, "table": table, "figures": FIGURES, "charts": charts}
     return render(request, "renewals/renewal_kpis.html", context, status=200 if table else 400)
 
