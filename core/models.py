@@ -1,8 +1,37 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
+
+
+class ChoiceLabels(models.Model):
+    """Fast ``get_<field>_display()`` for models shown in long lists.
+
+    Django's generated method rebuilds a hashable dict of every choice on every call,
+    hashing each lazily translated label (one ``gettext`` per choice, per call): about a
+    fifth of the accounts list's rendering. This keeps the ``{value: lazy label}`` dict
+    per field (built once per process; the labels stay lazy, so the language is still
+    the caller's) and translates only the label asked for.
+    """
+
+    class Meta:
+        abstract = True
+
+    def _get_FIELD_display(self, field: Any) -> Any:
+        labels = field.__dict__.get("_hourglass_choice_labels")
+        if labels is None:
+            labels = dict(field.flatchoices)
+            field.__dict__["_hourglass_choice_labels"] = labels
+        value = getattr(self, field.attname)
+        try:
+            label = labels.get(value, value)
+        except TypeError:  # an unhashable value: Django's generic path
+            return super()._get_FIELD_display(field)  # type: ignore[misc]
+        return force_str(label, strings_only=True)
 
 
 class WorkerHeartbeat(models.Model):

@@ -112,7 +112,8 @@ def emails_enqueue(drafts: Iterable[EmailDraft]) -> dict[str, OutboundEmail]:
     OutboundEmail.objects.bulk_create(rows.values(), ignore_conflicts=True)
     # Re-read: with ignore_conflicts the database returns no ids, and an existing row
     # (from an earlier run) is the one that counts.
-    messages = OutboundEmail.objects.in_bulk(list(rows), field_name="dedupe_key")
+    # Only what callers use (ids, status): the bodies were just written, not worth reading back.
+    messages = OutboundEmail.objects.only("pk", "dedupe_key", "status").in_bulk(list(rows), field_name="dedupe_key")
     queued = sorted(message.pk for message in messages.values() if message.status == OutboundEmail.Status.QUEUED)
     if queued:
         from .tasks import email_deliver_many_task

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from accounts.segments import Segment
+from core.models import ChoiceLabels
 
 EVENT_NAME_MAX_LENGTH = 100
 EVENT_ID_MAX_LENGTH = 100
@@ -154,7 +155,7 @@ class AlertStatus(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
 
 
-class ActivityAlert(models.Model):
+class ActivityAlert(ChoiceLabels, models.Model):
     """A sudden drop of an account's activity (domain.md §4), one per episode.
 
     ``episode_key`` names the episode (see ``health.alerts``); the unique constraint on

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, TimelineEntry
+from core.models import ChoiceLabels
 
 
 class Stage(models.TextChoices):
@@ -29,7 +30,7 @@ class Stage(models.TextChoices):
     CHURNED = "churned", _("Churned")
 
 
-class AccountStage(models.Model):
+class AccountStage(ChoiceLabels, models.Model):
     """The account's current lifecycle stage, kept by the stage sweep.
 
     ``entered_on`` is the date the stage began (computed from the dates where it can be:
@@ -212,7 +213,7 @@ class PlaybookStep(models.Model):
         return _translated(self.title)
 
 
-class Task(models.Model):
+class Task(ChoiceLabels, models.Model):
     """A call to action for one account: from a playbook step, or created by hand."""
 
     account = models.ForeignKey(Account, verbose_name=_("account"), related_name="tasks", on_delete=models.CASCADE)

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import ChoiceLabels
+
 from ..querysets import AccountQuerySet
 from ..segments import Segment, segment_for_arr
 
@@ -44,7 +46,7 @@ class AccountStatus(models.TextChoices):
     CHURNED = "churned", _("Churned")
 
 
-class Account(models.Model):
+class Account(ChoiceLabels, models.Model):
     name = models.CharField(_("name"), max_length=200)
     external_id = models.CharField(
         _("external id"),

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import ChoiceLabels
+
 from .account import Account
 
 
@@ -30,7 +32,7 @@ class RelationshipStage(models.IntegerChoices):
     WILLING_TO_HELP = 4, _("Willing to help you")
 
 
-class Stakeholder(models.Model):
+class Stakeholder(ChoiceLabels, models.Model):
     account = models.ForeignKey(Account, related_name="stakeholders", on_delete=models.CASCADE)
     name = models.CharField(_("name"), max_length=120)
     title = models.CharField(_("job title"), max_length=120, blank=True)

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import ChoiceLabels
+
 from .account import Account
 
 
@@ -21,7 +23,7 @@ class TouchpointKind(models.TextChoices):
     NOTE = "note", _("Note")
 
 
-class TimelineEntry(models.Model):
+class TimelineEntry(ChoiceLabels, models.Model):
     """One dated thing that happened to an account.
 
     Touchpoints carry ``kind`` from ``TouchpointKind``; system entries use a dotted-free

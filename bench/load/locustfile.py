@@ -43,6 +43,20 @@ class CsmUser(HttpUser):
         self.client.get("/my-day/", name="my day")
 
 
+class BookPageUser(HttpUser):
+    """Only the book page (the CSM's accounts list): ``run.py --only book``."""
+
+    weight = 1  # chosen by name only (run.py names the classes of each mode)
+    wait_time = between(0, 0.1)
+
+    def on_start(self) -> None:
+        self.client.cookies.set("sessionid", os.environ["HOURGLASS_LOAD_SESSION"])
+
+    @task
+    def book_page(self) -> None:
+        self.client.get("/accounts/", name="accounts list (book)")
+
+
 class IngestClient(HttpUser):
     """POST /api/v1/events/bulk with batches of fresh events (unique event ids)."""
 

@@ -82,7 +82,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=200)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
-    parser.add_argument("--only", choices=["pages", "ingest", "all"], default="all")
+    parser.add_argument("--only", choices=["pages", "book", "ingest", "all"], default="all")
     args = parser.parse_args()
 
     database_url = os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hourglass_load")
@@ -113,7 +113,12 @@ def main() -> None:
     try:
         wait_up(f"{base}/healthz")
         out = Path(tempfile.mkdtemp(prefix="hourglass-load-"))
-        classes = {"pages": ["CsmUser"], "ingest": ["IngestClient"], "all": []}[args.only]
+        classes = {
+            "pages": ["CsmUser"],
+            "book": ["BookPageUser"],
+            "ingest": ["IngestClient"],
+            "all": ["CsmUser", "IngestClient"],
+        }[args.only]
         subprocess.run(
             [sys.executable, "-m", "locust", "-f", str(REPO / "bench/load/locustfile.py"), "--headless",
              "-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s", "-H", base,
