@@ -1,4 +1,8 @@
-"""Demo people: an admin, a CS manager leading a team of four CSMs."""
+"""Demo people: an admin, a CS manager leading a team of four CSMs and a new hire.
+
+The four carry full books (over the active preset's band, as many teams are); the new
+hire, without a book yet, is who the rebalancing proposal hands accounts to.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ DEMO_PEOPLE = (
         "csm.emma", Role.CSM, "Emma", "Clark", (Industry.INTERNET, Industry.FINANCE, Industry.PROFESSIONAL_SERVICES)
     ),
     DemoPerson("csm.zhao", Role.CSM, "磊", "赵", (Industry.REAL_ESTATE, Industry.PUBLIC_SECTOR, Industry.OTHER)),
+    DemoPerson("csm.sun", Role.CSM, "悦", "孙"),  # joined this quarter: no book yet, no specialism
 )
 
 

@@ -48,11 +48,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, AccountStatus
-from accounts.timeline import timeline_record
-from core.notifications import notification_send, user_language
+from accounts.timeline import TimelineDraft, timeline_record, timeline_record_many
+from core.notifications import NotificationDraft, notifications_send, user_language
 
 from .models import ActivityAlert, AlertStatus, DailyRollup
-from .signals import activity_drop_detected
+from .signals import activity_drop_detected, activity_drops_detected
 
 logger = logging.getLogger(__name__)
 
@@ -195,8 +195,7 @@ def activity_drop_scan(
         .select_related("account__owner__cs_profile")
         .order_by("account_id")
     )
-    for alert in mine:
-        _announce(alert)
+    _announce(mine)
     logger.info("activity drop scan %s: %s candidates, %s alerts raised", day, len(candidates), len(mine))
     return ScanResult(day=day, candidates=len(candidates), raised=[alert.pk for alert in mine])
 
@@ -228,37 +227,58 @@ def alert_texts(alert: ActivityAlert) -> tuple[str, str]:
     return title, body
 
 
-def _announce(alert: ActivityAlert) -> None:
-    account = alert.account
-    with translation.override(settings.LANGUAGE_CODE):
-        title, body = alert_texts(alert)
-    timeline_record(
-        account=account,
-        kind="activity_drop",
-        title=title,
-        body=body,
-        data={
-            "alert_id": alert.pk,
-            "current_events": alert.current_events,
-            "baseline_events": str(alert.baseline_events),
-            "drop_share": str(alert.drop_share),
-        },
-        dedupe_key=f"activity-drop:{alert.pk}",
-    )
-    owner = account.owner
-    if owner is not None and owner.is_active:
-        with translation.override(user_language(owner)):
+def _announce(alerts: list[ActivityAlert]) -> None:
+    """Timeline entry, owner notification (and its email) for each new alert, written per
+    batch — one insert each whatever the number of alerts — then, after commit, the
+    ``activity_drop_detected`` signal per alert and ``activity_drops_detected`` once for
+    all of them (playbooks listens to that one: one task per chunk, not per alert)."""
+    entries: list[TimelineDraft] = []
+    notices: list[NotificationDraft] = []
+    for alert in alerts:
+        account = alert.account
+        with translation.override(settings.LANGUAGE_CODE):
             title, body = alert_texts(alert)
-            notification_send(
-                recipient=owner,
+        entries.append(
+            TimelineDraft(
+                account=account,
                 kind="activity_drop",
                 title=title,
                 body=body,
-                url=account_url(account),
-                dedupe_key=f"activity-drop:{alert.pk}:owner",
-                email=True,
+                data={
+                    "alert_id": alert.pk,
+                    "current_events": alert.current_events,
+                    "baseline_events": str(alert.baseline_events),
+                    "drop_share": str(alert.drop_share),
+                },
+                dedupe_key=f"activity-drop:{alert.pk}",
             )
-    transaction.on_commit(lambda: activity_drop_detected.send(sender=ActivityAlert, alert=alert, account=account))
+        )
+        owner = account.owner
+        if owner is not None and owner.is_active:
+            with translation.override(user_language(owner)):
+                title, body = alert_texts(alert)
+            notices.append(
+                NotificationDraft(
+                    recipient=owner,
+                    kind="activity_drop",
+                    title=title,
+                    body=body,
+                    url=account_url(account),
+                    dedupe_key=f"activity-drop:{alert.pk}:owner",
+                    email=True,
+                )
+            )
+    if entries:
+        timeline_record_many(entries)
+    if notices:
+        notifications_send(notices)
+
+    def detected() -> None:
+        for alert in alerts:
+            activity_drop_detected.send(sender=ActivityAlert, alert=alert, account=alert.account)
+        activity_drops_detected.send(sender=ActivityAlert, alerts=alerts)
+
+    transaction.on_commit(detected)
 
 
 # --- Acknowledge / resolve ---------------------------------------------------------------

@@ -1,9 +1,12 @@
 """Signals ``health`` publishes; other apps (playbooks) subscribe to them.
 
-Both are sent after the transaction that created the row commits, once per row.
+All are sent after the transaction that created the row commits, once per row.
 
 ``activity_drop_detected``: a new activity-drop alert was raised.
   kwargs: ``alert`` (ActivityAlert), ``account``.
+``activity_drops_detected``: the same, once per scan for all the alerts it raised
+  (subscribe to this one to queue work in bulk). kwargs: ``alerts`` (ActivityAlerts,
+  each with its ``account`` loaded).
 ``nps_detractor_received``: a new NPS response scored 0-6.
   kwargs: ``response`` (NpsResponse), ``account``.
 """
@@ -13,4 +16,5 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 activity_drop_detected = Signal()
+activity_drops_detected = Signal()
 nps_detractor_received = Signal()

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Verdict
 from accounts.signals import dossier_reviewed, stakeholder_left
-from health.signals import activity_drop_detected, nps_detractor_received
+from health.signals import activity_drops_detected, nps_detractor_received
 from renewals.models import RenewalOpportunity
 from renewals.signals import renewal_marked_at_risk
 
@@ -40,8 +40,17 @@ def on_stakeholder_left(sender: Any, *, stakeholder: Any, account: Any, is_key: 
         _fire(account, TriggerKind.KEY_STAKEHOLDER_LEFT, f"stakeholder-left:{stakeholder.pk}")
 
 
-def on_activity_drop(sender: Any, *, alert: Any, account: Any, **kwargs: Any) -> None:
-    _fire(account, TriggerKind.ACTIVITY_DROP, f"alert:{alert.pk}")
+FIRE_CHUNK = 500
+
+
+def on_activity_drops(sender: Any, *, alerts: Any, **kwargs: Any) -> None:
+    """A scan's alerts: one task per ``FIRE_CHUNK`` of them (a scan may raise thousands)."""
+    from .tasks import playbook_fire_many_task
+
+    items = [[alert.account.pk, TriggerKind.ACTIVITY_DROP, f"alert:{alert.pk}"] for alert in alerts]
+    day = timezone.localdate().isoformat()
+    for start in range(0, len(items), FIRE_CHUNK):
+        playbook_fire_many_task.delay(items=items[start : start + FIRE_CHUNK], day=day)
 
 
 def on_nps_detractor(sender: Any, *, response: Any, account: Any, **kwargs: Any) -> None:
@@ -132,7 +141,7 @@ def on_renewal_saved(sender: Any, *, instance: RenewalOpportunity, raw: bool = F
 def connect() -> None:
     uid = "playbooks"
     stakeholder_left.connect(on_stakeholder_left, dispatch_uid=f"{uid}.stakeholder_left")
-    activity_drop_detected.connect(on_activity_drop, dispatch_uid=f"{uid}.activity_drop")
+    activity_drops_detected.connect(on_activity_drops, dispatch_uid=f"{uid}.activity_drops")
     nps_detractor_received.connect(on_nps_detractor, dispatch_uid=f"{uid}.nps_detractor")
     dossier_reviewed.connect(on_dossier_reviewed, dispatch_uid=f"{uid}.dossier_reviewed")
     renewal_marked_at_risk.connect(on_renewal_at_risk, dispatch_uid=f"{uid}.renewal_at_risk")

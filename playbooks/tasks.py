@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 
 from accounts.models import Account
 
-from .services import playbook_fire, tasks_follow_owner, tasks_wake_snoozed
+from .services import FireRequest, playbook_fire, playbooks_fire, tasks_follow_owner, tasks_wake_snoozed
 from .stages import local_today, stage_refresh
 
 
@@ -53,6 +54,21 @@ def stage_refresh_task(
     # Last, so that a woken task also tells that this chunk's stage work is committed.
     tasks_wake_snoozed(today=today, account_ids=accounts)
     return changed
+
+
+@shared_task(name="playbooks.playbook_fire_many_task", ignore_result=True, acks_late=True)
+def playbook_fire_many_task(*, items: list[list[Any]], day: str | None = None) -> int:
+    """``playbook_fire_task`` for a batch of ``[account_id, trigger, episode_key]``: each
+    idempotent per episode, so a redelivered batch creates nothing twice."""
+    accounts = Account.objects.in_bulk([item[0] for item in items])
+    today = local_today()
+    trigger_date = date.fromisoformat(day) if day else today
+    requests = [
+        FireRequest(account=accounts[account_id], trigger=trigger, episode_key=episode_key, trigger_date=trigger_date)
+        for account_id, trigger, episode_key in items
+        if account_id in accounts  # deleted since the signal: nothing to do
+    ]
+    return playbooks_fire(requests, today=today)
 
 
 @shared_task(name="playbooks.playbook_fire_task", ignore_result=True, acks_late=True)

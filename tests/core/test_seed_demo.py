@@ -35,11 +35,14 @@ def test_seed_demo_people_and_roles_scope():
     assert users["admin"].cs_profile.role == Role.ADMIN
     assert users["manager"].cs_profile.role == Role.MANAGER
     csms = [u for u in users.values() if u.cs_profile.role == Role.CSM]
-    assert len(csms) == 4
-    assert all(u.cs_profile.industries for u in csms)
+    assert len(csms) == 5
+    specialists = [u for u in csms if u.cs_profile.industries]
+    assert len(specialists) == 4
     assert users["admin"].check_password("hourglass-demo")
-    # Each CSM owns accounts in their own industries only.
-    for csm in csms:
+    # The new hire has no book yet: the one the rebalancing proposal hands accounts to.
+    assert not account_scope(user=users["csm.sun"]).exists()
+    # Each specialist owns accounts in their own industries only.
+    for csm in specialists:
         owned = set(account_scope(user=csm).values_list("industry", flat=True))
         assert owned and owned <= set(csm.cs_profile.industries)
     assert account_scope(user=users["manager"]).count() == Account.objects.exclude(owner=None).count()

@@ -233,3 +233,25 @@ def test_resolve_directly_and_not_twice(org):
     assert "status" in error.value.message_dict
     with pytest.raises(ValidationError):
         activity_alert_acknowledge(alert=alert, actor=org.csm_a1)
+
+
+def test_the_scan_costs_the_same_queries_for_one_alert_or_many(org, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def scan(accounts) -> tuple[int, int]:
+        for account in accounts:
+            make_rollups(account, steady_then_low(DAY - timedelta(days=5)), start=HISTORY_START, end=DAY)
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+            result = activity_drop_scan(day=DAY)
+        ActivityAlert.objects.all().delete()  # the next scan raises them again, with the new ones
+        return len(result.raised), len(queries.captured_queries)
+
+    raised_one, queries_one = scan([org.accounts["csm_a1"][0]])
+    raised_all, queries_all = scan([org.accounts["csm_a1"][1], *org.accounts["csm_a2"], *org.accounts["csm_b1"]])
+    assert (raised_one, raised_all) == (1, 6)
+    assert queries_one == queries_all
+    # Every alert got its timeline entry, its owner's notification and that one's email.
+    assert TimelineEntry.objects.filter(kind="activity_drop").count() == 7
+    assert Notification.objects.filter(kind="activity_drop").count() == 7
+    assert OutboundEmail.objects.count() == 7

@@ -12,7 +12,7 @@ from accounts.models import KeyPersonLevel, Stakeholder, Tier
 from accounts.signals import dossier_reviewed
 from accounts.stakeholders import stakeholder_mark_left
 from capacity.models import Role, Team
-from health.signals import activity_drop_detected, nps_detractor_received
+from health.signals import activity_drops_detected, nps_detractor_received
 from playbooks.models import OwnerRole, Priority, Task, TaskType, TriggerKind
 from playbooks.services import FireRequest, playbook_fire, playbooks_fire
 from playbooks.stages import stage_refresh
@@ -179,7 +179,7 @@ def test_key_stakeholder_left_goes_to_csm_and_team_lead(
     ("send", "trigger", "titles"),
     [
         (
-            lambda account: activity_drop_detected.send(sender=None, alert=SimpleNamespace(pk=41), account=account),
+            lambda account: activity_drops_detected.send(sender=None, alerts=[SimpleNamespace(pk=41, account=account)]),
             TriggerKind.ACTIVITY_DROP,
             ["Find out why usage dropped"],
         ),
