@@ -39,7 +39,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -391,9 +391,22 @@ class PreviousScore:
 
 
 def _previous_scores(ids: Sequence[int], day: date) -> dict[int, PreviousScore]:
-    """Each account's latest score before ``day``: one query for the days, then one per
-    distinct day (nearly always one: yesterday). A correlated subquery per row and full
-    model instances cost more than the scoring itself."""
+    """Each account's latest score before ``day``.
+
+    PostgreSQL: one ``DISTINCT ON (account_id)`` walk of the ``(account, day)`` index.
+    (Fetching "the rows of yesterday for these accounts" let the planner pick the ``day``
+    index right after a night's insert, before statistics caught up: every chunk then
+    read the whole day — 0.3 s per 1,000 accounts.) Elsewhere: one query for the days,
+    then one per distinct day (nearly always one: yesterday). A correlated subquery per
+    row and full model instances cost more than the scoring itself."""
+    if connection.vendor == "postgresql":
+        latest = (
+            HealthScore.objects.filter(account_id__any_of=ids, day__lt=day)
+            .order_by("account_id", "-day")
+            .distinct("account_id")
+            .values_list("account_id", "score", "measures")
+        )
+        return {account_id: PreviousScore(score=score, measures=measures) for account_id, score, measures in latest}
     last_day = dict(
         HealthScore.objects.filter(account_id__any_of=ids, day__lt=day)
         .order_by()
