@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -83,6 +84,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
     parser.add_argument("--only", choices=["pages", "book", "ingest", "all"], default="all")
+    parser.add_argument("--tool", choices=["locust", "wrk"], default="locust", help="wrk: the book page only")
     args = parser.parse_args()
 
     database_url = os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hourglass_load")
@@ -113,6 +115,9 @@ def main() -> None:
     try:
         wait_up(f"{base}/healthz")
         out = Path(tempfile.mkdtemp(prefix="hourglass-load-"))
+        if args.tool == "wrk":
+            run_wrk(base, locust_env, args)
+            return
         classes = {
             "pages": ["CsmUser"],
             "book": ["BookPageUser"],
@@ -129,6 +134,42 @@ def main() -> None:
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=30)
+
+
+# wrk prints p50/p75/p90/p99; this adds the p95 (and the others in ms) on one line.
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format("WRK %d %d %d %d %d %d\\n", summary.requests, summary.errors.status + summary.errors.connect
+    + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def run_wrk(base: str, locust_env: dict[str, str], args: argparse.Namespace) -> None:
+    """The book page with wrk (C, one thread): the load generator takes far less of the
+    two cores than locust's Python, so more of them serve requests."""
+    if args.only != "book":
+        raise SystemExit("--tool wrk measures the book page only (--only book)")
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    script = Path(tempfile.mkdtemp(prefix="hourglass-wrk-")) / "p95.lua"
+    script.write_text(WRK_SCRIPT)
+    result = subprocess.run(
+        [wrk, "-t1", f"-c{args.users}", f"-d{args.seconds}s", "-s", str(script),
+         "-H", f"Cookie: sessionid={locust_env['HOURGLASS_LOAD_SESSION']}", f"{base}/accounts/"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    line = next(row for row in result.stdout.splitlines() if row.startswith("WRK "))
+    requests, errors, duration_us, p50, p95, p99 = (int(value) for value in line.split()[1:])
+    setup = f"{args.users} connections, {args.seconds} s, {args.workers} gunicorn workers, {os.cpu_count()} cores"
+    print(f"\nLoad (wrk): {setup}")
+    print(f"{'name':32} {'requests':>9} {'fails':>6} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
+    print(
+        f"{'accounts list (book)':32} {requests:>9} {errors:>6} {requests / (duration_us / 1e6):8.1f} "
+        f"{p50 / 1000:7.0f} {p95 / 1000:7.0f} {p99 / 1000:7.0f}"
+    )
 
 
 def report(stats_path: Path, args: argparse.Namespace) -> None:
