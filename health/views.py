@@ -94,13 +94,21 @@ def recalculate_all_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def recalculation_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The progress bar of a run (polled by htmx until it is finished)."""
+    """The progress bar of a run (polled by htmx until it is finished); an account's run,
+    once finished, answers the polling panel with the whole refreshed panel."""
     run = get_object_or_404(RecalculationRun, pk=pk)
     if run.account_id is None:
         if not _sees_every_account(request.user):
             raise Http404("No such recalculation.")
     else:
-        get_account_for_user(request.user, run.account_id)
+        account = get_account_for_user(request.user, run.account_id)
+        if run.is_finished and getattr(request, "htmx", False):
+            # Done: the account's panel polled for this, so swap the whole panel to show the
+            # new score (not only "recalculated"), whatever worker finished the run.
+            response = render(request, "health/_account_health_panel.html", {"health": account_health(account=account)})
+            response["HX-Retarget"] = "#account-health"
+            response["HX-Reswap"] = "outerHTML"
+            return response
     return render(request, "health/_recalculation_progress.html", {"run": run})
 
 

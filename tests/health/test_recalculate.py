@@ -61,3 +61,22 @@ def test_recalculate_all_is_for_admins(org, celery_eager, django_capture_on_comm
     assert "Recalculated" in client.get("/health/recalculate/").content.decode()
     other = login(Client(), org.csm_a1).get(f"/health/recalculations/{run.pk}/")
     assert other.status_code == 404
+
+
+def test_a_finished_account_run_refreshes_the_whole_panel_for_the_polling_page(org):
+    from health.scoring import health_scores_compute
+
+    account = org.accounts["csm_a1"][0]
+    client = login(Client(), org.csm_a1)
+    run = health_recalculation_start(actor=org.csm_a1, account=account)  # not eager: a worker would score it
+    polling = client.get(f"/health/recalculations/{run.pk}/", HTTP_HX_REQUEST="true")
+    assert "every 1s" in polling.content.decode() and "HX-Retarget" not in polling
+    health_scores_compute(account_ids=[account.pk])  # what the worker does, then reports progress
+    health_recalculation_progress(run_id=run.pk, scored=1)
+    done = client.get(f"/health/recalculations/{run.pk}/", HTTP_HX_REQUEST="true")
+    assert done["HX-Retarget"] == "#account-health" and done["HX-Reswap"] == "outerHTML"
+    html = done.content.decode()
+    assert 'id="account-health"' in html and 'data-testid="health-score"' in html
+    # Without htmx (a plain GET of the progress URL) it stays the progress partial.
+    plain = client.get(f"/health/recalculations/{run.pk}/").content.decode()
+    assert "Recalculated 1 account." in plain and 'id="account-health"' not in plain
