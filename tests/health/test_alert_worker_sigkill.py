@@ -20,13 +20,18 @@ from django.utils import timezone
 
 from accounts.models import Account, TimelineEntry
 from core.models import Notification, OutboundEmail
-from core.outbox import CLAIM_LEASE
-from core.tasks import email_flush_task
 from health.models import ActivityAlert, DailyRollup
 from health.tasks import activity_drop_scan_task
 from tests.conftest import SmtpSink, free_port
 from tests.factories import AccountFactory
-from tests.integration.smtp import SlowSmtp, kill_worker, message_ids, smtp_env, smtp_listening
+from tests.integration.smtp import (
+    SlowSmtp,
+    kill_while_mailing_then_recover,
+    kill_worker,
+    message_ids,
+    smtp_env,
+    smtp_listening,
+)
 from tests.integration.workers import running_worker, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -103,31 +108,21 @@ def test_worker_killed_while_mailing_alerts_loses_and_duplicates_nothing(org):
     accounts = dropping_accounts(org, 10)
     sink = SlowSmtp(delay=0.3)
     port = free_port()
-    with smtp_listening(sink, port):
-        with running_worker(extra_env=smtp_env(port)) as worker:
-            activity_drop_scan_task.apply_async(queue=worker.queue)
-            # Kill while a message is half-way through its SMTP session, after a few went out.
-            caught = wait_for(lambda: len(sink.messages) >= 3 and sink.in_rcpt > 0, timeout=120)
-            assert caught, worker.logs()
-            kill_worker(worker.process.pid)
-            worker.process.wait(timeout=10)
-        delivered_before = len(sink.messages)
-        assert 3 <= delivered_before < len(accounts)
-        # The scan committed every alert and queued every email before delivery began.
+
+    def all_queued() -> None:  # the scan committed every alert and email before delivery began
         assert ActivityAlert.objects.count() == len(accounts)
         assert OutboundEmail.objects.count() == len(accounts)
-        stuck = OutboundEmail.objects.filter(status=OutboundEmail.Status.SENDING)
-        assert stuck.count() == 1  # the one the dead worker was sending
-        # Time passes beyond the claim lease; a fresh worker flushes and scans again.
-        stuck.update(claimed_at=timezone.now() - CLAIM_LEASE - timedelta(seconds=1))
-        with running_worker(extra_env=smtp_env(port)) as worker:
-            email_flush_task.apply_async(queue=worker.queue)
-            activity_drop_scan_task.apply_async(queue=worker.queue)
-            received = sink.wait_for(len(accounts), timeout=120)
-            assert len(received) == len(accounts), worker.logs()
-            # The re-scan finished (it found the drops in cooldown) ...
-            assert wait_for(lambda: worker.task_count(SCAN) == 1, timeout=120), worker.logs()
-            time.sleep(2)  # ... and anything extra would arrive now
+
+    with smtp_listening(sink, port):
+        kill_while_mailing_then_recover(
+            job=activity_drop_scan_task,
+            expected=len(accounts),
+            sink=sink,
+            port=port,
+            all_queued=all_queued,
+            rerun_done=lambda worker: worker.task_count(SCAN) == 1,  # the re-scan found the drops in cooldown
+            timeout=120,
+        )
         assert_each_drop_alerted_and_mailed_once(accounts, sink.messages)
 
 

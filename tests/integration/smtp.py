@@ -70,3 +70,50 @@ def kill_worker(pid: int) -> None:
 def message_ids(messages: list[Any]) -> Counter[str]:
     """How often each Message-ID arrived (the outbox derives it from the dedupe key)."""
     return Counter(str(m["Message-ID"]) for m in messages)
+
+
+def kill_while_mailing_then_recover(
+    *,
+    job: Any,
+    expected: int,
+    sink: SlowSmtp,
+    port: int,
+    all_queued: Any,
+    rerun_done: Any = None,
+    timeout: float = 90,
+) -> None:
+    """Run ``job`` (a Celery task that queues ``expected`` emails) on a real worker, SIGKILL
+    it while a message is half-way through its SMTP session (after a few went out), check
+    ``all_queued()`` (everything was committed before delivery began) and that exactly the
+    dead worker's message is stuck; then let its claim lease pass and run the outbox flush
+    and ``job`` again on a fresh worker until all ``expected`` messages arrived (and
+    ``rerun_done(worker)`` holds, when given). The caller checks for duplicates."""
+    import time
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.models import OutboundEmail
+    from core.outbox import CLAIM_LEASE
+    from core.tasks import email_flush_task
+    from tests.integration.workers import running_worker, wait_for
+
+    with running_worker(extra_env=smtp_env(port)) as worker:
+        job.apply_async(queue=worker.queue)
+        caught = wait_for(lambda: len(sink.messages) >= 3 and sink.in_rcpt > 0, timeout=timeout)
+        assert caught, worker.logs()
+        kill_worker(worker.process.pid)
+        worker.process.wait(timeout=10)
+    assert 3 <= len(sink.messages) < expected
+    all_queued()
+    stuck = OutboundEmail.objects.filter(status=OutboundEmail.Status.SENDING)
+    assert stuck.count() == 1  # the one the dead worker was sending
+    stuck.update(claimed_at=timezone.now() - CLAIM_LEASE - timedelta(seconds=1))
+    with running_worker(extra_env=smtp_env(port)) as worker:
+        email_flush_task.apply_async(queue=worker.queue)
+        job.apply_async(queue=worker.queue)
+        received = sink.wait_for(expected, timeout=timeout)
+        assert len(received) == expected, worker.logs()
+        if rerun_done is not None:
+            assert wait_for(lambda: rerun_done(worker), timeout=timeout), worker.logs()
+        time.sleep(2)  # anything extra would arrive now

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from core.models import OutboundEmail
-from core.outbox import CLAIM_LEASE
-from core.tasks import email_flush_task
 from renewals.models import RenewalReminder
 from renewals.tasks import reminder_sweep_task
 from tests.conftest import free_port
-from tests.integration.smtp import SlowSmtp, kill_worker, smtp_env
-from tests.integration.workers import running_worker, wait_for
+from tests.integration.smtp import SlowSmtp, kill_while_mailing_then_recover, smtp_env
+from tests.integration.workers import running_worker
 from tests.renewals.conftest import make_renewal
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -58,27 +55,13 @@ def test_worker_killed_mid_run_loses_and_duplicates_nothing(org):
     controller.start()
     try:
         renewals = due_renewals(org, 12)
-        with running_worker(extra_env=smtp_env(port)) as worker:
-            reminder_sweep_task.apply_async(queue=worker.queue)
-            # Kill while a message is half-way through its SMTP session, after a few went out.
-            caught = wait_for(lambda: len(sink.messages) >= 3 and sink.in_rcpt > 0, timeout=90)
-            assert caught, worker.logs()
-            kill_worker(worker.process.pid)
-            worker.process.wait(timeout=10)
-        delivered_before = len(sink.messages)
-        assert 3 <= delivered_before < len(renewals)
-        # Every reminder was claimed and queued before the deliveries began.
-        assert RenewalReminder.objects.count() == len(renewals)
-        stuck = OutboundEmail.objects.filter(status=OutboundEmail.Status.SENDING)
-        assert stuck.count() == 1  # the one the dead worker was sending
-        # Time passes beyond the claim lease; a fresh worker flushes and sweeps again.
-        stuck.update(claimed_at=timezone.now() - CLAIM_LEASE - timedelta(seconds=1))
-        with running_worker(extra_env=smtp_env(port)) as worker:
-            email_flush_task.apply_async(queue=worker.queue)
-            reminder_sweep_task.apply_async(queue=worker.queue)
-            received = sink.wait_for(len(renewals), timeout=90)
-            assert len(received) == len(renewals), worker.logs()
-            time.sleep(2)  # anything extra would arrive now
+
+        def all_queued() -> None:  # every reminder was claimed and queued before the deliveries began
+            assert RenewalReminder.objects.count() == len(renewals)
+
+        kill_while_mailing_then_recover(
+            job=reminder_sweep_task, expected=len(renewals), sink=sink, port=port, all_queued=all_queued
+        )
         assert len(sink.messages) == len(renewals)
         counts = no_duplicates(sink.messages)
         assert len(counts) == len(renewals) and max(counts.values()) == 1
