@@ -62,7 +62,8 @@ def team_figures_invalidate() -> None:
 
 def _key(user: AnyUser, today: date, manager: bool) -> str:
     generation = cache.get(GENERATION_KEY, 0)
-    return f"capacity:team:v{FIGURES_VERSION}:{generation}:{user.pk}:{int(manager)}:{today.isoformat()}:{get_language()}"
+    viewer = f"{user.pk}:{int(manager)}:{today.isoformat()}:{get_language()}"
+    return f"capacity:team:v{FIGURES_VERSION}:{generation}:{viewer}"
 
 
 def team_figures(*, user: AnyUser, manager: bool, today: date | None = None, refresh: bool = False) -> TeamFigures:

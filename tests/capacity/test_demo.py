@@ -13,7 +13,8 @@ def test_demo_seeds_eight_weeks_of_time_for_the_demo_csms_and_resets():
     ctx = demo_seed(seed=7, accounts=40)
     assert demo_time.present()
     entries = TimeEntry.objects.all()
-    assert set(entries.values_list("user__username", flat=True)) == {"csm.li", "csm.wang", "csm.emma", "csm.zhao", "csm.sun"}
+    csms = {"csm.li", "csm.wang", "csm.emma", "csm.zhao", "csm.sun"}
+    assert set(entries.values_list("user__username", flat=True)) == csms
     assert (ctx.today - min(entries.values_list("date", flat=True))).days <= 8 * 7
     # Account work points at the person's own accounts only.
     for entry in entries.exclude(account=None).select_related("account")[:50]:
