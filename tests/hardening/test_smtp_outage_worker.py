@@ -65,7 +65,7 @@ def test_smtp_refused_then_back_delivers_every_reminder_exactly_once(org):
         for message in OutboundEmail.objects.all():
             assert message.sent_at is None and message.claimed_at is None
             assert "refused" in message.last_error.lower(), message.last_error
-            assert message.next_attempt_at > timezone.now()  # backed off
+            assert message.next_attempt_at is not None and message.next_attempt_at > timezone.now()  # backed off
         # Nothing lost: every reminder is claimed once and its message kept.
         assert sorted(RenewalReminder.objects.values_list("renewal_id", flat=True)) == sorted(r.pk for r in renewals)
 
@@ -81,7 +81,8 @@ def test_smtp_refused_then_back_delivers_every_reminder_exactly_once(org):
         assert wait_for(lambda: worker.task_count(FLUSH) == 2), worker.logs()
         assert all_queued_after(2), list(OutboundEmail.objects.values("status", "attempts", "last_error"))
         for pk, next_attempt_at in OutboundEmail.objects.values_list("pk", "next_attempt_at"):
-            assert next_attempt_at > first_retry[pk]
+            before = first_retry[pk]
+            assert next_attempt_at is not None and before is not None and next_attempt_at > before
 
         # The SMTP server comes back on the same port.
         sink = SmtpSink()

@@ -45,7 +45,7 @@ def expected_tasks(accounts: list[Account], stages: dict[int, str]) -> Counter[t
     """(account id, trigger) -> how many tasks the sweep must leave for it."""
     expected: Counter[tuple[int, str]] = Counter()
     for account in accounts:
-        for trigger in STAGE_DUE[stages[account.pk]]:
+        for trigger in STAGE_DUE[Stage(stages[account.pk])]:
             if steps_of(trigger):
                 expected[(account.pk, trigger)] = steps_of(trigger)
     return expected
