@@ -51,19 +51,21 @@ def timeline_record(
     dedupe_key: str | None = None,
 ) -> TimelineEntry | None:
     """Write a system entry; with ``dedupe_key``, at most once (returns None the 2nd time)."""
+    draft = TimelineDraft(
+        account=account,
+        kind=kind,
+        title=title,
+        body=body,
+        actor=actor,
+        occurred_at=occurred_at,
+        data=data or {},
+        dedupe_key=dedupe_key,
+    )
     try:
         with transaction.atomic():
-            return TimelineEntry.objects.create(
-                account=account,
-                is_touchpoint=False,
-                kind=kind,
-                title=str(title)[:300],
-                body=body,
-                actor=actor if getattr(actor, "is_authenticated", False) else None,
-                occurred_at=occurred_at or timezone.now(),
-                data=data or {},
-                dedupe_key=dedupe_key,
-            )
+            entry = _system_entry(draft, now=timezone.now())
+            entry.save(force_insert=True)
+            return entry
     except IntegrityError:
         if dedupe_key is None:
             raise
@@ -84,6 +86,21 @@ class TimelineDraft:
     dedupe_key: str | None = None
 
 
+def _system_entry(draft: TimelineDraft, *, now: datetime) -> TimelineEntry:
+    """The (unsaved) row of one system entry: never a touchpoint, an actor only if a person."""
+    return TimelineEntry(
+        account=draft.account,
+        is_touchpoint=False,
+        kind=draft.kind,
+        title=str(draft.title)[:300],
+        body=draft.body,
+        actor=draft.actor if getattr(draft.actor, "is_authenticated", False) else None,
+        occurred_at=draft.occurred_at or now,
+        data=draft.data or {},
+        dedupe_key=draft.dedupe_key,
+    )
+
+
 def timeline_record_many(entries: Iterable[TimelineDraft]) -> None:
     """``timeline_record`` for a batch: one insert; each ``dedupe_key`` at most once.
 
@@ -98,19 +115,7 @@ def timeline_record_many(entries: Iterable[TimelineDraft]) -> None:
             if entry.dedupe_key in keys:
                 continue
             keys.add(entry.dedupe_key)
-        rows.append(
-            TimelineEntry(
-                account=entry.account,
-                is_touchpoint=False,
-                kind=entry.kind,
-                title=str(entry.title)[:300],
-                body=entry.body,
-                actor=entry.actor if getattr(entry.actor, "is_authenticated", False) else None,
-                occurred_at=entry.occurred_at or now,
-                data=entry.data or {},
-                dedupe_key=entry.dedupe_key,
-            )
-        )
+        rows.append(_system_entry(entry, now=now))
     if rows:
         # Only the dedupe key is unique (NULLs never conflict), so ignoring conflicts
         # skips exactly the entries the single version would have skipped.

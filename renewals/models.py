@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Account
+from core.models import ChoiceLabels
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
@@ -176,7 +177,7 @@ class ChurnReason(models.Model):
         return gettext(self.label)
 
 
-class RenewalOpportunity(models.Model):
+class RenewalOpportunity(ChoiceLabels, models.Model):
     """The renewal of one contract: created with it, closed once with an outcome."""
 
     contract = models.OneToOneField(
@@ -256,14 +257,6 @@ class RenewalOpportunity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} · {self.due_date:%Y-%m-%d}"
-
-    def get_status_display(self) -> str:  # type: ignore[no-redef]  # django-stubs declares it
-        """The stage's label (Django keeps this method instead of generating one).
-
-        The generated one hashes every lazily translated choice, a ``gettext`` each, on
-        every call; the reminder sweep calls it three times per email.
-        """
-        return str(RenewalStatus(self.status).label) if self.status in RenewalStatus.values else str(self.status)
 
     @property
     def is_open(self) -> bool:
