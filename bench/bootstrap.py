@@ -52,6 +52,13 @@ def configure(database_url: str | None = None) -> BenchDatabase:
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # The benches run no worker: what they publish goes to the file-system broker in the
+    # bench folder (``BrokerSpy`` removes it), never to a shared Redis whose workers
+    # would run it against their own database. The cache stays where it was configured.
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    if broker.startswith(("redis://", "rediss://")):
+        os.environ.setdefault("CACHE_URL", broker)
+    os.environ["CELERY_BROKER_URL"] = "filesystem://"
 
     import django
 

@@ -1,7 +1,8 @@
 """Renewals: the daily reminder sweep over 100,000 contracts and the KPI page over 4 quarters.
 
     .venv/bin/python bench/renewals.py [--accounts 100000] [--repeat 20] [--seed 42] \
-        [--database-url postgres://postgres@127.0.0.1:5432/hourglass_bench_renewals] [--reset] [--no-json]
+        [--database-url postgres://postgres@127.0.0.1:5432/hourglass_bench_renewals] [--workers 2] \
+        [--reset] [--no-json] [--profile N]
 
 Data (deterministic; generated once with ``bulk_create`` and reused while the arguments
 stay the same): ``--accounts`` accounts owned by 20 CSMs with an email address; for each
@@ -12,16 +13,25 @@ spread over the 430 days from ``DAY - 30``, each with its renewal opportunity (6
 risk, 10 % committed). So the sweep looks at ``--accounts`` active contracts and the
 KPI page at ``--accounts`` closed renewals over 4 quarters.
 
-Measured, in-process (no Celery worker; emails stay in the outbox):
+Measured without a Celery worker (emails stay in the outbox), after the claims up to
+``DAY - 1`` were inserted directly (as if every earlier nightly run had happened):
 
 - ``due_query``: ``reminders_due(today=DAY)`` alone — the set-based pass over every
   active contract that finds what is owed (read-only);
 - ``sweep_warmup``: the URL resolver and the email templates loaded once, as a
   long-running worker has them (the process's cold start, kept out of the next line);
-- ``sweep_daily``: ``reminder_sweep(today=DAY)`` after the claims up to ``DAY - 1``
-  were inserted directly (as if every earlier nightly run had happened): the nightly
-  run, the thresholds crossed that day, each claimed, rendered (HTML + text), put in
-  the outbox, notified and written to the timeline (goal < 1 s);
+- ``sweep_dispatch``: ``reminder_sweep_dispatch(today=DAY)``, the nightly job as beat
+  runs it: what is owed over every active contract (set-based), one
+  ``reminder_batch_task`` sent per batch (goal < 1 s);
+- ``batches_<N>proc``: those batches run over ``--workers`` forked processes, as the
+  Celery worker processes run the tasks: each batch claims its reminders, renders each
+  (HTML + text, the recipient's language), puts them in the outbox, notifies and
+  writes the timeline, in one transaction. ``sweep_dispatch`` + this is the time from
+  the job's start to every reminder queued;
+- ``sweep_inline``: the same day again (after undoing the above) with
+  ``reminder_sweep(today=DAY)``, every batch in this one process, as ``manage.py
+  repair reminders`` runs it: the whole work's single-core cost (``--profile N``
+  prints its N costliest functions);
 - ``sweep_rerun``: the same sweep again (nothing due: the set-based check alone);
 - ``kpi_page_<group>``: ``GET /renewals/kpis/`` for the last four full quarters as an
   admin, ``--repeat`` times per grouping (goal p95 < 500 ms).
@@ -295,26 +305,44 @@ def run_warmup() -> Phase:
     watch = Stopwatch()
     with watch.lap():
         reverse("renewals:detail", args=[1])
-        for name in ("reminder.txt", "reminder.html", "reminder_summary.txt", "customer_reminder.txt"):
+        for name in ("reminder.txt", "reminder.html", "customer_reminder.txt", "customer_reminder.html"):
             get_template(f"renewals/email/{name}")
     return Phase("sweep_warmup", "URL resolver, email templates", 1, round(watch.total, 3), 0, 0, 0, 0)
 
 
-def run_sweep(key: str, description: str, day: date) -> Phase:
+class StatementCounter:
+    """Counts the SQL statements run on this process's connection while active."""
+
+    def __init__(self) -> None:
+        self.statements = 0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.statements += 1
+        return execute(sql, params, many, context)
+
+
+def run_sweep(key: str, description: str, day: date, *, profile: int = 0) -> Phase:
+    """``reminder_sweep``: every batch claimed and queued in this one process."""
+    import cProfile
+    import pstats
+
     from django.db import connection
 
     from renewals.reminders import reminder_sweep
 
-    statements = 0
-
-    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        nonlocal statements
-        statements += 1
-        return execute(sql, params, many, context)
-
+    counter = StatementCounter()
     watch = Stopwatch()
-    with BrokerSpy() as spy, connection.execute_wrapper(count), watch.lap():
+    profiler = cProfile.Profile() if profile else None
+    with BrokerSpy() as spy, connection.execute_wrapper(counter), watch.lap():
+        if profiler:
+            profiler.enable()
         result = reminder_sweep(today=day)
+        if profiler:
+            profiler.disable()
+    if profiler:
+        print(f"  {key} profiled (slower than unprofiled):")
+        for order in ("tottime", "cumulative"):
+            pstats.Stats(profiler).strip_dirs().sort_stats(order).print_stats(profile)
     return Phase(
         key,
         description,
@@ -324,9 +352,84 @@ def run_sweep(key: str, description: str, day: date) -> Phase:
         0,
         round(watch.total * 1000, 1),
         result.claimed,
-        queries=statements,
+        queries=counter.statements,
         messages=sum(spy.published.values()),
     )
+
+
+def run_dispatch(day: date) -> Phase:
+    """``reminder_sweep_dispatch``: the nightly job itself — what is owed, one task per batch."""
+    from django.db import connection
+
+    from renewals.reminders import reminder_sweep_dispatch
+
+    counter = StatementCounter()
+    watch = Stopwatch()
+    with BrokerSpy() as spy, connection.execute_wrapper(counter), watch.lap():
+        result = reminder_sweep_dispatch(today=day)
+    return Phase(
+        "sweep_dispatch",
+        f"the nightly job: find what is owed, send {result.tasks} batch tasks, {day}",
+        1,
+        round(watch.total, 3),
+        0,
+        0,
+        round(watch.total * 1000, 1),
+        result.due,
+        queries=counter.statements,
+        messages=sum(spy.published.values()),
+    )
+
+
+def _run_batch(job: tuple[list[Any], date, str]) -> tuple[int, float]:
+    from renewals.reminders import reminders_claim_and_queue
+
+    started = time.perf_counter()
+    claimed = reminders_claim_and_queue(job[0], today=job[1], audience=job[2])
+    return claimed, time.perf_counter() - started
+
+
+def run_batches(day: date, workers: int) -> Phase:
+    """The dispatched batches claimed and queued over ``workers`` processes, as the
+    Celery worker processes run ``reminder_batch_task`` (each with its own connection)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    from renewals.reminders import due_batches
+
+    jobs = [(batch.rows, day, batch.audience) for batch in due_batches(today=day)]
+    connections.close_all()  # children open their own; never share the parent's socket
+    laps: list[float] = []
+    claimed = 0
+    watch = Stopwatch()
+    with BrokerSpy(), watch.lap(), multiprocessing.get_context("fork").Pool(workers) as pool:
+        for count, seconds in pool.imap_unordered(_run_batch, jobs):
+            claimed += count
+            laps.append(seconds)
+    laps.sort()
+    return Phase(
+        f"batches_{workers}proc",
+        f"{len(jobs)} batch tasks over {workers} worker processes, {day}",
+        len(jobs),
+        round(watch.total, 3),
+        round(laps[len(laps) // 2] * 1000, 1) if laps else 0,
+        round(laps[min(len(laps) - 1, round(0.95 * (len(laps) - 1)))] * 1000, 1) if laps else 0,
+        round(laps[-1] * 1000, 1) if laps else 0,
+        claimed,
+    )
+
+
+def forget_sweep(day: date) -> None:
+    """Undo what the sweeps of ``day`` wrote (claims, outbox, notifications, timeline)."""
+    from accounts.models import TimelineEntry
+    from core.models import Notification, OutboundEmail
+    from renewals.models import RenewalReminder
+
+    RenewalReminder.objects.exclude(claim_token="bench-seed").delete()  # noqa: S106 - a claim marker
+    Notification.objects.all().delete()
+    OutboundEmail.objects.all().delete()
+    TimelineEntry.objects.filter(kind__in=["renewal_reminder_sent", "renewal_customer_reminder_sent"]).delete()
 
 
 def run_kpi_page(group_by: str, repeat: int, start: date, end: date) -> Phase:
@@ -366,6 +469,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-json", action="store_true", help="do not write bench/results/renewals/<timestamp>.json")
     parser.add_argument(
         "--skip", action="append", choices=["sweep", "kpi"], default=[], help="leave out the sweep or the KPI pages"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="worker processes running the batch tasks (2, like the machine's cores)"
+    )
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="profile sweep_inline: print its N costliest functions"
     )
     parser.add_argument(
         "--groups", help=f"comma-separated KPI groupings to time (default all: {','.join(GROUPS)})", default=""
@@ -429,9 +538,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  due_query      p50 {phases[-1].p50_ms:7.1f} ms ({phases[-1].written:,} due)")
             phases.append(run_warmup())
             print(f"  sweep_warmup   {phases[-1].seconds:7.2f} s (the process's cold start, not timed below)")
-            phases.append(run_sweep("sweep_daily", f"the nightly sweep, {DAY}", DAY))
+            phases.append(run_dispatch(DAY))
+            dispatch = phases[-1]
             print(
-                f"  sweep_daily    {phases[-1].seconds:7.2f} s ({phases[-1].written:,} reminders, "
+                f"  sweep_dispatch {dispatch.seconds:7.2f} s ({dispatch.written:,} due, "
+                f"{dispatch.queries:,} queries, {dispatch.messages:,} Celery messages)"
+            )
+            phases.append(run_batches(DAY, args.workers))
+            batches = phases[-1]
+            print(
+                f"  {batches.key:<14} {batches.seconds:7.2f} s ({batches.written:,} reminders claimed and queued "
+                f"in {batches.calls} batches; sweep to all queued: {dispatch.seconds + batches.seconds:.2f} s)"
+            )
+            forget_sweep(DAY)
+            phases.append(run_sweep("sweep_inline", f"reminder_sweep in one process, {DAY}", DAY, profile=args.profile))
+            print(
+                f"  sweep_inline   {phases[-1].seconds:7.2f} s ({phases[-1].written:,} reminders, "
                 f"{phases[-1].queries:,} queries, {phases[-1].messages:,} Celery messages)"
             )
             phases.append(run_sweep("sweep_rerun", f"the same sweep again, {DAY}", DAY))

@@ -113,7 +113,10 @@ def emails_enqueue(drafts: Iterable[EmailDraft]) -> dict[str, OutboundEmail]:
     # Re-read: with ignore_conflicts the database returns no ids, and an existing row
     # (from an earlier run) is the one that counts.
     # Only what callers use (ids, status): the bodies were just written, not worth reading back.
-    messages = OutboundEmail.objects.only("pk", "dedupe_key", "status").in_bulk(list(rows), field_name="dedupe_key")
+    messages = {
+        message.dedupe_key: message
+        for message in OutboundEmail.objects.only("pk", "dedupe_key", "status").filter(dedupe_key__any_of=list(rows))
+    }
     queued = sorted(message.pk for message in messages.values() if message.status == OutboundEmail.Status.QUEUED)
     if queued:
         from .tasks import email_deliver_many_task

@@ -56,7 +56,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.template.loader import render_to_string
@@ -70,8 +70,10 @@ from accounts.timeline import TimelineDraft, timeline_record_many
 from core.notifications import NotificationDraft, notifications_send, user_language
 from core.outbox import EmailDraft, emails_enqueue
 from core.people import display_name
+from core.templatetags.hourglass import money
 
 from .models import ContractStatus, ReminderAudience, RenewalOpportunity, RenewalReminder, RenewalStatus
+from .selectors import health_score_subquery
 
 logger = logging.getLogger(__name__)
 
@@ -144,35 +146,108 @@ class SweepResult:
     customer_claimed: int = 0
 
 
-def reminder_sweep(*, today: date | None = None, batch_size: int | None = None) -> SweepResult:
-    """Claim and queue every reminder due today (see the module docstring for the rule)."""
-    today = today or timezone.localdate()
-    batch_size = batch_size or settings.HOURGLASS_RENEWAL_REMINDER_BATCH_SIZE
-    due = list(reminders_due(today=today).values_list("pk", "threshold", "due_date"))  # type: ignore[misc]
-    claimed = 0
-    # pk order in every batch: concurrent sweeps insert (and wait on) rows in the same
-    # order, so they queue behind each other instead of deadlocking.
-    for start in range(0, len(due), batch_size):
-        claimed += _claim_and_queue(due[start : start + batch_size], today=today, audience=ReminderAudience.CSM)
-    customer_due: list[tuple[int, int, date]] = []
-    customer_claimed = 0
+# One reminder owed: (renewal id, threshold in days, renewal date).
+DueRow = tuple[int, int, date]
+
+
+@dataclass(frozen=True)
+class DueBatch:
+    """Reminders owed to one audience, claimed and queued together in one transaction."""
+
+    audience: str
+    rows: list[DueRow]
+
+
+def due_batches(*, today: date, batch_size: int | None = None) -> list[DueBatch]:
+    """Everything owed today, in batches of ``batch_size`` (settings), CSM ones first.
+
+    Two set-based queries (one per audience). Rows are in primary-key order in every
+    batch: concurrent sweeps insert (and wait on) claims in the same order, so they
+    queue behind each other instead of deadlocking.
+    """
+    size = batch_size or settings.HOURGLASS_RENEWAL_REMINDER_BATCH_SIZE
+    owed = [(ReminderAudience.CSM, reminders_due(today=today))]
     if settings.HOURGLASS_RENEWAL_CUSTOMER_REMINDERS:
-        customer_due = list(
-            customer_reminders_due(today=today).values_list("pk", "threshold", "due_date")  # type: ignore[misc]
-        )
-        for start in range(0, len(customer_due), batch_size):
-            customer_claimed += _claim_and_queue(
-                customer_due[start : start + batch_size], today=today, audience=ReminderAudience.CUSTOMER
-            )
-    if due or customer_due:
+        owed.append((ReminderAudience.CUSTOMER, customer_reminders_due(today=today)))
+    batches = []
+    for audience, renewals in owed:
+        rows: list[DueRow] = list(renewals.values_list("pk", "threshold", "due_date"))  # type: ignore[misc]
+        batches += [DueBatch(audience, rows[start : start + size]) for start in range(0, len(rows), size)]
+    return batches
+
+
+def _count(batches: Sequence[DueBatch], audience: str) -> int:
+    return sum(len(batch.rows) for batch in batches if batch.audience == audience)
+
+
+def reminder_sweep(*, today: date | None = None, batch_size: int | None = None) -> SweepResult:
+    """Claim and queue every reminder due today, in this process (see the module docstring).
+
+    What ``manage.py repair reminders`` runs; the nightly job spreads the same batches
+    over the workers instead (``reminder_sweep_dispatch``).
+    """
+    today = today or timezone.localdate()
+    batches = due_batches(today=today, batch_size=batch_size)
+    claimed: dict[str, int] = {ReminderAudience.CSM: 0, ReminderAudience.CUSTOMER: 0}
+    for batch in batches:
+        claimed[batch.audience] += reminders_claim_and_queue(batch.rows, today=today, audience=batch.audience)
+    result = SweepResult(
+        due=_count(batches, ReminderAudience.CSM),
+        claimed=claimed[ReminderAudience.CSM],
+        customer_due=_count(batches, ReminderAudience.CUSTOMER),
+        customer_claimed=claimed[ReminderAudience.CUSTOMER],
+    )
+    if batches:
         logger.info(
             "renewal reminders: %s due, %s claimed by this run; customer: %s due, %s claimed",
-            len(due),
-            claimed,
-            len(customer_due),
-            customer_claimed,
+            result.due,
+            result.claimed,
+            result.customer_due,
+            result.customer_claimed,
         )
-    return SweepResult(due=len(due), claimed=claimed, customer_due=len(customer_due), customer_claimed=customer_claimed)
+    return result
+
+
+@dataclass(frozen=True)
+class DispatchResult:
+    due: int
+    customer_due: int
+    tasks: int
+
+
+def reminder_sweep_dispatch(*, today: date | None = None, batch_size: int | None = None) -> DispatchResult:
+    """The nightly sweep: find what is owed (set-based) and send one task per batch.
+
+    Each ``reminder_batch_task`` gets its renewals' ids and claims and queues what they
+    are still owed when it runs (``reminders_claim_owed``), in one transaction, so the
+    batches run in parallel on every worker process. Nothing is claimed here: a task
+    lost with its worker is redelivered (late acknowledgement), and what it did not
+    commit is still owed, so the next sweep (or ``manage.py repair reminders``) finds it
+    again; a batch run twice claims nothing the second time.
+    """
+    from .tasks import reminder_batch_task  # tasks import this module
+
+    today = today or timezone.localdate()
+    batches = due_batches(today=today, batch_size=batch_size)
+    for batch in batches:
+        reminder_batch_task.delay(
+            renewal_ids=[renewal_id for renewal_id, _threshold, _due in batch.rows],
+            today=today.isoformat(),
+            audience=batch.audience,
+        )
+    result = DispatchResult(
+        due=_count(batches, ReminderAudience.CSM),
+        customer_due=_count(batches, ReminderAudience.CUSTOMER),
+        tasks=len(batches),
+    )
+    if batches:
+        logger.info(
+            "renewal reminders: %s due, %s to customers; %s batch tasks sent",
+            result.due,
+            result.customer_due,
+            result.tasks,
+        )
+    return result
 
 
 # (claim id, email id, recipient user id, recipient address, skipped reason)
@@ -239,8 +314,25 @@ def _claims_record(claims: list[_ClaimOutcome], *, sent_at: Any) -> None:
         )
 
 
+def reminders_claim_owed(renewal_ids: Sequence[int], *, today: date, audience: str) -> int:
+    """What these renewals are still owed today, claimed and queued (the batch task).
+
+    Asked again rather than taken from the dispatcher: a renewal closed, or a reminder
+    sent by another run, since the batch was sent is not reminded again.
+    """
+    due = reminders_due if audience == ReminderAudience.CSM else customer_reminders_due
+    owed = due(today=today).filter(pk__any_of=list(renewal_ids))
+    rows: list[DueRow] = list(owed.values_list("pk", "threshold", "due_date"))  # type: ignore[misc]
+    return reminders_claim_and_queue(rows, today=today, audience=audience) if rows else 0
+
+
 @transaction.atomic
-def _claim_and_queue(rows: Sequence[tuple[int, int, date]], *, today: date, audience: str) -> int:
+def reminders_claim_and_queue(rows: Sequence[DueRow], *, today: date, audience: str) -> int:
+    """Claim ``rows`` and queue a reminder for each claim this call won; returns how many.
+
+    One transaction: a failure (or a killed worker) leaves nothing claimed, so the
+    reminders stay owed. Rows another run claimed first are skipped.
+    """
     token = uuid.uuid4().hex
     now = timezone.now()
     RenewalReminder.objects.bulk_create(
@@ -258,14 +350,13 @@ def _claim_and_queue(rows: Sequence[tuple[int, int, date]], *, today: date, audi
         ],
         ignore_conflicts=True,
     )
-    mine = list(
-        RenewalReminder.objects.filter(claim_token=token)
-        .select_related(
-            "renewal__account__owner__cs_profile__team__lead",
-            "renewal__contract",
-        )
-        .order_by("pk")
+    claims = RenewalReminder.objects.filter(claim_token=token).select_related(
+        "renewal__account__owner__cs_profile", "renewal__contract"
     )
+    health = health_score_subquery("renewal__account_id")
+    if health is not None:
+        claims = claims.annotate(health_score=health)
+    mine = list(claims.order_by("pk"))
     batch = _Batch(now=now)
     if audience == ReminderAudience.CUSTOMER:
         contacts = decision_makers(account_ids={reminder.renewal.account_id for reminder in mine})
@@ -274,19 +365,23 @@ def _claim_and_queue(rows: Sequence[tuple[int, int, date]], *, today: date, audi
                 reminder, contacts=contacts.get(reminder.renewal.account_id, []), now=now, batch=batch
             )
     else:
+        at_risk = [reminder.renewal for reminder in mine if reminder.renewal.status == RenewalStatus.AT_RISK]
+        managers = managers_of({renewal.account.owner_id for renewal in at_risk})
         for reminder in mine:
-            _queue_reminder(reminder, now=now, batch=batch)
+            _queue_reminder(reminder, now=now, batch=batch, managers=managers)
     batch.write()
     return len(mine)
 
 
-def manager_of(user: Any) -> Any:
-    """The lead of the user's team, if any (read through the relation, not ``capacity``)."""
-    try:
-        team = user.cs_profile.team
-    except (ObjectDoesNotExist, AttributeError):
-        return None
-    return team.lead if team is not None else None
+def managers_of(user_ids: set[int | None]) -> dict[int, tuple[int, str]]:
+    """The team lead (id, email) of each of these users that has one: one query, none
+    for no users. Read through the relations by name: renewals may not import capacity."""
+    leads = (
+        get_user_model()
+        .objects.filter(pk__in=[pk for pk in user_ids if pk is not None], cs_profile__team__lead__isnull=False)
+        .values_list("pk", "cs_profile__team__lead_id", "cs_profile__team__lead__email")
+    )
+    return {pk: (lead_id, email) for pk, lead_id, email in leads}
 
 
 def reminder_subject(*, account_name: str, days_left: int) -> str:
@@ -297,7 +392,41 @@ def reminder_subject(*, account_name: str, days_left: int) -> str:
     return _("Renewal in %(days)s days: %(account)s") % {"days": days_left, "account": account_name}
 
 
-def _queue_reminder(reminder: RenewalReminder, *, now: Any, batch: _Batch) -> None:
+def reminder_health(reminder: RenewalReminder) -> int | None:
+    """The account's latest health score, annotated by the batch's query (None: unscored)."""
+    return getattr(reminder, "health_score", None)
+
+
+def reminder_facts(renewal: RenewalOpportunity, *, days_left: int, health_score: int | None) -> list[tuple[str, str]]:
+    """What a CSM reminder says about the renewal, as (label, value) pairs in the active
+    language: the text and the HTML body list the same facts, translated once."""
+    facts = [
+        (_("Account"), renewal.account.name),
+        (_("Renewal date"), renewal.due_date.isoformat()),
+        (_("Days left"), str(days_left)),
+        (_("ARR"), money(renewal.contract.arr)),
+        (_("Forecast ARR"), money(renewal.forecast_arr)),
+        (_("Health score"), "—" if health_score is None else str(health_score)),
+        (_("Status"), renewal.get_status_display()),
+    ]
+    if renewal.risk_reason:
+        facts.append((_("Risk"), renewal.risk_reason))
+    return facts
+
+
+def reminder_summary(renewal: RenewalOpportunity) -> str:
+    """The one line under a reminder's title (in-app notification, timeline), in the
+    active language."""
+    return _("Renewal date %(date)s · ARR %(arr)s · %(status)s") % {
+        "date": renewal.due_date.isoformat(),
+        "arr": money(renewal.contract.arr),
+        "status": renewal.get_status_display(),
+    }
+
+
+def _queue_reminder(
+    reminder: RenewalReminder, *, now: Any, batch: _Batch, managers: dict[int, tuple[int, str]]
+) -> None:
     """Render one CSM reminder (in the owner's language) into ``batch``; no SQL."""
     renewal = reminder.renewal
     account = renewal.account
@@ -307,9 +436,9 @@ def _queue_reminder(reminder: RenewalReminder, *, now: Any, batch: _Batch) -> No
     link = settings.HOURGLASS_BASE_URL.rstrip("/") + path
     cc: list[str] = []
     if renewal.status == RenewalStatus.AT_RISK:
-        manager = manager_of(owner)
-        if manager is not None and manager.pk != owner.pk and manager.email:
-            cc.append(manager.email)
+        manager_id, manager_email = managers.get(owner.pk, (None, ""))
+        if manager_id != owner.pk and manager_email:
+            cc.append(manager_email)
     key = dedupe_key(renewal.pk, reminder.threshold_days)
     with translation.override(user_language(owner)):
         subject = reminder_subject(account_name=account.name, days_left=reminder.days_left)
@@ -321,6 +450,7 @@ def _queue_reminder(reminder: RenewalReminder, *, now: Any, batch: _Batch) -> No
             "reminder": reminder,
             "days_left": reminder.days_left,
             "late": reminder.days_left < reminder.threshold_days,
+            "facts": reminder_facts(renewal, days_left=reminder.days_left, health_score=reminder_health(reminder)),
             "subject": subject,
             "link": link,
         }
@@ -334,7 +464,7 @@ def _queue_reminder(reminder: RenewalReminder, *, now: Any, batch: _Batch) -> No
                 body_html=render_to_string("renewals/email/reminder.html", context),
             )
         )
-        summary = render_to_string("renewals/email/reminder_summary.txt", context).strip()
+        summary = reminder_summary(renewal)
         batch.notifications.append(
             NotificationDraft(
                 recipient=owner, kind="renewal_reminder", title=subject, body=summary, url=path, dedupe_key=key

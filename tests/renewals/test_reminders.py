@@ -11,6 +11,7 @@ from accounts.models import TimelineEntry
 from capacity.models import CsProfile
 from core.models import Notification, OutboundEmail
 from core.tasks import email_flush_task
+from health.models import HealthScore
 from renewals import reminders
 from renewals.models import RenewalReminder, RenewalStatus
 from renewals.reminders import reminder_subject, reminder_sweep, threshold_reached
@@ -135,8 +136,12 @@ def test_only_open_and_at_risk_renewals_with_an_owner_are_reminded(org):
 def test_email_content_link_notification_and_timeline(org, settings):
     settings.HOURGLASS_BASE_URL = "https://cs.example.com/"
     renewal = make_renewal(org.csm_a1, days_left=60, arr="123456")
+    unscored = make_renewal(org.csm_a2, days_left=60)
+    HealthScore.objects.create(account=renewal.account, day=TODAY, score=64)
     sweep()
-    message = OutboundEmail.objects.get()
+    assert "Health score: —" in OutboundEmail.objects.get(to=[org.csm_a2.email]).body_text
+    assert unscored.account.health_scores.count() == 0
+    message = OutboundEmail.objects.get(to=[org.csm_a1.email])
     assert message.to == [org.csm_a1.email] and message.cc == []
     assert message.dedupe_key == f"renewal-reminder:{renewal.pk}:60"
     assert message.subject == f"Renewal in 60 days: {renewal.account.name}"
@@ -146,9 +151,12 @@ def test_email_content_link_notification_and_timeline(org, settings):
         assert "2025-05-02" in body
         assert f"https://cs.example.com/renewals/{renewal.pk}/" in body
         assert "Open" in body
+        assert "Health score" in body and "64" in body
+    assert "Health score: 64" in message.body_text
     notification = Notification.objects.get(recipient=org.csm_a1)
     assert notification.kind == "renewal_reminder" and notification.url == f"/renewals/{renewal.pk}/"
-    entry = TimelineEntry.objects.get(kind="renewal_reminder_sent")
+    assert notification.body == "Renewal date 2025-05-02 · ARR ¥123,456 · Open"
+    entry = TimelineEntry.objects.get(kind="renewal_reminder_sent", account=renewal.account)
     assert entry.account == renewal.account and entry.data["threshold_days"] == 60
 
 
