@@ -96,8 +96,13 @@ class OutboundEmail(models.Model):
     to = models.JSONField(_("to"), default=list)
     cc = models.JSONField(_("cc"), default=list, blank=True)
     subject = models.CharField(_("subject"), max_length=300)
-    body_text = models.TextField(_("text body"))
+    body_text = models.TextField(_("text body"), blank=True)
     body_html = models.TextField(_("HTML body"), blank=True)
+    # Rendered at delivery: the bodies are left empty at enqueue and written by the
+    # registered renderer ``render_with(**render_args)`` on the first attempt
+    # (``core.outbox.email_renderer_register``), then kept, so every retry sends the same.
+    render_with = models.CharField(_("rendered by"), max_length=64, blank=True)
+    render_args = models.JSONField(_("renderer arguments"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)

@@ -13,15 +13,22 @@ Guarantees (see README "Delivery guarantees"):
   collapse the copy. Closing that last gap would need the SMTP server's cooperation.)
 - SMTP failures are retried with exponential backoff, then marked failed (visible in
   the admin's outbox list) after ``MAX_ATTEMPTS``.
+- A message may be *rendered at delivery* (as django-post_office's
+  ``render_on_delivery``): enqueued with a renderer's name and its JSON arguments
+  instead of bodies, so a job that queues hundreds of emails only decides and records
+  them, and the rendering runs in the delivery workers, in parallel. The first attempt
+  renders and stores the bodies (retries send exactly that); a renderer that fails is
+  a failed attempt like an SMTP error (retried, then failed with the error shown).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -41,22 +48,45 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
+# (text body, HTML body) of a message rendered at delivery, from its JSON arguments.
+EmailRenderer = Callable[..., tuple[str, str]]
+_RENDERERS: dict[str, EmailRenderer] = {}
+
+
+def email_renderer_register(name: str, renderer: EmailRenderer) -> None:
+    """Make ``renderer`` available to messages enqueued with ``render_with=name`` (an app's
+    ``AppConfig.ready``: core imports no app). The name is stored in the outbox rows, so it
+    must stay the same across releases."""
+    _RENDERERS[name] = renderer
+
+
 @dataclass(frozen=True)
 class EmailDraft:
-    """One email for ``emails_enqueue``: what ``email_enqueue`` takes, as a value."""
+    """One email for ``emails_enqueue``: what ``email_enqueue`` takes, as a value.
+
+    Either the bodies, or ``render_with`` (a registered renderer) and its JSON-serialisable
+    ``render_args``: rendered by the delivery worker on the first attempt.
+    """
 
     dedupe_key: str
     to: Sequence[str]
     subject: str
-    body_text: str
+    body_text: str = ""
     body_html: str = ""
     cc: Sequence[str] = ()
+    render_with: str = ""
+    render_args: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _outbound(draft: EmailDraft) -> OutboundEmail:
     recipients = [address for address in draft.to if address]
     if not recipients:
         raise ValueError("an email needs at least one recipient")
+    if draft.render_with:
+        if draft.render_with not in _RENDERERS:
+            raise ValueError(f"no email renderer registered as {draft.render_with!r}")
+    elif not draft.body_text:
+        raise ValueError("an email needs a text body or a renderer")
     return OutboundEmail(
         dedupe_key=draft.dedupe_key,
         to=recipients,
@@ -64,8 +94,21 @@ def _outbound(draft: EmailDraft) -> OutboundEmail:
         subject=draft.subject[:300],
         body_text=draft.body_text,
         body_html=draft.body_html,
+        render_with=draft.render_with,
+        render_args=dict(draft.render_args),
         next_attempt_at=timezone.now(),
     )
+
+
+def email_bodies(message: OutboundEmail) -> tuple[str, str]:
+    """The message's (text, HTML) bodies: stored, or rendered now by its renderer when
+    it has not been attempted yet (nothing is saved: delivery stores what it sends)."""
+    if message.body_text or not message.render_with:
+        return message.body_text, message.body_html
+    renderer = _RENDERERS.get(message.render_with)
+    if renderer is None:
+        raise LookupError(f"no email renderer registered as {message.render_with!r}")
+    return renderer(**message.render_args)
 
 
 def email_enqueue(
@@ -146,20 +189,24 @@ def email_deliver(*, message_id: int) -> bool:
     if not _claim(message_id):
         return False
     message = OutboundEmail.objects.get(pk=message_id)
-    email = EmailMultiAlternatives(
-        subject=message.subject,
-        body=message.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=list(message.to),
-        cc=list(message.cc),
-        headers={"Message-ID": _message_id(message)},
-    )
-    if message.body_html:
-        email.attach_alternative(message.body_html, "text/html")
     attempts = message.attempts + 1
+    rendered = not message.body_text and bool(message.render_with)
     try:
+        body_text, body_html = email_bodies(message)
+        if rendered:  # kept before sending: a retry sends exactly this
+            OutboundEmail.objects.filter(pk=message.pk).update(body_text=body_text, body_html=body_html)
+        email = EmailMultiAlternatives(
+            subject=message.subject,
+            body=body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=list(message.to),
+            cc=list(message.cc),
+            headers={"Message-ID": _message_id(message)},
+        )
+        if body_html:
+            email.attach_alternative(body_html, "text/html")
         get_connection(fail_silently=False).send_messages([email])
-    except Exception as exc:  # noqa: BLE001 - any SMTP/network failure is retried
+    except Exception as exc:  # noqa: BLE001 - any rendering, SMTP or network failure is retried
         failed = attempts >= MAX_ATTEMPTS
         OutboundEmail.objects.filter(pk=message.pk).update(
             status=OutboundEmail.Status.FAILED if failed else OutboundEmail.Status.QUEUED,

@@ -27,13 +27,19 @@ the claims with ``bulk_create(ignore_conflicts=True)`` (the unique constraint on
 ``(renewal, threshold_days)`` makes a second inserter skip the row — on PostgreSQL it
 waits for the first one's commit, then skips), then for the rows *this* run inserted
 (found by its claim token) enqueue the email in the outbox, notify in-app and write
-the timeline entry — rendered per reminder (in the recipient's language), written per
+the timeline entry — subject and summary in the recipient's language, written per
 batch: one insert each for the emails, notifications and timeline entries and one
 update of the claims, so a batch costs the same number of queries whatever its size.
 A worker killed mid-batch rolls the whole batch back (claims
 included), so the next run redoes it; a committed batch has its emails in the outbox,
-which delivers them once, retries SMTP failures with backoff and rescues messages of
-a dead worker. The outbox's dedupe key is a second guard against double sending.
+which renders their bodies on the first attempt (``reminder_emails``; the facts as
+they are then, the days left as claimed), delivers them once, retries SMTP failures
+with backoff and rescues messages of a dead worker. The outbox's dedupe key is a
+second guard against double sending.
+
+The nightly job (``reminder_sweep_dispatch``) only finds what is owed and sends one
+``reminder_batch_task`` per batch, so the batches run on every worker process at once;
+``reminder_sweep`` runs them all in the calling process (``manage.py repair reminders``).
 
 Customer reminders
 ------------------
@@ -59,7 +65,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -69,11 +74,9 @@ from accounts.models import KeyPersonLevel, Stakeholder
 from accounts.timeline import TimelineDraft, timeline_record_many
 from core.notifications import NotificationDraft, notifications_send, user_language
 from core.outbox import EmailDraft, emails_enqueue
-from core.people import display_name
 from core.templatetags.hourglass import money
 
 from .models import ContractStatus, ReminderAudience, RenewalOpportunity, RenewalReminder, RenewalStatus
-from .selectors import health_score_subquery
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +93,11 @@ def threshold_reached(days_left: int, thresholds: Sequence[int] | None = None) -
     """The most urgent threshold reached with ``days_left`` to go (None: not yet)."""
     reached = [days for days in (thresholds or reminder_thresholds()) if days_left <= days]
     return min(reached) if reached else None
+
+
+# The outbox renders reminder emails when it delivers them, with this renderer
+# (``reminder_emails.reminder_email_render``, registered by the app's config).
+REMINDER_RENDERER = "renewals.reminder"
 
 
 def dedupe_key(renewal_id: int, threshold_days: int, audience: str = ReminderAudience.CSM) -> str:
@@ -350,13 +358,11 @@ def reminders_claim_and_queue(rows: Sequence[DueRow], *, today: date, audience: 
         ],
         ignore_conflicts=True,
     )
-    claims = RenewalReminder.objects.filter(claim_token=token).select_related(
-        "renewal__account__owner__cs_profile", "renewal__contract"
+    mine = list(
+        RenewalReminder.objects.filter(claim_token=token)
+        .select_related("renewal__account__owner__cs_profile", "renewal__contract")
+        .order_by("pk")
     )
-    health = health_score_subquery("renewal__account_id")
-    if health is not None:
-        claims = claims.annotate(health_score=health)
-    mine = list(claims.order_by("pk"))
     batch = _Batch(now=now)
     if audience == ReminderAudience.CUSTOMER:
         contacts = decision_makers(account_ids={reminder.renewal.account_id for reminder in mine})
@@ -392,28 +398,6 @@ def reminder_subject(*, account_name: str, days_left: int) -> str:
     return _("Renewal in %(days)s days: %(account)s") % {"days": days_left, "account": account_name}
 
 
-def reminder_health(reminder: RenewalReminder) -> int | None:
-    """The account's latest health score, annotated by the batch's query (None: unscored)."""
-    return getattr(reminder, "health_score", None)
-
-
-def reminder_facts(renewal: RenewalOpportunity, *, days_left: int, health_score: int | None) -> list[tuple[str, str]]:
-    """What a CSM reminder says about the renewal, as (label, value) pairs in the active
-    language: the text and the HTML body list the same facts, translated once."""
-    facts = [
-        (_("Account"), renewal.account.name),
-        (_("Renewal date"), renewal.due_date.isoformat()),
-        (_("Days left"), str(days_left)),
-        (_("ARR"), money(renewal.contract.arr)),
-        (_("Forecast ARR"), money(renewal.forecast_arr)),
-        (_("Health score"), "—" if health_score is None else str(health_score)),
-        (_("Status"), renewal.get_status_display()),
-    ]
-    if renewal.risk_reason:
-        facts.append((_("Risk"), renewal.risk_reason))
-    return facts
-
-
 def reminder_summary(renewal: RenewalOpportunity) -> str:
     """The one line under a reminder's title (in-app notification, timeline), in the
     active language."""
@@ -427,13 +411,14 @@ def reminder_summary(renewal: RenewalOpportunity) -> str:
 def _queue_reminder(
     reminder: RenewalReminder, *, now: Any, batch: _Batch, managers: dict[int, tuple[int, str]]
 ) -> None:
-    """Render one CSM reminder (in the owner's language) into ``batch``; no SQL."""
+    """One CSM reminder (subject and summary in the owner's language) into ``batch``; no
+    SQL. The email's bodies are rendered by the outbox when it delivers
+    (``reminder_emails.reminder_email_render``)."""
     renewal = reminder.renewal
     account = renewal.account
     owner = account.owner
     assert owner is not None  # reminders_due() only picks accounts with an owner
     path = reverse("renewals:detail", args=[renewal.pk])
-    link = settings.HOURGLASS_BASE_URL.rstrip("/") + path
     cc: list[str] = []
     if renewal.status == RenewalStatus.AT_RISK:
         manager_id, manager_email = managers.get(owner.pk, (None, ""))
@@ -442,26 +427,14 @@ def _queue_reminder(
     key = dedupe_key(renewal.pk, reminder.threshold_days)
     with translation.override(user_language(owner)):
         subject = reminder_subject(account_name=account.name, days_left=reminder.days_left)
-        context = {
-            "recipient": owner,
-            "renewal": renewal,
-            "account": account,
-            "contract": renewal.contract,
-            "reminder": reminder,
-            "days_left": reminder.days_left,
-            "late": reminder.days_left < reminder.threshold_days,
-            "facts": reminder_facts(renewal, days_left=reminder.days_left, health_score=reminder_health(reminder)),
-            "subject": subject,
-            "link": link,
-        }
         batch.emails.append(
             EmailDraft(
                 dedupe_key=key,
                 to=[owner.email],
                 cc=cc,
                 subject=subject,
-                body_text=render_to_string("renewals/email/reminder.txt", context),
-                body_html=render_to_string("renewals/email/reminder.html", context),
+                render_with=REMINDER_RENDERER,
+                render_args={"reminder_id": reminder.pk},
             )
         )
         summary = reminder_summary(renewal)
@@ -513,7 +486,8 @@ def customer_reminder_subject(*, account_name: str, due_date: date) -> str:
 def _queue_customer_reminder(
     reminder: RenewalReminder, *, contacts: list[Stakeholder], now: Any, batch: _Batch
 ) -> None:
-    """Render one customer reminder (in the customer's language) into ``batch``; no SQL."""
+    """One customer reminder (subject in the customer's language) into ``batch``; no SQL.
+    The outbox renders the bodies when it delivers, for this contact."""
     renewal = reminder.renewal
     account = renewal.account
     contract = renewal.contract
@@ -533,24 +507,14 @@ def _queue_customer_reminder(
     key = dedupe_key(renewal.pk, reminder.threshold_days, ReminderAudience.CUSTOMER)
     with translation.override(customer_language(contract)):
         subject = customer_reminder_subject(account_name=account.name, due_date=renewal.due_date)
-        context = {
-            "contact": contact,
-            "account": account,
-            "renewal": renewal,
-            "contract": contract,
-            "days_left": reminder.days_left,
-            "owner": owner,
-            "owner_name": display_name(owner) if owner is not None else "",
-            "subject": subject,
-        }
         batch.emails.append(
             EmailDraft(
                 dedupe_key=key,
                 to=[contact.email],
                 cc=[owner.email] if owner is not None and owner.email else [],
                 subject=subject,
-                body_text=render_to_string("renewals/email/customer_reminder.txt", context),
-                body_html=render_to_string("renewals/email/customer_reminder.html", context),
+                render_with=REMINDER_RENDERER,
+                render_args={"reminder_id": reminder.pk, "contact_id": contact.pk},
             )
         )
     with translation.override(settings.LANGUAGE_CODE):

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from accounts.models import TimelineEntry
 from capacity.models import CsProfile
 from core.models import Notification, OutboundEmail
+from core.outbox import email_bodies
 from core.tasks import email_flush_task
 from health.models import HealthScore
 from renewals import reminders
@@ -139,20 +140,22 @@ def test_email_content_link_notification_and_timeline(org, settings):
     unscored = make_renewal(org.csm_a2, days_left=60)
     HealthScore.objects.create(account=renewal.account, day=TODAY, score=64)
     sweep()
-    assert "Health score: —" in OutboundEmail.objects.get(to=[org.csm_a2.email]).body_text
+    assert "Health score: —" in email_bodies(OutboundEmail.objects.get(to=[org.csm_a2.email]))[0]
     assert unscored.account.health_scores.count() == 0
     message = OutboundEmail.objects.get(to=[org.csm_a1.email])
     assert message.to == [org.csm_a1.email] and message.cc == []
     assert message.dedupe_key == f"renewal-reminder:{renewal.pk}:60"
     assert message.subject == f"Renewal in 60 days: {renewal.account.name}"
-    for body in (message.body_text, message.body_html):
+    assert message.body_text == "" and message.render_with == "renewals.reminder"  # rendered when delivered
+    text, html = email_bodies(message)
+    for body in (text, html):
         assert renewal.account.name in body
         assert "¥123,456" in body
         assert "2025-05-02" in body
         assert f"https://cs.example.com/renewals/{renewal.pk}/" in body
         assert "Open" in body
         assert "Health score" in body and "64" in body
-    assert "Health score: 64" in message.body_text
+    assert "Health score: 64" in text
     notification = Notification.objects.get(recipient=org.csm_a1)
     assert notification.kind == "renewal_reminder" and notification.url == f"/renewals/{renewal.pk}/"
     assert notification.body == "Renewal date 2025-05-02 · ARR ¥123,456 · Open"
@@ -187,9 +190,10 @@ def test_email_is_in_the_recipients_language(org):
     en = OutboundEmail.objects.get(to=[org.csm_a1.email])
     with translation.override("zh-hans"):
         assert zh.subject == reminder_subject(account_name=chinese.account.name, days_left=30)
-    assert "你好" in zh.body_text and "你好" in zh.body_html  # the greeting is translated already
+    zh_text, zh_html = email_bodies(zh)
+    assert "你好" in zh_text and "你好" in zh_html  # the greeting is translated already
     assert en.subject == f"Renewal in 30 days: {english.account.name}"
-    assert "Hello" in en.body_text
+    assert "Hello" in email_bodies(en)[0]
     assert translation.get_language() == "en"  # the override did not leak
     # The renewal strings are translated with the next catalogue update; until then
     # only the greeting is Chinese. When they are, the subject must be too.
