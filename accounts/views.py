@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from config.http import HtmxHttpRequest
 from core.forms import form_add_service_errors
 
+from .book_page import ROW_COLUMNS, account_rows, sort_queries
 from .cadence import ContactStatus, contact_status, with_contact_status
 from .dossier import (
     ROW_FIELDS,
@@ -66,9 +67,16 @@ TIMELINE_PAGE = 100
 @login_required
 def account_list_view(request: HtmxHttpRequest) -> HttpResponse:
     filterset = AccountFilter(request.GET or None, queryset=account_list(user=request.user), request=request)
-    paginator = Paginator(filterset.qs, PAGE_SIZE)
+    paginator = Paginator(filterset.qs.only(*ROW_COLUMNS), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    context = {"filter": filterset, "page": page, "query": _query_without_page(request)}
+    query = _query_without_page(request)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "rows": account_rows(page.object_list),
+        "sort_queries": sort_queries(query, request.GET.get("ordering", "")),
+        "query": query,
+    }
     template = "accounts/_account_table.html" if request.htmx else "accounts/account_list.html"
     return render(request, template, context)
 

@@ -62,9 +62,10 @@ def scores_for_user(*, user: AnyUser) -> QuerySet[HealthScore]:
 
 
 def with_health(accounts: QuerySet[Account], *, today: date | None = None) -> QuerySet[Account]:
-    """Annotate ``health_score``, ``health_colour``, ``health_day`` and ``health_trend``
-    (latest score − the score 7 days before today) for list pages and APIs: 3 subqueries,
-    no extra query per row."""
+    """Annotate ``health_score``, ``health_colour`` and ``health_score_week_ago`` (the
+    trend is latest score − the score 7 days before today) for list pages and APIs:
+    3 subqueries, no extra query per row. (No ``health_day``: nothing showed it, and each
+    subquery is paid for on every row of every list page.)"""
     today = today or timezone.localdate()
     latest = HealthScore.objects.filter(account=OuterRef("pk"), day__lte=today).order_by("-day")
     week_ago = HealthScore.objects.filter(account=OuterRef("pk"), day__lte=today - timedelta(days=TREND_DAYS)).order_by(
@@ -73,7 +74,6 @@ def with_health(accounts: QuerySet[Account], *, today: date | None = None) -> Qu
     return accounts.annotate(
         health_score=Subquery(latest.values("score")[:1]),
         health_colour=Subquery(latest.values("colour")[:1]),
-        health_day=Subquery(latest.values("day")[:1]),
         health_score_week_ago=Subquery(week_ago.values("score")[:1]),
     )
 

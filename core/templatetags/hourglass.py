@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import markdown as markdown_lib
@@ -9,23 +8,14 @@ from django import template
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
+from core.formatting import money
 from core.people import display_name
 
 register = template.Library()
 
-CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
-
-
-@register.filter
-def money(value: Any) -> str:
-    """``1234567.8`` → ``¥1,234,568`` in the deployment's currency."""
-    if value is None or value == "":
-        return "—"
-    amount = Decimal(value)
-    currency = settings.HOURGLASS_CURRENCY
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    text = f"{amount:,.0f}"
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+# The implementation lives in ``core.formatting`` so that views preparing rows in Python
+# format amounts exactly as the filter does.
+register.filter("money", money)
 
 
 @register.simple_tag
