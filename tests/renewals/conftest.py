@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -43,3 +44,21 @@ def churn_reason(code: str = "price") -> ChurnReason:
     # Transactional tests flush the seeded rows, so never rely on the migration here.
     reason, _ = ChurnReason.objects.get_or_create(code=code, defaults={"label": "Price or budget"})
     return reason
+
+
+def fail_queuing_the_nth_reminder(monkeypatch: Any, n: int, message: str) -> Callable[[], None]:
+    """Make queuing the ``n``-th reminder raise ``RuntimeError(message)`` (a batch dying
+    half-way); returns the function that puts the real queuing back."""
+    from renewals import reminders
+
+    real = reminders._queue_reminder
+    calls = {"n": 0}
+
+    def failing(reminder: Any, **kwargs: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise RuntimeError(message)
+        real(reminder, **kwargs)
+
+    monkeypatch.setattr(reminders, "_queue_reminder", failing)
+    return lambda: monkeypatch.setattr(reminders, "_queue_reminder", real)

@@ -7,12 +7,11 @@ import pytest
 
 from accounts.models import TimelineEntry
 from core.models import Notification, OutboundEmail
-from renewals import reminders
 from renewals.models import ReminderAudience, RenewalReminder, RenewalStatus
 from renewals.reminders import reminder_sweep_dispatch
 from renewals.services import renewal_set_stage
 from renewals.tasks import reminder_batch_task
-from tests.renewals.conftest import TODAY, make_renewal
+from tests.renewals.conftest import TODAY, fail_queuing_the_nth_reminder, make_renewal
 
 pytestmark = pytest.mark.django_db
 
@@ -48,20 +47,11 @@ def test_a_batch_delivered_twice_queues_nothing_the_second_time(org):
 
 def test_a_failed_batch_leaves_its_reminders_owed_and_the_others_go_out(org, celery_eager, monkeypatch):
     renewals = [make_renewal(org.csm_a2, days_left=7) for _ in range(6)]
-    real = reminders._queue_reminder
-    calls = {"n": 0}
-
-    def fail_in_the_second_batch(reminder, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("SMTP settings unreadable")
-        real(reminder, **kwargs)
-
-    monkeypatch.setattr(reminders, "_queue_reminder", fail_in_the_second_batch)
+    restore = fail_queuing_the_nth_reminder(monkeypatch, 3, "SMTP settings unreadable")  # in the second batch
     assert reminder_sweep_dispatch(today=TODAY, batch_size=2).tasks == 3
     # Batches 1 and 3 committed; batch 2 rolled back whole, claims included.
     assert written() == (4, 4, 4, 4)
-    monkeypatch.setattr(reminders, "_queue_reminder", real)
+    restore()
     retry = reminder_sweep_dispatch(today=TODAY, batch_size=2)
     assert (retry.due, retry.tasks) == (2, 1)
     assert written() == (6, 6, 6, 6)

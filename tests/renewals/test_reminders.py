@@ -13,14 +13,13 @@ from core.models import Notification, OutboundEmail
 from core.outbox import email_bodies
 from core.tasks import email_flush_task
 from health.models import HealthScore
-from renewals import reminders
 from renewals.models import RenewalReminder, RenewalStatus
 from renewals.reminders import reminder_subject, reminder_sweep, threshold_reached
 from renewals.services import renewal_close, renewal_set_stage
 from renewals.tasks import reminder_sweep_task
 from tests.conftest import free_port
 from tests.factories import AccountFactory
-from tests.renewals.conftest import TODAY, churn_reason, make_renewal
+from tests.renewals.conftest import TODAY, churn_reason, fail_queuing_the_nth_reminder, make_renewal
 
 
 def sweep(day=TODAY):
@@ -241,23 +240,14 @@ def test_smtp_down_then_up_is_delivered_once_later(org, settings, smtp_server):
 @pytest.mark.django_db
 def test_a_crash_mid_sweep_loses_and_duplicates_nothing(org, monkeypatch):
     renewals = [make_renewal(org.csm_a1 if i % 2 else org.csm_a2, days_left=30) for i in range(12)]
-    real = reminders._queue_reminder
-    calls = {"n": 0}
-
-    def crash_in_second_batch(reminder, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 7:
-            raise RuntimeError("worker died")
-        real(reminder, **kwargs)
-
-    monkeypatch.setattr(reminders, "_queue_reminder", crash_in_second_batch)
+    restore = fail_queuing_the_nth_reminder(monkeypatch, 7, "worker died")  # in the second batch
     with pytest.raises(RuntimeError):
         reminder_sweep(today=TODAY, batch_size=5)
     # The first batch committed whole; the second rolled back, claims included.
     assert RenewalReminder.objects.count() == 5
     assert OutboundEmail.objects.count() == 5
     assert RenewalReminder.objects.filter(sent_at=None).count() == 0
-    monkeypatch.setattr(reminders, "_queue_reminder", real)
+    restore()
     assert reminder_sweep(today=TODAY, batch_size=5).claimed == 7
     assert RenewalReminder.objects.count() == 12 == OutboundEmail.objects.count()
     assert set(RenewalReminder.objects.values_list("renewal_id", flat=True)) == {r.pk for r in renewals}
