@@ -501,7 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
-    from accounts.models import TimelineEntry
+    from accounts.models import Account, TimelineEntry
     from core.models import Notification, OutboundEmail
     from renewals.kpis import default_period
     from renewals.models import Contract, RenewalOpportunity, RenewalReminder
@@ -513,7 +513,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         wipe()
         with measuring_settings(SIMPLE_HISTORY_ENABLED=False):
             generated = generate(spec, print)
-        vacuum_analyze(Contract, RenewalOpportunity)
+        vacuum_analyze(Account, Contract, RenewalOpportunity)
         print(
             f"Generated in {time.perf_counter() - mark:.1f} s: " + ", ".join(f"{n:,} {k}" for k, n in generated.items())
         )

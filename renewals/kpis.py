@@ -52,13 +52,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, DateField, F, Q, QuerySet, Sum, Value, When
+from django.db.models import BooleanField, Case, Count, DateField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import AnyUser
 from accounts.models import IcpFit, Industry
-from accounts.segments import Segment, segment_case
+from accounts.segments import Segment, segment_bands
+from core.planner import aggregate_report
 
 from .models import CLOSED_STATUSES, OPEN_STATUSES, RenewalOpportunity, RenewalStatus
 from .periods import add_months
@@ -293,8 +294,32 @@ def _grouped(*, user: AnyUser, start: date, end: date, group_by: str) -> QuerySe
         raise ValueError(f"unknown grouping {group_by!r}")
     renewals = renewals_due(renewals=renewal_scope(user=user), start=start, end=end).order_by()
     if group_by == "segment":
-        renewals = renewals.annotate(kpi_segment=segment_case("account__arr"))
+        renewals = renewals.annotate(**_segment_bounds())
     return renewals
+
+
+def _segment_bounds() -> dict[str, ExpressionWrapper]:
+    """``kpi_band_<i>``: whether the account's ARR reaches the lower bound of the i-th
+    segment (the lowest has none), for grouping by segment.
+
+    Grouped by ``segment_case`` instead, PostgreSQL cannot tell that the ``CASE`` over
+    ARR has a handful of values: it plans a group per account, sorting every renewal
+    (spilling to disk) instead of hashing a few groups. It counts at most two values
+    for a boolean, so these group cheaply; ``_segment_of`` names the segment after.
+    """
+    bands = segment_bands()
+    return {
+        f"kpi_band_{index}": ExpressionWrapper(Q(account__arr__gte=lower), output_field=BooleanField())
+        for index, (_key, lower) in enumerate(bands[:-1])
+    }
+
+
+def _segment_of(values: dict[str, Any]) -> str:
+    """The segment of a row grouped by ``_segment_bounds`` (its band columns removed):
+    the highest band whose lower bound the ARR reaches, as ``segment_case`` gives it."""
+    bands = segment_bands()
+    reached = [values.pop(f"kpi_band_{index}") for index in range(len(bands) - 1)]
+    return next((key for (key, _lower), hit in zip(bands, reached, strict=False) if hit), bands[-1][0])
 
 
 def retention_kpis(*, user: AnyUser, start: date, end: date, group_by: str = "company") -> KpiTable:
@@ -391,13 +416,18 @@ def retention_report(
     # Team and CSM: group by the owner's id alone and look the names and teams up after,
     # so the big aggregate neither joins the user tables nor sorts by their text columns.
     sql_fields = ("account__owner",) if by_owner else fields
-    results: Iterable[dict[str, Any]] = (
-        renewals.annotate(quarter=_quarter_of_due_date(start, end))
-        .values(*sql_fields, "quarter")
-        .annotate(**_aggregates())
-    )
+    if group_by == "segment":
+        sql_fields = tuple(_segment_bounds())
+    with aggregate_report():  # the planner cannot tell how few (group, quarter) pairs there are
+        results: list[dict[str, Any]] = list(
+            renewals.annotate(quarter=_quarter_of_due_date(start, end))
+            .values(*sql_fields, "quarter")
+            .annotate(**_aggregates())
+        )
+    if group_by == "segment":
+        for values in results:
+            values["kpi_segment"] = _segment_of(values)
     if by_owner:
-        results = list(results)
         owners = _owners({values["account__owner"] for values in results} - {None})
         for values in results:
             values.update(owners.get(values["account__owner"], _NO_OWNER))

@@ -219,3 +219,21 @@ def test_kpi_page_and_api_query_count_is_constant(client, org, group_by):
     add_book(org, 45)
     fifty = [count_queries(client, url) for url in urls]
     assert five == fifty
+
+
+def test_segment_rows_follow_the_segment_bands_at_every_boundary(org):
+    """Grouped by segment, each renewal counts in the segment its account's ARR is in,
+    at every band's lower bound and just below it, as ``segment_for_arr`` says."""
+    from accounts.segments import segment_bands, segment_for_arr
+
+    arrs = [Decimal("0")]
+    for _key, lower in segment_bands()[:-1]:
+        arrs += [lower, lower - Decimal("0.01")]
+    expected: dict[str, int] = {}
+    for index, arr in enumerate(arrs):
+        account = AccountFactory(owner=org.csm_a1, arr=arr)
+        renewal_for(account, date(2024, 3 + index % 9, 1), date(2025, 2 + index % 9, 1), "100")
+        expected[segment_for_arr(arr)] = expected.get(segment_for_arr(arr), 0) + 1
+    rows = retention_kpis(user=org.admin, start=START, end=END, group_by="segment").rows
+    assert {row.key: row.due for row in rows} == expected
+    assert len(expected) == len(segment_bands())  # every segment was exercised

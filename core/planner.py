@@ -1,0 +1,31 @@
+"""Per-query PostgreSQL planner settings, for the few reports that need them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+
+# Hash tables (hash joins, hash aggregation) may use this many times ``work_mem``.
+REPORT_HASH_MEM_MULTIPLIER = 8
+
+
+@contextmanager
+def aggregate_report() -> Iterator[None]:
+    """Run a GROUP BY report over many rows into few groups with room to hash them.
+
+    When a report groups by expressions (a quarter ``CASE`` over the due date, a
+    segment ``CASE`` over ARR), PostgreSQL cannot estimate how few groups come out and
+    budgets for one per row: too many for hash aggregation in ``work_mem``, so it
+    sorts every row instead, spilling to disk. Letting hash tables use
+    ``REPORT_HASH_MEM_MULTIPLIER`` × ``work_mem`` for this transaction only
+    (``SET LOCAL``) lets it hash the few real groups. Other databases: no change.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL hash_mem_multiplier = {REPORT_HASH_MEM_MULTIPLIER:d}")
+        yield
