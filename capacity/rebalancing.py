@@ -25,8 +25,8 @@ from accounts.models import AccountStatus, Industry
 from accounts.selectors import account_list, account_scope, assignable_owners
 from accounts.services import account_update
 from accounts.timeline import timeline_record
+from core.formatting import money
 from core.people import display_name
-from core.templatetags.hourglass import money
 
 from . import arithmetic
 from .models import Role

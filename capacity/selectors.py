@@ -26,8 +26,8 @@ from accounts.models import Account, AccountStatus, Industry, TimelineEntry
 from accounts.reviews import OwnerQuality, dossier_quality_by_owner
 from accounts.segments import Segment, segment_case
 from accounts.selectors import account_scope, assignable_owners
+from core.formatting import money
 from core.people import display_name
-from core.templatetags.hourglass import money
 from health.selectors import latest_colour_counts
 from renewals.models import OPEN_STATUSES
 from renewals.selectors import renewal_scope

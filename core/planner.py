@@ -20,7 +20,9 @@ def aggregate_report() -> Iterator[None]:
     budgets for one per row: too many for hash aggregation in ``work_mem``, so it
     sorts every row instead, spilling to disk. Letting hash tables use
     ``REPORT_HASH_MEM_MULTIPLIER`` × ``work_mem`` for this transaction only
-    (``SET LOCAL``) lets it hash the few real groups. Other databases: no change.
+    (``SET LOCAL``) lets it hash the few real groups. Inside an enclosing transaction
+    the setting lasts until that one ends: harmless, it only allows hash tables more
+    memory (undoing it would cost a query per report). Other databases: no change.
     """
     if connection.vendor != "postgresql":
         yield

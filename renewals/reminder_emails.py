@@ -19,9 +19,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Stakeholder
+from core.formatting import money
 from core.notifications import user_language
 from core.people import display_name
-from core.templatetags.hourglass import money
 
 from .models import ReminderAudience, RenewalOpportunity, RenewalReminder
 from .reminders import customer_language, customer_reminder_subject, reminder_subject

@@ -72,9 +72,9 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import KeyPersonLevel, Stakeholder
 from accounts.timeline import TimelineDraft, timeline_record_many
+from core.formatting import money
 from core.notifications import NotificationDraft, notifications_send, user_language
 from core.outbox import EmailDraft, emails_enqueue
-from core.templatetags.hourglass import money
 
 from .models import ContractStatus, ReminderAudience, RenewalOpportunity, RenewalReminder, RenewalStatus
 

@@ -36,7 +36,7 @@ def team_figure(value: Any, kind: str) -> str:
     if kind == "percent":
         return f"{Decimal(value) * 100:.0f}%"
     if kind == "money":
-        from core.templatetags.hourglass import money
+        from core.formatting import money
 
         return money(value)
     return str(value)
