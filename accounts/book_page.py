@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.urls import reverse
@@ -94,6 +94,7 @@ ROW_COLUMNS = (
 class PageLabels:
     """The page's translated labels in one language: ``get_FOO_display`` in bulk."""
 
+    language: str | None
     segment: dict[str, str]
     industry: dict[str, str]
     icp_fit: dict[str, str]
@@ -111,6 +112,7 @@ def page_labels(language: str | None) -> PageLabels:
         return {value: str(label) for value, label in choices}
 
     return PageLabels(
+        language=language,
         segment=labels(Segment.choices),
         industry=labels(Industry.choices),
         icp_fit=labels(IcpFit.choices),
@@ -136,6 +138,13 @@ def account_rows(accounts: Iterable[Account]) -> list[SafeString]:
     labels = page_labels(get_language())
     detail_url = pk_url_builder("accounts:detail")
     return [_row_html(account, labels, detail_url) for account in accounts]
+
+
+@lru_cache(maxsize=4096)
+def _days_text(language: str | None, days: int) -> str:
+    """The stage column's "12 days" in the active language, ``language`` (the cache key):
+    gettext's plural lookup once per number of days, not on every row."""
+    return ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
 
 
 def _row_html(account: Account, labels: PageLabels, detail_url: Callable[[Any], str]) -> SafeString:
@@ -182,7 +191,7 @@ def _stage_html(account: Account, labels: PageLabels) -> SafeString:
     days = getattr(account, "lifecycle_days", None)
     if days is None:
         return format_html_fast(STAGE_HTML, stage, label)
-    days_text = ngettext("%(days)s day", "%(days)s days", days.days) % {"days": days.days}
+    days_text = _days_text(labels.language, days.days)
     return format_html_fast(STAGE_DAYS_HTML, stage, label, labels.days_in_stage, days_text)
 
 

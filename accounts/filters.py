@@ -68,6 +68,18 @@ def _filter_extensions() -> list[Any]:
     return [import_string(path) for path in getattr(settings, "HOURGLASS_ACCOUNT_LIST_FILTERS", [])]
 
 
+class FieldsOfOneForm(dict[str, forms.Field]):
+    """A form class's ``base_fields`` that its one form instance uses as they are.
+
+    ``BaseForm.__init__`` deep-copies ``base_fields`` because a form class usually serves
+    every request; a class made for one FilterSet instance serves one form, so the copy
+    is the fields themselves (the dict is still a new one).
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
+        return dict(self)
+
+
 class AccountFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
     # The sidebar renders every option of these on every page view: core.widgets prints
@@ -127,6 +139,14 @@ class AccountFilter(django_filters.FilterSet):
             css = "form-select form-select-sm" if hasattr(field, "choices") else "form-control form-control-sm"
             field.widget.attrs.setdefault("class", css)
         self.form.fields["owner"].label_from_instance = person_name
+
+    def get_form_class(self) -> type[forms.Form]:
+        form_class = super().get_form_class()
+        # django-filter makes a form class per FilterSet, from the fields of this
+        # instance's own (deep-copied) filters; Django's form would deep-copy those
+        # fields once more, choices and all, on every page view.
+        form_class.base_fields = FieldsOfOneForm(form_class.base_fields)
+        return form_class
 
     def add_filter(self, name: str, filter_: django_filters.Filter) -> None:
         """An extension's filter, shown in the form before the sort order."""

@@ -9,11 +9,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.signals import setting_changed
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.dispatch import receiver
 from django.http import Http404
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import get_language
 
 from .access import AnyUser, access_policy
 from .cadence import contact_status, overdue_stakeholders, tier_cadence, with_contact_status
@@ -34,11 +37,40 @@ def account_list(*, user: AnyUser) -> AccountQuerySet:
 
     Other apps add their columns (health score, next renewal …) through the annotators
     named in ``HOURGLASS_ACCOUNT_LIST_ANNOTATORS``: subqueries, never a query per row.
+    The user's scope is applied after them (``annotator(queryset) -> queryset`` sees
+    every account), so an annotator must not aggregate over a join.
     """
-    accounts = account_scope(user=user).select_related("owner").with_segment()
-    for annotate in _list_annotators():
-        accounts = annotate(accounts)
-    return accounts
+    accounts = _annotated_accounts()
+    condition = access_policy().visible_accounts_q(user)
+    return accounts if condition is None else accounts.filter(condition)
+
+
+# The annotated, unscoped list queryset (never evaluated here: each caller gets a clone)
+# by what the annotators depend on: the active language (translated labels in the SQL),
+# time zone and local day (health "today" and "a week ago", days in stage). Building it
+# resolves a dozen expressions — about as long as the page's queries take to run — and
+# it is the same for every user; the scope is a filter on a clone.
+_ANNOTATED: dict[tuple[str | None, str, date], AccountQuerySet] = {}
+_ANNOTATED_MAX = 32
+
+
+def _annotated_accounts() -> AccountQuerySet:
+    key = (get_language(), timezone.get_current_timezone_name(), timezone.localdate())
+    accounts = _ANNOTATED.get(key)
+    if accounts is None:
+        accounts = Account.objects.select_related("owner").with_segment()
+        for annotate in _list_annotators():
+            accounts = annotate(accounts)
+        if len(_ANNOTATED) >= _ANNOTATED_MAX:  # past days and languages: start over
+            _ANNOTATED.clear()
+        _ANNOTATED[key] = accounts
+    return accounts.all()
+
+
+@receiver(setting_changed)
+def _forget_annotated_accounts(**kwargs: Any) -> None:
+    """The annotators and what they read (segment bounds, …) are settings: tests change them."""
+    _ANNOTATED.clear()
 
 
 def _list_annotators() -> list[Any]:

@@ -18,6 +18,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -33,6 +34,11 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+# The load accounts' external ids start with this; a book of another layout (older
+# versions of this script made bare factory accounts) or size is replaced.
+LOAD_PREFIX = "LOAD2"
+
+
 def prepare(accounts: int) -> dict[str, str]:
     """Migrate and create the load data once (idempotent); returns the locust environment."""
     import django
@@ -45,15 +51,19 @@ def prepare(accounts: int) -> dict[str, str]:
     from accounts.models import Account
     from capacity.models import Role
     from core.tokens import api_token_issue
-    from tests.factories import AccountFactory, make_person
+    from tests.factories import make_person
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # production mode serves the manifest
     user_model = get_user_model()
-    csm = user_model.objects.filter(username="load_csm").first() or make_person(Role.CSM, username="load_csm")
-    have = Account.objects.filter(owner=csm).count()
-    for i in range(have, accounts):
-        AccountFactory(owner=csm, name=f"Load account {i:04d}", external_id=f"LOAD-{i:04d}")
+    csm = user_model.objects.filter(username="load_csm").first() or make_person(
+        Role.CSM, username="load_csm", first_name="Load", last_name="CSM"
+    )
+    book = Account.objects.filter(owner=csm)
+    if book.count() != accounts or book.exclude(external_id__startswith=f"{LOAD_PREFIX}-").exists():
+        print(f"Building the load book: {accounts} accounts with their health, renewals and stages ...")
+        book.delete()
+        seed_book(csm, accounts)
     client = Client()
     client.force_login(csm)
     own = list(Account.objects.filter(owner=csm).values_list("pk", "external_id"))
@@ -63,6 +73,60 @@ def prepare(accounts: int) -> dict[str, str]:
         "HOURGLASS_LOAD_EXTERNAL_IDS": ",".join(ext for _, ext in own if ext),
         "HOURGLASS_LOAD_TOKEN": api_token_issue(user=csm),
     }
+
+
+def seed_book(csm: Any, accounts: int) -> None:
+    """A CSM's book as it looks in use: the demo data's generators, run on ``csm``'s accounts.
+
+    Varied accounts (every industry and segment, go-live dates around today), dossiers,
+    stakeholders and touchpoints, six weeks of usage with health scores (today and a
+    week ago), contracts with open renewals, lifecycle stages and their playbook tasks:
+    every column of the book page has something to show, as it has for a real CSM.
+    """
+    import random
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from simple_history.utils import bulk_create_with_history
+
+    from accounts.demo import generate_accounts, seed_dossiers, seed_people_and_timeline
+    from accounts.models import Account
+    from capacity.models import Role
+    from core.demo import DemoContext
+    from health import demo as health_demo
+    from playbooks import demo as playbooks_demo
+    from renewals import demo as renewals_demo
+    from tests.factories import make_person
+
+    admin = get_user_model().objects.filter(username="load_admin").first() or make_person(
+        Role.ADMIN, username="load_admin"
+    )
+    ctx = DemoContext(rng=random.Random(42), today=timezone.localdate(), accounts=accounts, users={"admin": admin})
+    rows = list(
+        generate_accounts(
+            rng=ctx.rng,
+            count=accounts,
+            owners_by_industry={},
+            fallback_owners=[csm],
+            today=ctx.today,
+            external_id_prefix=LOAD_PREFIX,
+        )
+    )
+    for row in rows:
+        row.owner = csm
+    with transaction.atomic():
+        bulk_create_with_history(rows, Account, batch_size=1000, default_user=admin)
+        book = list(Account.objects.filter(owner=csm).select_related("owner").order_by("pk"))
+        seed_people_and_timeline(ctx, book)
+        seed_dossiers(ctx, book)
+        ctx.shared["accounts"] = list(Account.objects.filter(owner=csm).select_related("owner").order_by("pk"))
+        for module in (health_demo, renewals_demo, playbooks_demo):
+            module.seed(ctx)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    for line in ctx.summary:
+        print(f"  {line}")
 
 
 def wait_up(url: str, timeout: float = 60) -> None:

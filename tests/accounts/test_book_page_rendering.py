@@ -55,6 +55,8 @@ def test_format_html_fast_escapes_like_format_html():
     assert format_html_fast("{} {} {} {} {} {}", *args) == format_html("{} {} {} {} {} {}", *args)
     assert format_html_fast("{a}{b}", a="<", b=mark_safe("<")) == format_html("{a}{b}", a="<", b=mark_safe("<"))
     assert attrs_html({"id": "x<", "checked": True, "hidden": False}) == ' id="x&lt;" checked'
+    others = (True, False, -3, 2.5, Decimal("1.50"), Stage.STEADY, AccountStage)
+    assert format_html_fast("{}|" * len(others), *others) == format_html("{}|" * len(others), *others)
 
 
 @pytest.mark.django_db
