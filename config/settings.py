@@ -381,7 +381,9 @@ HOURGLASS_DOSSIER_REVIEW_INTERVAL_DAYS = env.int("HOURGLASS_DOSSIER_REVIEW_INTER
 HOURGLASS_BASE_URL = env.str("HOURGLASS_BASE_URL", default="http://localhost:8000")
 
 # What other apps add to every account (accounts imports no app, so by name):
-# list annotations (QuerySet -> QuerySet) and cards on the account page.
+# list annotations (QuerySet -> QuerySet) and cards on the account page. The annotated
+# queryset is built once per language, time zone and local day, before any user's scope
+# (accounts.selectors.account_list): an annotator may depend on those and on settings only.
 HOURGLASS_ACCOUNT_LIST_ANNOTATORS = ["health.selectors.with_health", "renewals.selectors.with_next_renewal"]
 HOURGLASS_ACCOUNT_PANELS = [
     "health/_account_health.html",

@@ -220,11 +220,13 @@ def run_wrk(base: str, locust_env: dict[str, str], args: argparse.Namespace) -> 
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
     script = Path(tempfile.mkdtemp(prefix="hourglass-wrk-")) / "p95.lua"
     script.write_text(WRK_SCRIPT)
+    before = cpu_seconds_by_program()
     result = subprocess.run(
         [wrk, "-t1", f"-c{args.users}", f"-d{args.seconds}s", "-s", str(script),
          "-H", f"Cookie: sessionid={locust_env['HOURGLASS_LOAD_SESSION']}", f"{base}/accounts/"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
+    after = cpu_seconds_by_program()
     line = next(row for row in result.stdout.splitlines() if row.startswith("WRK "))
     requests, errors, duration_us, p50, p95, p99 = (int(value) for value in line.split()[1:])
     setup = f"{args.users} connections, {args.seconds} s, {args.workers} gunicorn workers, {os.cpu_count()} cores"
@@ -234,6 +236,33 @@ def run_wrk(base: str, locust_env: dict[str, str], args: argparse.Namespace) -> 
         f"{'accounts list (book)':32} {requests:>9} {errors:>6} {requests / (duration_us / 1e6):8.1f} "
         f"{p50 / 1000:7.0f} {p95 / 1000:7.0f} {p99 / 1000:7.0f}"
     )
+    if requests:
+        spent = {name: after.get(name, 0.0) - before.get(name, 0.0) for name in after}
+        shares = ", ".join(
+            f"{name} {seconds * 1000 / requests:.1f}"
+            for name, seconds in sorted(spent.items(), key=lambda item: -item[1])
+            if seconds * 1000 / requests >= 0.05
+        )
+        print(f"CPU per request, ms (what each program spent during the run / requests): {shares}")
+
+
+def cpu_seconds_by_program() -> dict[str, float]:
+    """CPU time (user + system) of every process on the machine, summed by program name
+    (``/proc/<pid>/stat``; the gunicorn workers show as ``python``): where the cores went.
+    Processes that end during the run are not counted (PostgreSQL's backends persist:
+    ``CONN_MAX_AGE``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended meanwhile
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        # utime and stime are fields 14 and 15 of stat(5); here counted from field 3.
+        totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return totals
 
 
 def report(stats_path: Path, args: argparse.Namespace) -> None:
