@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import django_filters
@@ -14,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import FetchedModelChoiceIterator
 from core.people import display_name
 from core.widgets import InlineCheckboxSelectMultiple, InlineSelect, InlineSelectMultiple
 
@@ -34,21 +34,10 @@ def _owner_choices(request: HttpRequest | None) -> QuerySet[Any]:
     return assignable_owners(user=request.user)
 
 
-class FetchedChoiceIterator(django_filters.fields.ModelChoiceIterator):
-    """Model choices from one plain query of the queryset.
-
-    Django iterates them with ``QuerySet.iterator()``, which on PostgreSQL opens a
-    server-side cursor (DECLARE, FETCH, CLOSE): three round trips, on every page view,
-    for the handful of owners the sidebar lists.
-    """
-
-    def __iter__(self) -> Iterator[tuple[Any, Any]]:
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        if self.field.null_label is not None:
-            yield (self.field.null_value, self.field.null_label)
-        for obj in self.queryset:
-            yield self.choice(obj)
+class FetchedChoiceIterator(django_filters.fields.ModelChoiceIterator, FetchedModelChoiceIterator):
+    """django-filter's choices (its null choice after the empty one) from one plain query
+    (``core.forms.FetchedModelChoiceIterator``, next in the MRO): the sidebar lists the
+    owners on every page view."""
 
 
 class FetchedModelMultipleChoiceField(django_filters.fields.ModelMultipleChoiceField):
