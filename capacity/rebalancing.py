@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -31,7 +32,7 @@ from core.people import display_name
 from . import arithmetic
 from .models import Role
 from .roles import is_manager_or_admin
-from .selectors import RENEWAL_WINDOW_DAYS, CapacityConfig, TeamBooks, book_of_business
+from .selectors import CapacityConfig, TeamBooks, book_of_business
 from .team_page import team_figures_invalidate
 
 ZERO = Decimal("0")
@@ -105,8 +106,9 @@ class Proposal:
 
 
 def in_renewal_window(next_renewal: date | None, today: date) -> bool:
-    """Open renewal due within 90 days (or already overdue): the owner stays."""
-    return next_renewal is not None and next_renewal <= today + timedelta(days=RENEWAL_WINDOW_DAYS)
+    """Open renewal due within the renewal window (or already overdue): the owner stays."""
+    window = timedelta(days=settings.HOURGLASS_STAGE_RENEWAL_WINDOW_DAYS)
+    return next_renewal is not None and next_renewal <= today + window
 
 
 def rebalance_proposal(*, user: AnyUser, today: date | None = None, books: TeamBooks | None = None) -> Proposal:

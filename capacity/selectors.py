@@ -38,7 +38,6 @@ from .models import ActivityType, CapacityPreset, CapacitySettings, Role, Segmen
 from .roles import role_of
 from .services import capacity_defaults_ensure
 
-RENEWAL_WINDOW_DAYS = 90
 DAYS_A_MONTH = Decimal("365") / 12
 HEALTH_COLOURS = ("green", "yellow", "red")
 
@@ -309,7 +308,7 @@ def book_of_business(*, user: AnyUser, today: date | None = None) -> TeamBooks:
             account__owner_id__in=ids,
             status__in=OPEN_STATUSES,
             due_date__gte=today,
-            due_date__lte=today + timedelta(days=RENEWAL_WINDOW_DAYS),
+            due_date__lte=today + timedelta(days=settings.HOURGLASS_STAGE_RENEWAL_WINDOW_DAYS),
         )
         .order_by()
         .values("account__owner_id")
