@@ -58,7 +58,7 @@ def compensation_hint(*, contracts_per_csm_year: int, renewal_rate: Decimal | No
             "9:1 – 8:2",
             [
                 facts,
-                _("Few contracts each (seed 003: about 5 a year): renewal targets are easy to reach."),
+                _("Few contracts each (about 5 a year): renewal targets are easy to reach."),
                 _(
                     "Keep income stable to retain people; steer with quarterly or half-yearly reviews of "
                     "stage results: executive relationships, customer needs found, reference cases."
@@ -72,7 +72,7 @@ def compensation_hint(*, contracts_per_csm_year: int, renewal_rate: Decimal | No
             "5:4:1 – 5:3:2",
             [
                 facts,
-                _("A renewal rate of 85 percent or more (seed 003): renewals are steady, growth is the pressure."),
+                _("A renewal rate of 85 percent or more: renewals are steady, growth is the pressure."),
                 _(
                     "Besides the renewal commission, a quarterly bonus on collection on time, leads, "
                     "expansion opportunities, renewal rate, executive relationships and reference cases."
@@ -81,11 +81,13 @@ def compensation_hint(*, contracts_per_csm_year: int, renewal_rate: Decimal | No
         )
     reasons = [
         facts,
-        _("Many contracts each (seed 003: 50 or more a year) and renewal is the challenge."),
+        _("Many contracts each (50 or more a year) and renewal is the challenge."),
         _("A renewal commission pulls hardest and, with renewals every month, keeps income predictable."),
     ]
     if contracts_per_csm_year < GROWTH_MIN_CONTRACTS:
-        reasons.append(_("Between seed 003's early (about 5) and fast-growth (50+) cases: start at the 6:4 end."))
+        reasons.append(
+            _("Between the early stage (about 5 contracts a year) and fast growth (50 or more): start at the 6:4 end.")
+        )
     return CompensationHint(GROWTH, _("Fixed + commission"), "5:5 – 6:4", reasons)
 
 

@@ -553,8 +553,8 @@ def hiring_recommendations(*, user: AnyUser, books: TeamBooks) -> list[Recommend
                     title=_("Hire a CSM: %(count)s large accounts have no dedicated CSM.") % {"count": len(large)},
                     evidence=[
                         _(
-                            "Large means an ARR of %(threshold)s or more; "
-                            "a hire is due from %(n)s such accounts (seed 001)."
+                            "Large means an ARR of %(threshold)s or more; as a rule of thumb, "
+                            "%(n)s or more such accounts without a dedicated CSM call for a hire."
                         )
                         % {"threshold": money(threshold), "n": config.settings.large_accounts_to_hire},
                         *[f"{name}: {money(arr)}" for name, arr in large[:10]],
@@ -584,7 +584,10 @@ def hiring_recommendations(*, user: AnyUser, books: TeamBooks) -> list[Recommend
                         code=f"segment_{segment}",
                         title=_("Hire a CSM for %(segment)s: its revenue pays for one.") % {"segment": label},
                         evidence=[
-                            _("%(count)s accounts, ARR %(arr)s; a CSM pays for itself from %(min)s–%(max)s (seed 001).")
+                            _(
+                                "%(count)s accounts, ARR %(arr)s; as a rule of thumb, a segment's revenue "
+                                "covers one CSM's cost from %(min)s–%(max)s."
+                            )
                             % {
                                 "count": count,
                                 "arr": money(total),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -32,3 +33,83 @@ def test_domain_terms_are_used():
     assert table["Target customer"] == "精准客户"
     assert table["Exploratory customer"] == "探索客户"
     assert table["CSM"] == "客户成功经理"
+
+
+# The UI never cites the source articles behind the product ("seed 003"): users have never
+# seen them. Say what the figure is instead. Plain comments and docstrings may cite them.
+SOURCE_CITATION = re.compile(r"seed\s*0\d|种子\s*0\d", re.IGNORECASE)
+ROOT = LOCALE.parent
+SKIPPED_DIRS = {".venv", "node_modules", "vendor", "tests", "migrations", "bench", "var", ".git"}
+GETTEXT_CALLS = {
+    "_",
+    "gettext",
+    "gettext_lazy",
+    "gettext_noop",
+    "ngettext",
+    "ngettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "npgettext",
+    "npgettext_lazy",
+}
+UI_KEYWORDS = {"verbose_name", "verbose_name_plural", "help_text", "label", "description"}
+
+
+def project_files(*suffixes: str) -> list[Path]:
+    return [
+        path
+        for path in ROOT.rglob("*")
+        if path.suffix in suffixes and not SKIPPED_DIRS.intersection(path.relative_to(ROOT).parts)
+    ]
+
+
+def ui_strings(source: str) -> list[str]:
+    """String literals a user can read: gettext arguments and UI keyword arguments."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        values = list(node.args) if name in GETTEXT_CALLS else []
+        values += [kw.value for kw in node.keywords if kw.arg in UI_KEYWORDS]
+        found += [v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+    return found
+
+
+def test_templates_do_not_cite_the_source_articles():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in project_files(".html", ".txt")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if SOURCE_CITATION.search(line)
+    ]
+    assert offenders == []
+
+
+def test_catalogues_do_not_cite_the_source_articles():
+    offenders = [
+        (language, msgid, msgstr)
+        for language in ("en", "zh_Hans")
+        for msgid, msgstr in entries((LOCALE / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8"))
+        if SOURCE_CITATION.search(msgid) or SOURCE_CITATION.search(msgstr)
+    ]
+    assert offenders == []
+
+
+def test_translatable_python_strings_do_not_cite_the_source_articles():
+    offenders = [
+        (str(path.relative_to(ROOT)), text)
+        for path in project_files(".py")
+        for text in ui_strings(path.read_text(encoding="utf-8"))
+        if SOURCE_CITATION.search(text)
+    ]
+    assert offenders == []
+
+
+def test_the_citation_check_sees_gettext_and_ui_keywords():
+    source = 'x = _("Ratio (seed 001)")\ny = models.CharField(help_text="per seed 003")\n# seed 004\n'
+    assert [text for text in ui_strings(source) if SOURCE_CITATION.search(text)] == [
+        "Ratio (seed 001)",
+        "per seed 003",
+    ]
