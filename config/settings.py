@@ -431,11 +431,6 @@ HOURGLASS_RENEWAL_REMINDER_BATCH_SIZE = env.int("HOURGLASS_RENEWAL_REMINDER_BATC
 # contract's customer language or else this one.
 HOURGLASS_RENEWAL_CUSTOMER_REMINDERS = env.bool("HOURGLASS_RENEWAL_CUSTOMER_REMINDERS", default=False)
 HOURGLASS_RENEWAL_CUSTOMER_LANGUAGE = env.str("HOURGLASS_RENEWAL_CUSTOMER_LANGUAGE", default=LANGUAGE_CODE)
-# Where the signal forecast reads the account's health score (an account-list
-# annotator adding ``health_score``); empty: the stage alone.
-HOURGLASS_RENEWAL_HEALTH_ANNOTATOR = env.str(
-    "HOURGLASS_RENEWAL_HEALTH_ANNOTATOR", default="health.selectors.with_health"
-)
 
 # --- Health: activity-drop alerts, NPS and health scores (health app) ---------------
 # An account's activity "drops" when its last 7 days hold more than this share fewer

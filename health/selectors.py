@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import TruncMonth, TruncQuarter
 from django.http import Http404
 from django.utils import timezone
@@ -61,6 +61,14 @@ def scores_for_user(*, user: AnyUser) -> QuerySet[HealthScore]:
     )
 
 
+def latest_score(account_ref: str = "pk", *, today: date | None = None) -> Subquery:
+    """The latest health score (on or before ``today``) of the account ``account_ref``
+    names in the outer query, as a subquery: None when the account has none yet."""
+    today = today or timezone.localdate()
+    latest = HealthScore.objects.filter(account=OuterRef(account_ref), day__lte=today).order_by("-day")
+    return Subquery(latest.values("score")[:1], output_field=IntegerField())
+
+
 def with_health(accounts: QuerySet[Account], *, today: date | None = None) -> QuerySet[Account]:
     """Annotate ``health_score``, ``health_colour`` and ``health_score_week_ago`` (the
     trend is latest score − the score 7 days before today) for list pages and APIs:
@@ -72,7 +80,7 @@ def with_health(accounts: QuerySet[Account], *, today: date | None = None) -> Qu
         "-day"
     )
     return accounts.annotate(
-        health_score=Subquery(latest.values("score")[:1]),
+        health_score=latest_score(today=today),
         health_colour=Subquery(latest.values("colour")[:1]),
         health_score_week_ago=Subquery(week_ago.values("score")[:1]),
     )

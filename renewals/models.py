@@ -102,8 +102,8 @@ CLOSED_STATUSES = (RenewalStatus.RENEWED, RenewalStatus.DOWNGRADED, RenewalStatu
 
 # The signal forecast: the probability a renewal closes kept, from its stage and the
 # account's health score (green / yellow / red bands, domain §4; no score yet: the
-# stage alone). Health is read through ``HOURGLASS_RENEWAL_HEALTH_ANNOTATOR`` (renewals
-# does not import health). Committed and closed renewals follow the stage only.
+# stage alone), read from ``health.selectors.latest_score``. Committed and closed
+# renewals follow the stage only.
 SIGNAL_PROBABILITY: dict[str, Decimal] = {
     RenewalStatus.OPEN: Decimal("0.80"),
     RenewalStatus.AT_RISK: Decimal("0.40"),

@@ -22,20 +22,17 @@ from accounts.models import Stakeholder
 from core.formatting import money
 from core.notifications import user_language
 from core.people import display_name
+from health.selectors import latest_score
 
 from .models import ReminderAudience, RenewalOpportunity, RenewalReminder
 from .reminders import customer_language, customer_reminder_subject, reminder_subject
-from .selectors import health_score_subquery
 
 
 def reminder_email_render(*, reminder_id: int, contact_id: int | None = None) -> tuple[str, str]:
     """(text, HTML) of the reminder claimed as ``reminder_id``: two queries."""
     claims = RenewalReminder.objects.select_related(
         "recipient__cs_profile", "renewal__account__owner", "renewal__contract"
-    )
-    health = health_score_subquery("renewal__account_id")
-    if health is not None:
-        claims = claims.annotate(health_score=health)
+    ).annotate(health_score=latest_score("renewal__account_id"))
     reminder = claims.get(pk=reminder_id)
     if reminder.audience == ReminderAudience.CUSTOMER:
         if contact_id is None:

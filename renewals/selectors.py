@@ -7,14 +7,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import (
     Case,
     Count,
     DecimalField,
     ExpressionWrapper,
     F,
-    IntegerField,
     Min,
     OuterRef,
     Q,
@@ -27,7 +25,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth, TruncQuarter
 from django.http import Http404
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -47,6 +44,7 @@ from accounts.models import (
 )
 from accounts.segments import segment_case
 from accounts.selectors import account_scope, get_account_for_user
+from health.selectors import latest_score
 
 from .models import (
     HEALTH_GREEN_FROM,
@@ -66,52 +64,37 @@ MONEY: DecimalField[Any, Any] = DecimalField(max_digits=16, decimal_places=2)
 RATIO: DecimalField[Any, Any] = DecimalField(max_digits=3, decimal_places=2)
 
 
-def health_score_subquery(account_ref: str = "account_id") -> Any:
-    """The account's latest health score as a subquery, or None when no annotator is set.
-
-    Read through ``HOURGLASS_RENEWAL_HEALTH_ANNOTATOR`` (by default health's account-list
-    annotator): renewals may not import health (tests/test_layering.py).
-    """
-    path = getattr(settings, "HOURGLASS_RENEWAL_HEALTH_ANNOTATOR", "")
-    if not path:
-        return None
-    annotate = import_string(path)
-    scored = annotate(Account.objects.all()).filter(pk=OuterRef(account_ref))
-    return Subquery(scored.values("health_score")[:1], output_field=IntegerField())
-
-
-def signal_probability_expression(health: Any = None) -> Case:
+def signal_probability_expression() -> Case:
     """SQL twin of ``models.signal_probability_for``: sortable and summable.
 
-    ``health`` is an expression for the account's health score (an annotation name as
-    ``F``); without one the stage alone decides.
+    Reads the ``health_score`` annotation; without a score the stage alone decides.
     """
     whens: list[When] = []
-    if health is not None:
-        for status, (green, yellow, red) in SIGNAL_BY_HEALTH.items():
-            whens += [
-                When(Q(status=status) & Q(health_score__gte=HEALTH_GREEN_FROM), then=Value(green)),
-                When(Q(status=status) & Q(health_score__gte=HEALTH_RED_BELOW), then=Value(yellow)),
-                When(Q(status=status) & Q(health_score__isnull=False), then=Value(red)),
-            ]
+    for status, (green, yellow, red) in SIGNAL_BY_HEALTH.items():
+        whens += [
+            When(Q(status=status) & Q(health_score__gte=HEALTH_GREEN_FROM), then=Value(green)),
+            When(Q(status=status) & Q(health_score__gte=HEALTH_RED_BELOW), then=Value(yellow)),
+            When(Q(status=status) & Q(health_score__isnull=False), then=Value(red)),
+        ]
     whens += [When(status=status, then=Value(value)) for status, value in SIGNAL_PROBABILITY.items()]
     return Case(*whens, default=Value(Decimal("0")), output_field=RATIO)
 
 
 def with_forecast(renewals: QuerySet[RenewalOpportunity]) -> QuerySet[RenewalOpportunity]:
-    """Annotate ``health_score`` (the account's, when health publishes one), ``signal_p``
-    and ``signal_weighted`` (the signal), ``effective_p`` and ``forecast_weighted`` (the
+    """Annotate ``health_score`` (the account's latest), ``signal_p`` and
+    ``signal_weighted`` (the signal), ``effective_p`` and ``forecast_weighted`` (the
     CSM's call, else the signal)."""
-    health = health_score_subquery()
-    if health is not None:
-        renewals = renewals.annotate(health_score=health)
-    signal = signal_probability_expression(health)
-    return renewals.annotate(
-        signal_p=signal,
-        effective_p=Coalesce(F("override_probability"), signal, output_field=RATIO),
-    ).annotate(
-        signal_weighted=ExpressionWrapper(F("forecast_arr") * F("signal_p"), output_field=MONEY),
-        forecast_weighted=ExpressionWrapper(F("forecast_arr") * F("effective_p"), output_field=MONEY),
+    signal = signal_probability_expression()
+    return (
+        renewals.annotate(health_score=latest_score("account_id"))
+        .annotate(
+            signal_p=signal,
+            effective_p=Coalesce(F("override_probability"), signal, output_field=RATIO),
+        )
+        .annotate(
+            signal_weighted=ExpressionWrapper(F("forecast_arr") * F("signal_p"), output_field=MONEY),
+            forecast_weighted=ExpressionWrapper(F("forecast_arr") * F("effective_p"), output_field=MONEY),
+        )
     )
 
 

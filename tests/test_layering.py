@@ -16,7 +16,7 @@ ALLOWED = {
     "accounts": {"core"},
     "capacity": {"core", "accounts", "health", "renewals"},
     "health": {"core", "accounts"},
-    "renewals": {"core", "accounts"},
+    "renewals": {"core", "accounts", "health"},
     "playbooks": {"core", "accounts", "capacity", "health", "renewals"},
     "knowledge": {"core", "accounts", "capacity", "health", "renewals", "playbooks"},
 }
