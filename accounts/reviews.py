@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from core.notifications import notification_send, user_language
 from core.people import display_name
 
-from .access import AnyUser, access_policy
+from .access import AnyUser, can_review_dossiers
 from .models import Account, DossierReview, DossierReviewRating, SectionKey, Verdict
 from .selectors import account_scope
 from .signals import dossier_reviewed
@@ -31,7 +31,7 @@ def review_interval_days() -> int:
 
 
 def can_review(user: AnyUser) -> bool:
-    return access_policy().can_review_dossiers(user)
+    return can_review_dossiers(user)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 
-from .access import AnyUser, access_policy
+from .access import AnyUser, assignable_owners_q, visible_accounts_q
 from .cadence import contact_status, overdue_stakeholders, tier_cadence, with_contact_status
 from .models import Account, RiskFlag, Stakeholder, Tier, TimelineEntry
 from .querysets import AccountQuerySet
@@ -27,7 +27,7 @@ from .segments import Segment, segment_case
 
 def account_scope(*, user: AnyUser) -> AccountQuerySet:
     """Every account ``user`` may see and edit, nothing else."""
-    condition = access_policy().visible_accounts_q(user)
+    condition = visible_accounts_q(user)
     accounts = Account.objects.all()
     return accounts if condition is None else accounts.filter(condition)
 
@@ -41,7 +41,7 @@ def account_list(*, user: AnyUser) -> AccountQuerySet:
     every account), so an annotator must not aggregate over a join.
     """
     accounts = _annotated_accounts()
-    condition = access_policy().visible_accounts_q(user)
+    condition = visible_accounts_q(user)
     return accounts if condition is None else accounts.filter(condition)
 
 
@@ -90,7 +90,7 @@ def get_account_for_user(user: AnyUser, pk: int | str) -> Account:
 
 def assignable_owners(*, user: AnyUser) -> QuerySet:
     """Users that ``user`` may set as an account's owner CSM."""
-    condition = access_policy().assignable_owners_q(user)
+    condition = assignable_owners_q(user)
     users = get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
     return users if condition is None else users.filter(condition)
 

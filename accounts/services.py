@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from core.people import display_name
 
-from .access import AnyUser, access_policy
+from .access import AnyUser, visible_accounts_q
 from .models import Account
 from .selectors import assignable_owners
 from .timeline import timeline_record
@@ -40,7 +40,7 @@ def account_create(
     go_live_date: date | None = None,
     status: str | None = None,
 ) -> Account:
-    if owner is None and access_policy().visible_accounts_q(actor) is not None:
+    if owner is None and visible_accounts_q(actor) is not None:
         # Only those who see every account may leave one unassigned; anyone else
         # would create an account they could not see afterwards.
         owner = actor

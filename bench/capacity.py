@@ -91,7 +91,7 @@ def wipe() -> None:
     from django.db import connection
 
     from accounts.models import Account
-    from capacity.models import Team
+    from org.models import Team
 
     if connection.vendor == "postgresql":
         empty_tables(Account, cascade=True)
@@ -108,8 +108,8 @@ def generate(args: argparse.Namespace, today: date) -> dict[str, int]:
     from django.utils import timezone
 
     from accounts.models import Account, Industry, Stakeholder, Tier
-    from capacity.models import CsProfile, Role, Team
     from health.models import Colour, DailyFeatureRollup, DailyRollup, HealthScore, NpsResponse
+    from org.models import CsProfile, Role, Team
     from playbooks.models import Task
     from renewals.models import Contract, ExpansionOpportunity, RenewalOpportunity, RenewalStatus
 

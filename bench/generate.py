@@ -105,7 +105,7 @@ def dataset_present(spec: DataSetSpec) -> bool:
     from django.contrib.auth import get_user_model
 
     from accounts.models import Account
-    from capacity.models import CsProfile, Role, Team
+    from org.models import CsProfile, Role, Team
 
     accounts = Account.objects.all()
     if accounts.count() != spec.accounts:
@@ -135,7 +135,7 @@ def bench_data_present() -> bool:
     from django.contrib.auth import get_user_model
 
     from accounts.models import Account
-    from capacity.models import Team
+    from org.models import Team
 
     return (
         Account.objects.exists()
@@ -151,7 +151,7 @@ def reset() -> None:
     from django.test.utils import override_settings
 
     from accounts.models import Account
-    from capacity.models import CsProfile, Team
+    from org.models import CsProfile, Team
 
     # simple_history would otherwise write a "deleted" history row per account.
     with override_settings(SIMPLE_HISTORY_ENABLED=False), transaction.atomic():
@@ -179,8 +179,8 @@ def generate(spec: DataSetSpec, *, log: Callable[[str], None] = print) -> Genera
 
     from accounts.demo import generate_accounts
     from accounts.models import Account, Industry
-    from capacity.models import Role
-    from capacity.services import person_create, team_create
+    from org.models import Role
+    from org.services import person_create, team_create
 
     spec.validate()
     if bench_data_present():

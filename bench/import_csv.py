@@ -161,8 +161,8 @@ def reset() -> None:
 
 def people() -> tuple[Any, list[tuple[str, str]]]:
     """The admin (with a password, unused: person_create wants one for a real login) and the CSMs."""
-    from capacity.models import Role
-    from capacity.services import person_create
+    from org.models import Role
+    from org.services import person_create
 
     admin = person_create(
         username=ADMIN_USERNAME, role=Role.ADMIN, password=secrets.token_urlsafe(16), first_name="Bench"

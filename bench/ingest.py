@@ -115,9 +115,9 @@ def ensure_accounts(spec: Spec, log: Callable[[str], None]) -> tuple[Any, list[t
     from django.test.utils import override_settings
 
     from accounts.models import Account
-    from capacity.models import Role
-    from capacity.services import person_create
     from health.models import DailyFeatureRollup, DailyRollup, UsageEvent
+    from org.models import Role
+    from org.services import person_create
 
     User = get_user_model()
     accounts = Account.objects.filter(external_id__startswith=spec.prefix)

@@ -115,8 +115,8 @@ def generate(spec: Spec, today: date) -> int:
 
     from accounts.demo import generate_accounts
     from accounts.models import Account
-    from capacity.models import Role
-    from capacity.services import person_create
+    from org.models import Role
+    from org.services import person_create
 
     rng = random.Random(spec.seed)
     with transaction.atomic():

@@ -144,8 +144,8 @@ def generate(spec: Spec, log: Callable[[str], None]) -> dict[str, int]:
 
     from accounts.demo import generate_accounts
     from accounts.models import Account
-    from capacity.models import Role, Team
-    from capacity.services import person_create
+    from org.models import Role, Team
+    from org.services import person_create
     from renewals.models import ChurnReason, Contract, ContractStatus, RenewalOpportunity, RenewalStatus
     from renewals.periods import add_months
 

@@ -145,9 +145,9 @@ def generate(spec: Spec, log: Callable[[str], None]) -> dict[str, int]:
 
     from accounts.demo import generate_accounts
     from accounts.models import Account, PurchasedProduct, RiskFlag, Stakeholder, Tier, TimelineEntry
-    from capacity.models import Role
-    from capacity.services import person_create
     from health.models import DailyFeatureRollup, DailyRollup, NpsResponse
+    from org.models import Role
+    from org.services import person_create
 
     rng = random.Random(spec.seed)
     zone = ZoneInfo(settings.TIME_ZONE)

@@ -12,9 +12,8 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import Industry
 from core.demo import DemoContext, DemoLogin
-
-from .models import Role, Team
-from .services import person_create, team_create
+from org.models import Role, Team
+from org.services import person_create, team_create
 
 DEMO_PASSWORD = "hourglass-demo"  # noqa: S105 - printed for the demo on purpose
 DEMO_TEAM = "East team"

@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from org.models import Role
+
 from .demo import DEMO_PEOPLE
-from .models import ActivityType, Role, TimeEntry
+from .models import ActivityType, TimeEntry
 from .services import capacity_defaults_ensure
 
 WEEKS = 8

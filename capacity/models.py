@@ -1,4 +1,4 @@
-"""People who log in: their customer-success role, team and specialisation."""
+"""Capacity: presets, ratios, time logging and the settings row (domain.md §6)."""
 
 from __future__ import annotations
 
@@ -11,95 +11,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
-from accounts.models import Industry
 from accounts.segments import Segment
 
 from .defaults import BUILTIN_ACTIVITY_NAMES
-
-
-class Role(models.TextChoices):
-    CSM = "csm", _("CSM")
-    MANAGER = "manager", _("CS manager")
-    ADMIN = "admin", _("Admin")
-
-
-class Team(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    lead = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("manager"),
-        related_name="led_teams",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-    )
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("team")
-        verbose_name_plural = _("teams")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-def _validate_industries(value: object) -> None:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ValidationError(_("Industries must be a list of industry codes."))
-    unknown = sorted(set(value) - set(Industry.values))
-    if unknown:
-        raise ValidationError(_("Unknown industries: %(codes)s"), params={"codes": ", ".join(unknown)})
-
-
-class CsProfile(models.Model):
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        related_name="cs_profile",
-        on_delete=models.CASCADE,
-    )
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CSM)
-    team = models.ForeignKey(
-        Team,
-        verbose_name=_("team"),
-        related_name="members",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-    )
-    industries = models.JSONField(
-        _("industries"),
-        default=list,
-        blank=True,
-        validators=[_validate_industries],
-        help_text=_("Industries this person specialises in."),
-    )
-
-    language = models.CharField(
-        _("language"),
-        max_length=10,
-        choices=settings.LANGUAGES,
-        blank=True,
-        help_text=_("For emails and as the default UI language; empty means the site default."),
-    )
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("customer success profile")
-        verbose_name_plural = _("customer success profiles")
-
-    def __str__(self) -> str:
-        return f"{self.user} ({self.get_role_display()})"
-
-    def get_industries_display(self) -> str:
-        labels = dict(Industry.choices)
-        return ", ".join(str(labels.get(code, code)) for code in self.industries)
-
 
 # --- Capacity: presets, ratios, time logging, settings (domain.md §6) -------------
 

@@ -28,10 +28,10 @@ from accounts.services import account_update
 from accounts.timeline import timeline_record
 from core.formatting import money
 from core.people import display_name
+from org.models import Role
+from org.roles import is_manager_or_admin
 
 from . import arithmetic
-from .models import Role
-from .roles import is_manager_or_admin
 from .selectors import CapacityConfig, TeamBooks, book_of_business
 from .team_page import team_figures_invalidate
 

@@ -29,13 +29,14 @@ from accounts.selectors import account_scope, assignable_owners
 from core.formatting import money
 from core.people import display_name
 from health.selectors import latest_colour_counts
+from org.models import Role
+from org.roles import role_of
 from renewals.models import OPEN_STATUSES
 from renewals.selectors import renewal_scope
 
 from . import arithmetic
 from .arithmetic import Finding, Limits, LoadVerdict
-from .models import ActivityType, CapacityPreset, CapacitySettings, Role, SegmentRatio, TimeEntry
-from .roles import role_of
+from .models import ActivityType, CapacityPreset, CapacitySettings, SegmentRatio, TimeEntry
 from .services import capacity_defaults_ensure
 
 DAYS_A_MONTH = Decimal("365") / 12

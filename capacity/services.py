@@ -1,13 +1,11 @@
-"""Writes for people: users with their customer-success role and team."""
+"""Writes for capacity: presets, the settings row and time entries."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,67 +14,13 @@ from django.utils.translation import gettext as _
 from accounts.access import AnyUser
 from accounts.models import Account
 from accounts.selectors import account_scope
+from org.models import Role
 
 from . import defaults
-from .models import (
-    ActivityType,
-    CapacityPreset,
-    CapacitySettings,
-    CsProfile,
-    PresetKind,
-    Role,
-    SegmentRatio,
-    Team,
-    TimeEntry,
-)
+from .models import ActivityType, CapacityPreset, CapacitySettings, PresetKind, SegmentRatio, TimeEntry
 
 # Time may be logged a little ahead (a planned visit) but not for next month.
 MAX_DAYS_AHEAD = 7
-
-
-@transaction.atomic
-def person_create(
-    *,
-    username: str,
-    role: str = Role.CSM,
-    password: str | None = None,
-    first_name: str = "",
-    last_name: str = "",
-    email: str = "",
-    team: Team | None = None,
-    industries: Sequence[str] = (),
-) -> Any:
-    """A login with its profile. Admins also get Django admin access (staff)."""
-    User = get_user_model()
-    user = User(
-        username=username,
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        is_staff=role == Role.ADMIN,
-        is_superuser=role == Role.ADMIN,
-    )
-    if password:
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
-    user.full_clean()
-    user.save()
-    profile = CsProfile(user=user, role=role, team=team, industries=list(industries))
-    profile.full_clean()
-    profile.save()
-    return user
-
-
-@transaction.atomic
-def team_create(*, name: str, lead: Any = None) -> Team:
-    team = Team(name=name, lead=lead)
-    team.full_clean()
-    team.save()
-    return team
-
-
-# --- Capacity ------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -124,7 +68,7 @@ def capacity_defaults_ensure() -> CapacitySettings:
 @transaction.atomic
 def preset_activate(*, preset: CapacityPreset, actor: AnyUser) -> CapacityPreset:
     """Make ``preset`` the one the team is measured against (admins only)."""
-    from .roles import role_of
+    from org.roles import role_of
 
     if role_of(actor) != Role.ADMIN:
         raise PermissionDenied("only admins choose the capacity preset")

@@ -16,12 +16,13 @@ from django.views.i18n import set_language
 
 from config.http import HtmxHttpRequest
 from core.forms import form_add_service_errors
+from org.models import CsProfile, Role
+from org.roles import is_manager_or_admin, role_of
 
 from .compensation import compensation_form_hint
 from .forms import PlannerForm, PresetForm, TimeEntryForm
-from .models import CsProfile, Role, SegmentRatio
+from .models import SegmentRatio
 from .rebalancing import MoveRequest, rebalance_apply, rebalance_proposal
-from .roles import is_manager_or_admin, role_of
 from .selectors import (
     get_own_time_entry,
     plan,

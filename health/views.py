@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import access_policy
+from accounts.access import visible_accounts_q
 from accounts.models import Account
 from accounts.selectors import get_account_for_user
 
@@ -67,7 +67,7 @@ def alert_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _sees_every_account(user: Any) -> bool:
     """Admins: the access policy puts no limit on their accounts."""
-    return bool(user.is_authenticated and access_policy().visible_accounts_q(user) is None)
+    return bool(user.is_authenticated and visible_accounts_q(user) is None)
 
 
 @login_required

@@ -15,8 +15,8 @@ from typing import Any
 from django.db.models import Q
 
 from accounts.access import NOTHING, AnyUser
-from capacity.models import Role
-from capacity.roles import is_manager_or_admin, role_of
+from org.models import Role
+from org.roles import is_manager_or_admin, role_of
 
 __all__ = ["can_manage", "can_review_case", "case_visibility_q", "is_manager_or_admin"]
 

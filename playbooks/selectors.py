@@ -17,13 +17,13 @@ from django.utils import timezone
 from accounts.access import AnyUser
 from accounts.models import Account, Stakeholder
 from accounts.selectors import BookSummary, account_scope, book_summary, overdue_stakeholders
-from capacity.models import Role
-from capacity.roles import role_of
 from core.models import Notification
 from core.notifications import notifications_for
 from core.people import name_from_parts
 from health.models import HealthScore
 from health.selectors import with_health
+from org.models import Role
+from org.roles import role_of
 from renewals.models import OPEN_STATUSES as OPEN_RENEWALS
 from renewals.models import RenewalOpportunity
 from renewals.selectors import renewal_scope

@@ -24,8 +24,8 @@ from accounts.models import Account
 from accounts.segments import arr_range_for_segment, segment_for_arr
 from accounts.selectors import account_scope, assignable_owners
 from accounts.timeline import touchpoint_log
-from capacity.models import Team
 from core.people import display_name
+from org.models import Team
 
 from .models import (
     OPEN_STATUSES,

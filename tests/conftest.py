@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from capacity.models import Role, Team
+from org.models import Role, Team
 from tests.factories import PASSWORD, AccountFactory, TeamFactory, make_person
 
 

@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from accounts.models import Account, AccountStatus, IcpFit, Industry
-from capacity.models import CsProfile, Role, Team
+from org.models import CsProfile, Role, Team
 
 PASSWORD = "correct-horse-battery"
 

@@ -11,26 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import ChoiceLabels
+from org.industries import Industry
 
 from ..querysets import AccountQuerySet
 from ..segments import Segment, segment_for_arr
-
-
-class Industry(models.TextChoices):
-    """Customers are grouped by industry and CSMs specialise by it (domain.md §5)."""
-
-    MANUFACTURING = "manufacturing", _("Manufacturing")
-    RETAIL = "retail", _("Retail & consumer")
-    INTERNET = "internet", _("Internet & software")
-    FINANCE = "finance", _("Financial services")
-    EDUCATION = "education", _("Education")
-    HEALTHCARE = "healthcare", _("Healthcare")
-    LOGISTICS = "logistics", _("Logistics")
-    REAL_ESTATE = "real_estate", _("Real estate & construction")
-    PROFESSIONAL_SERVICES = "professional_services", _("Professional services")
-    ENERGY = "energy", _("Energy & utilities")
-    PUBLIC_SECTOR = "public_sector", _("Public sector")
-    OTHER = "other", _("Other")
 
 
 class IcpFit(models.TextChoices):

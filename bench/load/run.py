@@ -49,8 +49,8 @@ def prepare(accounts: int) -> dict[str, str]:
     from django.test import Client
 
     from accounts.models import Account
-    from capacity.models import Role
     from core.tokens import api_token_issue
+    from org.models import Role
     from tests.factories import make_person
 
     call_command("migrate", verbosity=0)
@@ -92,9 +92,9 @@ def seed_book(csm: Any, accounts: int) -> None:
 
     from accounts.demo import generate_accounts, seed_dossiers, seed_people_and_timeline
     from accounts.models import Account
-    from capacity.models import Role
     from core.demo import DemoContext
     from health import demo as health_demo
+    from org.models import Role
     from playbooks import demo as playbooks_demo
     from renewals import demo as renewals_demo
     from tests.factories import make_person

@@ -13,8 +13,9 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from org.roles import is_manager_or_admin
+
 from ..models import TimeEntry
-from ..roles import is_manager_or_admin
 from ..selectors import (
     book_of_business,
     get_own_time_entry,

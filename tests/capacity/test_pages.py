@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from capacity.models import ActivityType, CapacityPreset, Role, Team, TimeEntry
+from capacity.models import ActivityType, CapacityPreset, TimeEntry
 from capacity.services import time_entry_create
+from org.models import Role, Team
 from tests.conftest import login
 from tests.factories import AccountFactory, make_person
 

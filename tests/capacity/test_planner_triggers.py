@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from capacity.models import CapacityPreset, CapacitySettings, Role, SegmentRatio
+from capacity.models import CapacityPreset, CapacitySettings, SegmentRatio
 from capacity.selectors import book_of_business, capacity_config, hiring_recommendations, plan
 from capacity.services import preset_activate
+from org.models import Role
 from tests.factories import AccountFactory, make_person
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("capacity_defaults")]

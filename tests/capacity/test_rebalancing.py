@@ -12,8 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from accounts.models import Account, Industry, TimelineEntry
-from capacity.models import CapacityPreset, CsProfile, Role
+from capacity.models import CapacityPreset
 from capacity.rebalancing import MoveRequest, rebalance_apply, rebalance_proposal
+from org.models import CsProfile, Role
 from playbooks.models import Task, TaskStatus
 from renewals.services import contract_create
 from tests.factories import AccountFactory, make_person

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Stakeholder, Tier
-from capacity.models import Role, Team
 from health.models import DailyFeatureRollup, DailyRollup, NpsResponse
+from org.models import Role, Team
 from playbooks.models import Task
 from renewals.kpis import default_period
 from renewals.models import ExpansionOpportunity, RenewalOpportunity, RenewalStatus

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account
-from capacity.models import Role
+from org.models import Role
 from tests.factories import AccountFactory, make_person
 
 pytestmark = pytest.mark.django_db

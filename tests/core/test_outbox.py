@@ -7,11 +7,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
-from capacity.models import CsProfile, Role
 from core.models import Notification, OutboundEmail
 from core.notifications import notification_send, notifications_mark_read, unread_count
 from core.outbox import CLAIM_LEASE, email_deliver, email_due_ids, email_enqueue
 from core.tasks import email_flush_task
+from org.models import CsProfile, Role
 from tests.conftest import free_port
 from tests.factories import make_person
 

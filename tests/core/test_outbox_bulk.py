@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from capacity.models import CsProfile, Role
 from core.models import Notification, OutboundEmail
 from core.notifications import NotificationDraft, notification_send, notifications_send
 from core.outbox import EmailDraft, email_enqueue, emails_enqueue
+from org.models import CsProfile, Role
 from tests.factories import make_person
 
 

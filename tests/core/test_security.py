@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from capacity.models import Role
+from org.models import Role
 from tests.factories import PASSWORD, make_person
 
 REPO = Path(__file__).resolve().parents[2]

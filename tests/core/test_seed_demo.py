@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import Account, Industry
 from accounts.segments import Segment
 from accounts.selectors import account_scope
-from capacity.models import Role
+from org.models import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from accounts.imports import import_run_execute
 from accounts.models import Account, ImportRun, Stakeholder, TimelineEntry
-from capacity.models import Role, Team
+from org.models import Role, Team
 from tests.factories import PASSWORD, AccountFactory, make_person
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -10,8 +10,9 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from accounts.models import Account, Industry
-from capacity.models import CapacityPreset, CsProfile, Role, Team
+from capacity.models import CapacityPreset
 from capacity.services import capacity_defaults_ensure
+from org.models import CsProfile, Role, Team
 from playbooks.models import Task
 from renewals.services import contract_create
 from tests.factories import PASSWORD, AccountFactory, make_person

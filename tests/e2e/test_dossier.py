@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import SectionKey
-from capacity.models import Role, Team
+from org.models import Role, Team
 from tests.factories import PASSWORD, AccountFactory, make_person
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -11,8 +11,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import PurchasedProduct
-from capacity.models import Role, Team
 from health.models import DailyRollup, HealthScore, NpsResponse
+from org.models import Role, Team
 from tests.factories import PASSWORD, AccountFactory, make_person
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

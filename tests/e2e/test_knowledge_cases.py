@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import TimelineEntry
-from capacity.models import Role, Team
 from knowledge.services import case_create, case_review, case_submit
+from org.models import Role, Team
 from tests.factories import PASSWORD, AccountFactory, make_person
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

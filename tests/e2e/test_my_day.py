@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import TimelineEntry
-from capacity.models import Role
+from org.models import Role
 from playbooks.models import Task, TaskStatus
 from tests.factories import PASSWORD, AccountFactory, make_person
 

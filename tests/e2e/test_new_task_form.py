@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from capacity.models import Role
+from org.models import Role
 from playbooks.models import Task, TaskStatus, TriggerKind
 from tests.factories import PASSWORD, AccountFactory, make_person
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from capacity.models import Role, Team
+from org.models import Role, Team
 from renewals.periods import add_months
 from tests.factories import PASSWORD, AccountFactory, make_person
 from tests.renewals.conftest import make_renewal

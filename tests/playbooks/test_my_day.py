@@ -119,7 +119,7 @@ def test_health_section_lists_accounts_whose_score_fell(client, org):
 
 @pytest.mark.parametrize("role", ["csm", "manager"])
 def test_my_day_query_count_is_constant(client, org, role):
-    from capacity.models import Role, Team
+    from org.models import Role, Team
 
     if role == "manager":
         user = make_person(Role.MANAGER, username="big_manager")

@@ -11,8 +11,8 @@ import pytest
 from accounts.models import KeyPersonLevel, Stakeholder, Tier
 from accounts.signals import dossier_reviewed
 from accounts.stakeholders import stakeholder_mark_left
-from capacity.models import Role, Team
 from health.signals import activity_drops_detected, nps_detractor_received
+from org.models import Role, Team
 from playbooks.models import OwnerRole, Priority, Task, TaskType, TriggerKind
 from playbooks.services import FireRequest, playbook_fire, playbooks_fire
 from playbooks.stages import stage_refresh

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import KeyPersonLevel, Stakeholder, TimelineEntry
-from capacity.models import CsProfile
 from core.models import Notification, OutboundEmail
+from org.models import CsProfile
 from renewals.models import ReminderAudience, RenewalOpportunity, RenewalReminder
 from renewals.reminders import reminder_sweep
 from renewals.services import contract_update

@@ -8,11 +8,11 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from accounts.models import TimelineEntry
-from capacity.models import CsProfile
 from core.models import Notification, OutboundEmail
 from core.outbox import email_bodies
 from core.tasks import email_flush_task
 from health.models import HealthScore
+from org.models import CsProfile
 from renewals.models import RenewalReminder, RenewalStatus
 from renewals.reminders import reminder_subject, reminder_sweep, threshold_reached
 from renewals.services import renewal_close, renewal_set_stage

@@ -1,6 +1,8 @@
+"""A person's customer-success role, read once per request."""
+
 from __future__ import annotations
 
-from accounts.access import AnyUser
+from core.types import AnyUser
 
 from .models import CsProfile, Role
 
