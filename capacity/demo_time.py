@@ -1,6 +1,6 @@
 """Demo time entries: eight weeks of logged work for the demo CSMs.
 
-Runs after ``accounts.demo`` (last in ``HOURGLASS_DEMO_MODULES``): entries point at
+Runs after ``accounts.demo`` (last in ``workspace.demo.DEMO_MODULES``): entries point at
 the accounts each CSM owns. Touchpoint durations come from the accounts demo.
 """
 

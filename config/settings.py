@@ -56,12 +56,14 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "core",
+    "org",
     "accounts",
     "capacity",
     "health",
     "renewals",
     "playbooks",
     "knowledge",
+    "workspace",
 ]
 
 MIDDLEWARE = [
@@ -78,7 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "capacity.signals.ProfileLanguageCookieMiddleware",
+    "org.middleware.ProfileLanguageCookieMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout into the response.
     "axes.middleware.AxesMiddleware",
@@ -98,7 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.navigation",
+                "workspace.navigation.navigation",
                 "core.context_processors.notifications",
             ],
         },
@@ -332,12 +334,6 @@ LOGGING = {
 }
 # The worker logs through LOGGING above (same format, request ids) instead of its own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# Check-and-repair jobs of ``manage.py repair NAME`` (each idempotent): name -> function.
-HOURGLASS_REPAIRS = {
-    "rollups": "health.repairs.rollups_repair",
-    "stages": "playbooks.repairs.stage_sweep_repair",
-    "reminders": "renewals.repairs.reminder_sweep_repair",
-}
 
 # --- Hourglass --------------------------------------------------------------------
 # The deployment's currency: every amount (ARR, contract values) is in it.
@@ -358,10 +354,6 @@ HOURGLASS_SEGMENT_BANDS: dict[str, Decimal] = {
         default=_DEFAULT_SEGMENT_BANDS.get(HOURGLASS_CURRENCY, _DEFAULT_SEGMENT_BANDS["USD"]),
     ).items()
 }
-
-# Who may see which customer accounts. ``accounts`` knows no other app, so the rule
-# (roles and teams live in ``capacity``) is plugged in here.
-HOURGLASS_ACCOUNT_ACCESS_POLICY = "capacity.access.RoleAccessPolicy"
 
 # How often each stakeholder tier should be contacted, in days (domain.md §2: each
 # company sets its own service standard per tier). These seed the admin-editable
@@ -389,17 +381,6 @@ HOURGLASS_ACCOUNT_PANELS = [
     "health/_account_health.html",
     "renewals/_account_renewal_include.html",
     "knowledge/_account_panel.html",
-]
-
-# Demo data modules, in dependency order (each has seed(ctx), reset(), present()).
-HOURGLASS_DEMO_MODULES = [
-    "capacity.demo",
-    "accounts.demo",
-    "renewals.demo",
-    "health.demo",
-    "playbooks.demo",
-    "knowledge.demo",
-    "capacity.demo_time",
 ]
 
 # The queue tasks go to unless routed elsewhere; tests use their own so that a shared

@@ -5,12 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from .navigation import navigation_for
 from .notifications import unread_count
-
-
-def navigation(request: HttpRequest) -> dict[str, Any]:
-    return {"nav_items": navigation_for(request)}
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:

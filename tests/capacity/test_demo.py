@@ -4,7 +4,7 @@ import pytest
 
 from capacity import demo_time
 from capacity.models import TimeEntry
-from core.demo import demo_seed
+from workspace.demo import demo_seed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("capacity_defaults")]
 

@@ -1,19 +1,28 @@
 """``manage.py repair NAME [--date D | --start D --end D]``: re-run an idempotent job.
 
-The jobs are named in ``settings.HOURGLASS_REPAIRS`` (name -> dotted path of a function
-``fn(*, start: date, end: date) -> str``); ``--list`` shows them. Each is safe to run
-again: a second run reports the same state and changes nothing.
+Each job is a function ``fn(*, start: date, end: date) -> str`` of its app's
+``repairs`` module; ``--list`` shows them. Each is safe to run again: a second run
+reports the same state and changes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
-from django.utils.module_loading import import_string
+
+from health.repairs import rollups_repair
+from playbooks.repairs import stage_sweep_repair
+from renewals.repairs import reminder_sweep_repair
+
+REPAIRS: dict[str, Callable[..., str]] = {
+    "rollups": rollups_repair,
+    "stages": stage_sweep_repair,
+    "reminders": reminder_sweep_repair,
+}
 
 
 def _day(value: str) -> date:
@@ -34,11 +43,11 @@ class Command(BaseCommand):
         parser.add_argument("--end", help="last day of a range (YYYY-MM-DD)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        repairs: dict[str, str] = settings.HOURGLASS_REPAIRS
+        repairs = REPAIRS
         if options["list"] or not options["name"]:
-            for name, path in repairs.items():
-                doc = (import_string(path).__doc__ or "").strip().splitlines()
-                self.stdout.write(f"{name}: {doc[0] if doc else path}")
+            for name, job in repairs.items():
+                doc = (job.__doc__ or "").strip().splitlines()
+                self.stdout.write(f"{name}: {doc[0] if doc else name}")
             return
         name = options["name"]
         if name not in repairs:
@@ -53,5 +62,5 @@ class Command(BaseCommand):
             end = _day(options["end"]) if options["end"] else (start if options["start"] else today)
         if end < start:
             raise CommandError("--end is before --start")
-        summary = import_string(repairs[name])(start=start, end=end)
+        summary = repairs[name](start=start, end=end)
         self.stdout.write(self.style.SUCCESS(summary))

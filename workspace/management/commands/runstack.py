@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from core.demo import demo_logins
+from workspace.demo import demo_logins
 
 
 class Command(BaseCommand):

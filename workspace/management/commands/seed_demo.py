@@ -4,7 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core.demo import DemoDataPresent, demo_data_present, demo_logins, demo_reset, demo_seed
+from core.demo import DemoDataPresent
+from workspace.demo import demo_data_present, demo_logins, demo_reset, demo_seed
 
 
 class Command(BaseCommand):

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WorkspaceConfig(AppConfig):
+    """The screens that combine apps: the book, the account page, My day, the team page."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "workspace"
+    verbose_name = _("Workspace")

@@ -1,0 +1,58 @@
+"""The main navigation: one entry per area, in the order a CSM uses them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.reviews import can_review
+from core.types import AnyUser
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    active_prefix: str
+    staff_only: bool = False
+    visible_if: Callable[[AnyUser], bool] | None = None
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem(_("My day"), "my_day", "/my-day/"),
+    NavItem(_("Accounts"), "accounts:list", "/accounts/"),
+    NavItem(_("Tasks"), "playbooks:task_list", "/tasks/"),
+    NavItem(_("Renewals"), "renewals:list", "/renewals/"),
+    NavItem(_("NPS"), "health:nps", "/health/nps/"),
+    NavItem(_("Dossier reviews"), "accounts:review_queue", "/accounts/reviews/", visible_if=can_review),
+    NavItem(_("Knowledge"), "knowledge:case_list", "/knowledge/"),
+    NavItem(_("Team"), "capacity:team", "/capacity/"),
+    NavItem(_("Time"), "capacity:timesheet", "/capacity/time/"),
+    NavItem(_("Admin"), "admin:index", "/admin/", staff_only=True),
+]
+
+
+def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    items = []
+    for item in NAV_ITEMS:
+        if item.staff_only and not user.is_staff:
+            continue
+        if item.visible_if is not None and not item.visible_if(user):
+            continue
+        url = reverse(item.url_name)
+        items.append({"label": item.label, "url": url, "active": request.path.startswith(item.active_prefix)})
+    return items
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: the navigation of the signed-in user."""
+    return {"nav_items": navigation_for(request)}
