@@ -287,7 +287,7 @@ def generate(spec: Spec, log: Callable[[str], None]) -> dict[str, int]:
 
 def set_key_features() -> None:
     from health.models import HealthModel
-    from health.scoring import health_model_default_ensure
+    from health.services import health_model_default_ensure
 
     health_model_default_ensure()
     HealthModel.objects.filter(segment="").update(key_features=KEY_FEATURES)

@@ -40,7 +40,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -49,6 +49,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, AccountStatus
 from accounts.timeline import TimelineDraft, timeline_record, timeline_record_many
+from core.locks import advisory_xact_lock
 from core.notifications import NotificationDraft, notifications_send, user_language
 
 from .models import ActivityAlert, AlertStatus, DailyRollup
@@ -60,7 +61,7 @@ WINDOW_DAYS = 7
 BASELINE_WINDOWS = 4
 # Integer arithmetic for the drop test: no float rounding decides an alert.
 _SCALE = 10_000
-_SCAN_LOCK = (0x48454C54, 0x44524F50)  # "HELT", "DROP"
+_SCAN_LOCK_NAMESPACE, _SCAN_LOCK_KEY = 0x48454C54, 0x44524F50  # "HELT", "DROP"
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,9 @@ def default_scan_day() -> date:
     return timezone.localdate() - timedelta(days=1)
 
 
-def _window_sums(day: date) -> dict[str, Any]:
-    """Aggregates for the window ending ``day`` and its baseline, with ``tag`` names."""
+def _window_filters(day: date) -> dict[str, Q]:
+    """Row filters of the 7-day window ending ``day`` (``window``) and of the four weeks
+    before it (``baseline``), for the scan's filtered sums."""
     window_start = day - timedelta(days=WINDOW_DAYS - 1)
     baseline_start = window_start - timedelta(days=WINDOW_DAYS * BASELINE_WINDOWS)
     return {
@@ -109,7 +111,7 @@ def drop_candidates(
     """
     rule = rule or DropRule.from_settings()
     keep = int((1 - rule.share) * _SCALE)
-    today, yesterday = _window_sums(day), _window_sums(day - timedelta(days=1))
+    today, yesterday = _window_filters(day), _window_filters(day - timedelta(days=1))
     earliest = day - timedelta(days=WINDOW_DAYS * (BASELINE_WINDOWS + 1))
 
     def total(condition: Q) -> Coalesce:
@@ -149,12 +151,6 @@ def drop_candidates(
     )
 
 
-def _lock_scans() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(_SCAN_LOCK))
-
-
 def episode_key(day: date) -> str:
     # The episode is named by the first of the two days the drop held.
     return f"drop-from:{(day - timedelta(days=1)).isoformat()}"
@@ -167,7 +163,7 @@ def activity_drop_scan(
     """Raise an alert for every account whose activity dropped on ``day`` (see module doc)."""
     day = day or default_scan_day()
     rule = rule or DropRule.from_settings()
-    _lock_scans()
+    advisory_xact_lock(_SCAN_LOCK_NAMESPACE, _SCAN_LOCK_KEY)
     candidates = list(drop_candidates(day=day, rule=rule, account_ids=account_ids))
     if not candidates:
         return ScanResult(day=day, candidates=0, raised=[])

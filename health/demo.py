@@ -13,10 +13,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from accounts.models import AccountStatus
+from core.clock import local_zone
+
 from .alerts import activity_drop_scan
 from .models import ActivityAlert, DailyFeatureRollup, DailyRollup, HealthScore, NpsResponse, UsageEvent
 from .scoring import health_scores_compute
-from .services import local_zone, rollups_rebuild
+from .services import rollups_rebuild
 from .storage import events_store
 from .validation import ValidEvent
 
@@ -46,7 +49,7 @@ def seed(ctx: Any) -> None:
     rng = ctx.rng
     zone = local_zone()
     today = ctx.today
-    accounts = [a for a in ctx.shared.get("accounts", []) if a.status != "churned" and a.go_live_date]
+    accounts = [a for a in ctx.shared.get("accounts", []) if a.status != AccountStatus.CHURNED and a.go_live_date]
     batch: list[ValidEvent] = []
     stored = 0
     received = timezone.now()

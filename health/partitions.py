@@ -18,11 +18,13 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
+from core.locks import advisory_xact_lock
+
 from .models import UsageEvent
 
 PARTITION_NAME = re.compile(r"^(?P<table>.+)_p(?P<year>\d{4})_(?P<month>\d{2})$")
 # Arbitrary, fixed key so two maintenance runs (two beat hosts) never interleave DDL.
-_MAINTENANCE_LOCK = 0x4845414C  # "HEAL"
+_MAINTENANCE_LOCK_NAMESPACE = 0x4845414C  # "HEAL"
 
 
 def partitioning_supported() -> bool:
@@ -99,7 +101,7 @@ def event_partitions_ensure(*, months_ahead: int, start: date | None = None) -> 
     while month <= last:
         # One transaction per month: a long back-fill keeps its locks short.
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_MAINTENANCE_LOCK])
+            advisory_xact_lock(_MAINTENANCE_LOCK_NAMESPACE, 0)
             if _create_month(cursor, month):
                 created.append(partition_name(month))
         month = month_start(month, 1)
@@ -118,7 +120,7 @@ def event_partitions_detach(*, before: date) -> list[str]:
     cutoff = month_start(before)
     detached: list[str] = []
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_MAINTENANCE_LOCK])
+        advisory_xact_lock(_MAINTENANCE_LOCK_NAMESPACE, 0)
         for name in event_partitions():
             match = PARTITION_NAME.match(name)
             assert match is not None

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.access import AnyUser
+from core.clock import local_date, local_day_bounds, local_zone
+from core.locks import advisory_xact_lock
 
-from .models import DailyFeatureRollup, DailyRollup, UsageEvent
+from .defaults import DEFAULT_MEASURES, DEFAULT_MODEL_NAME
+from .models import DailyFeatureRollup, DailyRollup, HealthMeasure, HealthModel, UsageEvent
 from .partitions import event_partitions_detach, event_partitions_ensure
 from .storage import events_store
 from .validation import EventError, ValidEvent, events_validate
@@ -33,6 +32,7 @@ __all__ = [
     "event_partitions_detach",
     "event_partitions_ensure",
     "events_ingest",
+    "health_model_default_ensure",
     "rollups_rebuild",
     "rollups_recompute",
 ]
@@ -40,8 +40,8 @@ __all__ = [
 # (account id, local day) pairs per rollup task: big enough to amortise a task, small
 # enough that one task's aggregation stays quick.
 ROLLUP_CHUNK = 500
-# Arbitrary fixed class id for the per-account advisory locks of rollup computation.
-_ROLLUP_LOCK_CLASS = 0x524F4C4C  # "ROLL"
+# Arbitrary fixed namespace of the per-account advisory locks of rollup computation.
+_ROLLUP_LOCK = 0x524F4C4C  # "ROLL"
 
 AccountDay = tuple[int, date]
 
@@ -60,44 +60,7 @@ class IngestResult:
     duplicates: int
 
 
-def local_zone() -> ZoneInfo:
-    """Rollup days are calendar days of the deployment (settings.TIME_ZONE), not of
-    whatever zone a request happened to activate."""
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(local_zone()).date()
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    zone = local_zone()
-    return (
-        datetime.combine(day, time.min, tzinfo=zone),
-        datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone),
-    )
-
-
 # --- Ingest ---------------------------------------------------------------------------
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Hold the cyclic garbage collector while one batch is parsed, checked and stored.
-
-    A 10,000-event batch allocates some 200,000 small objects (dicts, strings,
-    Decimals), none of them in reference cycles; every 700 allocations CPython would
-    run a collection that walks ever more of them, and the full collections it
-    triggers walk the whole process heap. That took longer than parsing the JSON.
-    Reference counting still frees everything as usual.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @transaction.atomic
@@ -108,11 +71,6 @@ def events_ingest(*, actor: AnyUser, events: Sequence[Any]) -> IngestResult:
     counted as duplicates and not stored again (the first one wins). The rollups of
     the touched account-days are refreshed by a Celery task after commit.
     """
-    with gc_paused():
-        return _events_ingest(actor=actor, events=events)
-
-
-def _events_ingest(*, actor: AnyUser, events: Sequence[Any]) -> IngestResult:
     valid, errors = events_validate(actor=actor, events=events)
     if errors:
         raise IngestValidationError(errors)
@@ -122,7 +80,7 @@ def _events_ingest(*, actor: AnyUser, events: Sequence[Any]) -> IngestResult:
     batch = list(unique.values())
     stored = events_store(events=batch, received_at=timezone.now())
     if stored:
-        pairs = sorted({(event.account_id, local_day(event.occurred_at)) for event in batch})
+        pairs = sorted({(event.account_id, local_date(event.occurred_at)) for event in batch})
         # robust: the events are committed whatever happens to the broker; a failed
         # enqueue is logged and `rebuild_rollups` catches up, the client gets its 201.
         transaction.on_commit(lambda: _enqueue_rollups(pairs), robust=True)
@@ -150,25 +108,11 @@ def _pairs_q(days: dict[date, list[int]], *, day_field: str | None) -> Q:
     condition = Q(pk__in=[])
     for day, account_ids in days.items():
         if day_field is None:
-            start, end = day_bounds(day)
+            start, end = local_day_bounds(day)
             condition |= Q(account_id__in=account_ids, occurred_at__gte=start, occurred_at__lt=end)
         else:
             condition |= Q(account_id__in=account_ids, **{day_field: day})
     return condition
-
-
-def _lock_accounts(account_ids: Iterable[int]) -> None:
-    """Serialise rollup runs per account on PostgreSQL, so a run that read older data
-    can never overwrite the result of a later one. Locks are taken in id order (no
-    deadlocks) and released at commit. SQLite serialises writers already."""
-    if connection.vendor != "postgresql":
-        return
-    ordered = sorted(set(account_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, (a %% 2147483647)::int) FROM unnest(%s::bigint[]) AS a",
-            [_ROLLUP_LOCK_CLASS, ordered],
-        )
 
 
 @transaction.atomic
@@ -184,7 +128,9 @@ def rollups_recompute(*, pairs: Iterable[AccountDay]) -> int:
         days[day].append(account_id)
     if not days:
         return 0
-    _lock_accounts(account_id for ids in days.values() for account_id in ids)
+    # One run per account at a time (PostgreSQL), so a run that read older data can
+    # never overwrite the result of a later one; released at commit.
+    advisory_xact_lock(_ROLLUP_LOCK, *(account_id for ids in days.values() for account_id in ids))
     run_at = timezone.now()
     zone = local_zone()
     events = UsageEvent.objects.filter(_pairs_q(days, day_field=None)).order_by()
@@ -247,7 +193,7 @@ def rollups_rebuild(*, start: date, end: date, account_ids: Iterable[int] | None
     written = 0
     day = start
     while day <= end:
-        lower, upper = day_bounds(day)
+        lower, upper = local_day_bounds(day)
         events = UsageEvent.objects.filter(occurred_at__gte=lower, occurred_at__lt=upper).order_by()
         existing = DailyRollup.objects.filter(day=day).order_by()
         features = DailyFeatureRollup.objects.filter(day=day).order_by()
@@ -268,3 +214,19 @@ def rollups_rebuild(*, start: date, end: date, account_ids: Iterable[int] | None
             written += rollups_recompute(pairs=[(account_id, day) for account_id in chunk])
         day += timedelta(days=1)
     return written
+
+
+# --- Health models ---------------------------------------------------------------------
+
+
+def health_model_default_ensure() -> HealthModel:
+    """The default model (segment ""), created with the default measures if missing."""
+    model, created = HealthModel.objects.get_or_create(segment="", defaults={"name": DEFAULT_MODEL_NAME})
+    if created:
+        HealthMeasure.objects.bulk_create(
+            [
+                HealthMeasure(model=model, key=key, group=group, weight=weight, green_at=green, red_at=red, direction=d)
+                for key, group, weight, green, red, d in DEFAULT_MEASURES
+            ]
+        )
+    return model

@@ -1,14 +1,23 @@
-"""Celery tasks of the health app: thin, ids in, one service call each."""
+"""Celery tasks of the health app (thin, ids in, one service call each), and the
+fan-out that sends the scoring tasks in chunks."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Least
+from django.utils import timezone
+
+from accounts.models import Account, AccountStatus
 
 from .alerts import BASELINE_WINDOWS, WINDOW_DAYS, activity_drop_scan, default_scan_day
-from .scoring import health_recalculation_progress, health_scores_compute, health_scores_dispatch
+from .models import RecalculationRun
+from .scoring import accounts_with_new_data, health_scores_compute
 from .services import event_partitions_ensure, rollups_recompute
 
 
@@ -65,3 +74,71 @@ def score_recent_accounts_task() -> int:
 def score_all_accounts_task() -> int:
     """Beat, nightly: rescore every account (time passing alone moves contact recency)."""
     return health_scores_dispatch(everything=True)
+
+
+# --- Fan-out: the chunks these tasks score ---------------------------------------------
+
+
+def _scored_account_ids() -> list[int]:
+    """Every account that gets a score: all but churned ones."""
+    return list(Account.objects.exclude(status=AccountStatus.CHURNED).order_by("pk").values_list("pk", flat=True))
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    size = max(1, int(settings.HOURGLASS_HEALTH_SCORE_CHUNK))
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+@transaction.atomic
+def health_recalculation_start(
+    *, actor: Any, account: Account | None = None, day: date | None = None
+) -> RecalculationRun:
+    """ "Recalculate now": one account (the account panel) or every account (admins).
+
+    The chunks go to Celery after commit; each reports its accounts to the run, which
+    the progress bar polls. The caller checked that ``actor`` may do this.
+    """
+    day = day or timezone.localdate()
+    ids = [account.pk] if account is not None else _scored_account_ids()
+    run = RecalculationRun.objects.create(
+        account=account,
+        day=day,
+        total=len(ids),
+        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        finished_at=None if ids else timezone.now(),
+    )
+    chunks = _chunks(ids)
+
+    def send() -> None:
+        for part in chunks:
+            score_recompute_task.delay(account_ids=part, day=day.isoformat(), run_id=run.pk)
+
+    transaction.on_commit(send)
+    return run
+
+
+def health_recalculation_progress(*, run_id: int, scored: int) -> None:
+    """Add ``scored`` accounts to a run (one atomic UPDATE: chunks finish concurrently)."""
+    RecalculationRun.objects.filter(pk=run_id).update(done=Least(F("done") + scored, F("total")))
+    RecalculationRun.objects.filter(pk=run_id, finished_at=None, done__gte=F("total")).update(
+        finished_at=timezone.now()
+    )
+
+
+def health_scores_dispatch(*, everything: bool, day: date | None = None) -> int:
+    """Fan the recomputation out in chunks of ``HOURGLASS_HEALTH_SCORE_CHUNK`` accounts.
+
+    ``everything``: all accounts but churned ones (nightly); otherwise only those with
+    new data in the last ``HOURGLASS_HEALTH_RECENT_MINUTES`` (every 15 minutes).
+    Returns the number of tasks sent.
+    """
+    day = day or timezone.localdate()
+    if everything:
+        ids = _scored_account_ids()
+    else:
+        since = timezone.now() - timedelta(minutes=settings.HOURGLASS_HEALTH_RECENT_MINUTES)
+        ids = accounts_with_new_data(since=since)
+    chunks = _chunks(ids)
+    for part in chunks:
+        score_recompute_task.delay(account_ids=part, day=day.isoformat())
+    return len(chunks)

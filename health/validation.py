@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypedDict
@@ -17,8 +17,10 @@ from typing import Any, TypedDict
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.access import AnyUser
+from accounts.models import Account
 from accounts.selectors import account_scope
 
 from .models import (
@@ -29,25 +31,75 @@ from .models import (
     QUANTITY_MAX_DIGITS,
 )
 
-FIELDS = frozenset(
-    {
-        "account_id",
-        "account_external_id",
-        "occurred_at",
-        "event_name",
-        "user_id",
-        "quantity",
-        "properties",
-        "event_id",
+ACCOUNT_EXTERNAL_ID_MAX_LENGTH = Account._meta.get_field("external_id").max_length or 100
+
+
+@dataclass(frozen=True)
+class EventField:
+    """One field of an incoming event: what the validator enforces and the API schema shows."""
+
+    schema: dict[str, Any]
+    help: Any
+    required: bool = False
+
+
+# The one description of an event: ``_check`` below enforces it and ``event_schema``
+# publishes it (OpenAPI) from the same limits.
+EVENT_FIELDS: dict[str, EventField] = {
+    "account_id": EventField(
+        {"type": "integer", "minimum": 1}, _lazy("Hourglass account id; or give account_external_id.")
+    ),
+    "account_external_id": EventField(
+        {"type": "string", "maxLength": ACCOUNT_EXTERNAL_ID_MAX_LENGTH},
+        _lazy("The account's id in your CRM / billing system."),
+    ),
+    "occurred_at": EventField(
+        {"type": "string", "format": "date-time"},
+        _lazy("ISO 8601 with a time zone (Z or +08:00); at most one day in the future."),
+        required=True,
+    ),
+    "event_name": EventField(
+        {"type": "string", "maxLength": EVENT_NAME_MAX_LENGTH},
+        _lazy("The feature or action, e.g. opportunity.created."),
+        required=True,
+    ),
+    "user_id": EventField(
+        {"type": "string", "maxLength": CUSTOMER_USER_ID_MAX_LENGTH},
+        _lazy("The customer's id of the user; counts active users."),
+    ),
+    "quantity": EventField(
+        {"type": "number", "minimum": 0, "exclusiveMaximum": 10 ** (QUANTITY_MAX_DIGITS - QUANTITY_DECIMAL_PLACES)},
+        _lazy("Defaults to 1."),
+    ),
+    "properties": EventField({"type": "object", "additionalProperties": True}, _lazy("Any JSON object.")),
+    "event_id": EventField(
+        {"type": "string", "maxLength": EVENT_ID_MAX_LENGTH},
+        _lazy("Your unique id of the event. Re-sending the same event_id and occurred_at is ignored."),
+        required=True,
+    ),
+}
+FIELDS = frozenset(EVENT_FIELDS)
+
+
+def event_schema() -> dict[str, Any]:
+    """The OpenAPI schema of one event, from ``EVENT_FIELDS``."""
+    return {
+        "type": "object",
+        "properties": {name: {**spec.schema, "description": spec.help} for name, spec in EVENT_FIELDS.items()},
+        "required": [name for name, spec in EVENT_FIELDS.items() if spec.required],
+        "additionalProperties": False,
     }
-)
+
+
 # How far ahead of the server clock an event may claim to be (clock skew, time zones
 # mistaken by a day); anything later is a bug on the sender's side.
 MAX_FUTURE = timedelta(days=1)
 _QUANTITY_LIMIT = Decimal(10) ** (QUANTITY_MAX_DIGITS - QUANTITY_DECIMAL_PLACES)
 # Keeps the account lookup's IN (...) lists well under every database's limits.
 _LOOKUP_CHUNK = 5000
+_QUANTITY_INT_LIMIT = int(_QUANTITY_LIMIT)
 _MAX_BIGINT = 2**63
+_ONE = Decimal(1)
 
 
 class Unparsable(str):
@@ -80,55 +132,72 @@ class ValidEvent:
         return (self.account_id, self.event_id, self.occurred_at)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Checked:
     """One event's fields as far as they could be checked without the database."""
 
-    values: dict[str, Any] = field(default_factory=dict)
-    account_ref: tuple[str, Any] | None = None
+    values: dict[str, Any]
+    account_ref: tuple[str, Any] | None
 
 
-def _text(value: Any, *, name: str, max_length: int, required: bool, errors: list[tuple[str, str]]) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
+# Each check below takes the plain case (a string, an int) first: almost every event of
+# a real batch is valid and plainly typed, and a batch holds up to 10,000 of them.
+Errors = list[tuple[str, str]]
+
+
+def _text(value: Any, name: str, max_length: int, required: bool, errors: Errors) -> str | None:
+    if type(value) is str or isinstance(value, str):
+        text = value.strip()
+    elif value is None:
+        text = ""
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+    else:
+        errors.append((name, _("Must be a string.")))
+        return None
+    if not text:
         if required:
             errors.append((name, _("This field is required.")))
             return None
         return ""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        errors.append((name, _("Must be a string.")))
-        return None
-    text = str(value).strip()
     if len(text) > max_length:
         errors.append((name, _("At most %(n)d characters.") % {"n": max_length}))
         return None
     return text
 
 
-def _occurred_at(value: Any, *, now: datetime, errors: list[tuple[str, str]]) -> datetime | None:
-    if value is None or value == "":
-        errors.append(("occurred_at", _("This field is required.")))
+def _occurred_at(value: Any, limit: datetime, safe_before: str, errors: Errors) -> datetime | None:
+    """``safe_before``: an ISO date; a text that sorts before it lies so far before
+    ``limit`` that no UTC offset (< 24 h) can make it later, and the costly cross-zone
+    comparison is skipped. (Any other text form sorts after it, as digits sort after
+    "-": it is then compared properly.)"""
+    if not isinstance(value, str) or not value:
+        if value is None or value == "":
+            errors.append(("occurred_at", _("This field is required.")))
+        else:
+            errors.append(("occurred_at", _("Must be an ISO 8601 date-time string.")))
         return None
-    if not isinstance(value, str):
-        errors.append(("occurred_at", _("Must be an ISO 8601 date-time string.")))
-        return None
+    text = value.strip()
     try:
-        parsed = datetime.fromisoformat(value.strip())
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         errors.append(("occurred_at", _("Not an ISO 8601 date-time.")))
         return None
-    if timezone.is_naive(parsed):
+    if parsed.tzinfo is None:
         # A naive time means a different instant in every time zone: refuse to guess.
         errors.append(("occurred_at", _("The time zone is missing (add Z or an offset such as +08:00).")))
         return None
-    if parsed > now + MAX_FUTURE:
+    if text >= safe_before and parsed > limit:
         errors.append(("occurred_at", _("More than one day in the future.")))
         return None
     return parsed
 
 
-def _quantity(value: Any, *, errors: list[tuple[str, str]]) -> Decimal | None:
+def _quantity(value: Any, errors: Errors) -> Decimal | None:
     if value is None or value == "":
-        return Decimal(1)
+        return _ONE
+    if type(value) is int and 0 <= value < _QUANTITY_INT_LIMIT:
+        return Decimal(value)
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         errors.append(("quantity", _("Must be a number.")))
         return None
@@ -156,166 +225,69 @@ def _quantity(value: Any, *, errors: list[tuple[str, str]]) -> Decimal | None:
     return number
 
 
-def _check_one(raw: Any, *, now: datetime) -> tuple[_Checked, list[tuple[str, str]]]:
-    checked = _Checked()
-    errors: list[tuple[str, str]] = []
-    if isinstance(raw, Unparsable):
-        return checked, [("", str(raw))]
-    if not isinstance(raw, Mapping):
-        return checked, [("", _("Each event must be a JSON object."))]
-    errors.extend((str(name), _("Unknown field.")) for name in sorted(set(raw) - FIELDS, key=str))
-
-    has_id = raw.get("account_id") not in (None, "")
-    has_external = raw.get("account_external_id") not in (None, "")
-    if has_id and has_external:
+def _account_ref(raw: Mapping[str, Any], errors: Errors) -> tuple[str, Any] | None:
+    """``("id", pk)`` or ``("external_id", text)``: the account the event names."""
+    value = raw.get("account_id")
+    external = raw.get("account_external_id")
+    has_id = value is not None and value != ""
+    if has_id and external is not None and external != "":
         errors.append(("account_id", _("Give account_id or account_external_id, not both.")))
-    elif has_id:
-        value = raw["account_id"]
+        return None
+    if has_id and external is None and type(value) is int and 0 < value < _MAX_BIGINT:
+        return ("id", value)
+    if has_id:
         try:
             if isinstance(value, bool) or not isinstance(value, int | str):
                 raise ValueError
             account_pk = int(value)
         except ValueError:
             errors.append(("account_id", _("Must be an integer.")))
-        else:
-            if 0 < account_pk < _MAX_BIGINT:
-                checked.account_ref = ("id", account_pk)
-            else:
-                errors.append(("account_id", _("No such account, or not one of yours.")))
-    elif has_external:
-        external = _text(
-            raw["account_external_id"], name="account_external_id", max_length=100, required=True, errors=errors
+            return None
+        if 0 < account_pk < _MAX_BIGINT:
+            return ("id", account_pk)
+        errors.append(("account_id", _("No such account, or not one of yours.")))
+        return None
+    if external is not None and external != "":
+        text = _text(
+            external,
+            name="account_external_id",
+            max_length=ACCOUNT_EXTERNAL_ID_MAX_LENGTH,
+            required=True,
+            errors=errors,
         )
-        if external is not None:
-            checked.account_ref = ("external_id", external)
-    else:
-        errors.append(("account_id", _("Give account_id or account_external_id.")))
+        return None if text is None else ("external_id", text)
+    errors.append(("account_id", _("Give account_id or account_external_id.")))
+    return None
 
-    checked.values["occurred_at"] = _occurred_at(raw.get("occurred_at"), now=now, errors=errors)
-    checked.values["event_name"] = _text(
-        raw.get("event_name"), name="event_name", max_length=EVENT_NAME_MAX_LENGTH, required=True, errors=errors
-    )
-    checked.values["event_id"] = _text(
-        raw.get("event_id"), name="event_id", max_length=EVENT_ID_MAX_LENGTH, required=True, errors=errors
-    )
-    checked.values["customer_user_id"] = _text(
-        raw.get("user_id"), name="user_id", max_length=CUSTOMER_USER_ID_MAX_LENGTH, required=False, errors=errors
-    )
-    checked.values["quantity"] = _quantity(raw.get("quantity"), errors=errors)
-    properties = raw.get("properties")
+
+def _check(raw: Any, limit: datetime, safe_before: str) -> tuple[_Checked, Errors]:
+    """Every field of one event checked without the database: its values, or its errors."""
+    errors: Errors = []
+    if type(raw) is not dict:
+        if isinstance(raw, Unparsable):
+            return _Checked({}, None), [("", str(raw))]
+        if not isinstance(raw, Mapping):
+            return _Checked({}, None), [("", _("Each event must be a JSON object."))]
+    if not raw.keys() <= FIELDS:
+        errors.extend((str(name), _("Unknown field.")) for name in sorted(set(raw) - FIELDS, key=str))
+    get = raw.get
+    account_ref = _account_ref(raw, errors)
+    values = {
+        "occurred_at": _occurred_at(get("occurred_at"), limit, safe_before, errors),
+        "event_name": _text(get("event_name"), "event_name", EVENT_NAME_MAX_LENGTH, True, errors),
+        "event_id": _text(get("event_id"), "event_id", EVENT_ID_MAX_LENGTH, True, errors),
+        "customer_user_id": _text(get("user_id"), "user_id", CUSTOMER_USER_ID_MAX_LENGTH, False, errors),
+        "quantity": _quantity(get("quantity"), errors),
+    }
+    properties = get("properties")
     if properties is None:
         properties = {}
     elif isinstance(properties, Unparsable):
         errors.append(("properties", str(properties)))
     elif not isinstance(properties, dict):
         errors.append(("properties", _("Must be a JSON object.")))
-    checked.values["properties"] = properties
-    return checked, errors
-
-
-# --- The fast path -----------------------------------------------------------------------
-# Almost every event of a real batch is valid and plainly typed. ``_fast_check`` accepts
-# exactly those with a few type tests and comparisons, without building error lists or
-# helper objects; anything it is not sure of (a missing or odd field, any value that
-# would need an error message) returns ``None`` and goes through ``_check_one``, which
-# stays the one source of every error message.
-
-_fromisoformat = datetime.fromisoformat
-_QUANTITY_INT_LIMIT = int(_QUANTITY_LIMIT)
-_ONE = Decimal(1)
-
-
-def _fast_check(raw: Any, limit: datetime, safe_before: str) -> _Checked | None:
-    """``safe_before``: an ISO date; an ``occurred_at`` whose text sorts before it lies
-    so far before ``limit`` that no UTC offset (< 24 h) can make it later, and the
-    costly cross-zone comparison is skipped. (Any other text form sorts after it, as
-    digits sort after "-": it is then compared properly.)"""
-    if type(raw) is not dict or not raw.keys() <= FIELDS:
-        return None
-    get = raw.get
-    account_id = get("account_id")
-    external = get("account_external_id")
-    if account_id is not None and account_id != "":
-        if external is not None and external != "":
-            return None
-        if type(account_id) is not int or not 0 < account_id < _MAX_BIGINT:
-            return None
-        ref: tuple[str, Any] = ("id", account_id)
-    elif type(external) is str:
-        external = external.strip()
-        if not external or len(external) > 100:
-            return None
-        ref = ("external_id", external)
-    else:
-        return None
-    occurred = get("occurred_at")
-    if type(occurred) is not str:
-        return None
-    try:
-        occurred = occurred.strip()
-        occurred_at = _fromisoformat(occurred)
-    except ValueError:
-        return None
-    # fromisoformat gives either no tzinfo (naive) or a fixed offset.
-    if occurred_at.tzinfo is None or (occurred >= safe_before and occurred_at > limit):
-        return None
-    event_name = get("event_name")
-    if type(event_name) is not str:
-        return None
-    event_name = event_name.strip()
-    if not event_name or len(event_name) > EVENT_NAME_MAX_LENGTH:
-        return None
-    event_id = get("event_id")
-    if type(event_id) is not str:
-        return None
-    event_id = event_id.strip()
-    if not event_id or len(event_id) > EVENT_ID_MAX_LENGTH:
-        return None
-    user_id = get("user_id")
-    if user_id is None:
-        user_id = ""
-    elif type(user_id) is str:
-        user_id = user_id.strip()
-        if len(user_id) > CUSTOMER_USER_ID_MAX_LENGTH:
-            return None
-    else:
-        return None
-    quantity = get("quantity")
-    if quantity is None:
-        number = _ONE
-    elif type(quantity) is int:
-        if not 0 <= quantity < _QUANTITY_INT_LIMIT:
-            return None
-        number = Decimal(quantity)
-    elif type(quantity) is str or type(quantity) is float:
-        # The same Decimal the careful path builds; it decides on anything unusual.
-        try:
-            number = Decimal(quantity.strip() if type(quantity) is str else str(quantity))
-        except InvalidOperation:
-            return None
-        if not (number.is_finite() and 0 <= number < _QUANTITY_LIMIT):
-            return None
-        exponent = number.as_tuple().exponent
-        if type(exponent) is not int or exponent < -QUANTITY_DECIMAL_PLACES:
-            return None
-    else:
-        return None
-    properties = get("properties")
-    if properties is None:
-        properties = {}
-    elif type(properties) is not dict:
-        return None
-    checked = _Checked.__new__(_Checked)
-    checked.account_ref = ref
-    checked.values = {
-        "occurred_at": occurred_at,
-        "event_name": event_name,
-        "event_id": event_id,
-        "customer_user_id": user_id,
-        "quantity": number,
-        "properties": properties,
-    }
-    return checked
+    values["properties"] = properties
+    return _Checked(values, account_ref), errors
 
 
 def _resolve_accounts(*, actor: AnyUser, refs: list[tuple[str, Any] | None]) -> tuple[dict[int, int], dict[str, int]]:
@@ -344,15 +316,9 @@ def events_validate(
     An account that does not exist and one outside the actor's scope get the same
     answer, so the API does not reveal which accounts exist.
     """
-    now = now or timezone.now()
-    limit = now + MAX_FUTURE
+    limit = (now or timezone.now()) + MAX_FUTURE
     safe_before = (limit - timedelta(days=2)).date().isoformat()
-    checked: list[tuple[_Checked, list[tuple[str, str]]]] = []
-    append = checked.append
-    for raw in events:
-        fast = _fast_check(raw, limit, safe_before)
-        # A fresh empty list per event: the account lookup below may append to it.
-        append((fast, []) if fast is not None else _check_one(raw, now=now))
+    checked = [_check(raw, limit, safe_before) for raw in events]
     by_id, by_external = _resolve_accounts(actor=actor, refs=[item.account_ref for item, _errors in checked])
 
     valid: list[ValidEvent] = []

@@ -23,8 +23,8 @@ from accounts.selectors import get_account_for_user
 from .alerts import activity_alert_acknowledge, activity_alert_resolve
 from .models import RecalculationRun
 from .nps import CSV_COLUMNS, NpsImportError, nps_responses_import, read_csv
-from .scoring import health_recalculation_start
 from .selectors import account_health, get_alert_for_user, nps_report, period_label
+from .tasks import health_recalculation_start
 
 
 def _panel_or_back(request: HttpRequest, account: Account) -> HttpResponse:

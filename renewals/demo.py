@@ -73,7 +73,9 @@ def seed(ctx: Any) -> None:
         days_left = (renewal.due_date - today).days
         roll = rng.random()
         if days_left < -14 and (roll < 0.8 or days_left < -90):
-            _close(renewal, rng=rng, reasons=reasons, actor=admin, churned=renewal.account.status == "churned")
+            _close(
+                renewal, rng=rng, reasons=reasons, actor=admin, churned=renewal.account.status == AccountStatus.CHURNED
+            )
             closed += 1
         elif days_left < 120 and roll < 0.15:
             renewal_mark_at_risk(renewal=renewal, reason=rng.choice(RISK_REASONS), actor=admin)

@@ -24,7 +24,8 @@ from health.alerts import activity_alert_acknowledge, activity_alert_resolve
 from health.models import ActivityAlert, HealthScore, NpsResponse
 from health.nps import GROUPINGS, nps_response_record, nps_responses_for_user, nps_summary
 from health.selectors import alerts_for_user, get_alert_for_user, scores_for_user
-from health.services import IngestValidationError, events_ingest, gc_paused
+from health.services import IngestValidationError, events_ingest
+from health.validation import event_schema
 
 from .parsers import EventsJSONParser, NDJSONParser, PayloadTooLarge
 from .serializers import (
@@ -36,7 +37,6 @@ from .serializers import (
     IngestResultSerializer,
     NpsFigureSerializer,
     NpsResponseSerializer,
-    UsageEventInSerializer,
 )
 from .throttling import EventIngestThrottle
 
@@ -68,7 +68,7 @@ class EventBulkIngestView(APIView):
         operation_id="events_bulk_ingest",
         tags=["events"],
         request={
-            "application/json": UsageEventInSerializer(many=True),
+            "application/json": {"type": "array", "items": event_schema()},
             "application/x-ndjson": OpenApiTypes.STR,
         },
         responses={
@@ -81,10 +81,6 @@ class EventBulkIngestView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        with gc_paused():
-            return self._ingest(request)
-
-    def _ingest(self, request: Request) -> Response:
         # An empty body parses to an empty dict, not a list: that is zero events.
         events: list[object] = request.data if isinstance(request.data, list) else []
         limit = settings.HOURGLASS_INGEST_MAX_EVENTS

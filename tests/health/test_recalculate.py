@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from accounts.models import Account
+from accounts.models import Account, AccountStatus
 from health.models import HealthScore, RecalculationRun
-from health.scoring import health_recalculation_progress, health_recalculation_start
+from health.tasks import health_recalculation_progress, health_recalculation_start
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,7 @@ def test_other_csm_cannot_recalculate_or_watch(org, celery_eager):
 def test_progress_counts_chunks_and_polls_until_done(org, settings):
     settings.HOURGLASS_HEALTH_SCORE_CHUNK = 2
     run = health_recalculation_start(actor=org.admin)  # not eager: the chunks are not run here
-    total = Account.objects.exclude(status="churned").count()
+    total = Account.objects.exclude(status=AccountStatus.CHURNED).count()
     assert (run.total, run.done) == (total, 0)
     client = login(Client(), org.admin)
     page = client.get(f"/health/recalculations/{run.pk}/").content.decode()
@@ -56,7 +56,8 @@ def test_recalculate_all_is_for_admins(org, celery_eager, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post("/health/recalculate/").status_code == 302
     run = RecalculationRun.objects.get()
-    assert run.account is None and run.done == run.total == Account.objects.exclude(status="churned").count()
+    scored = Account.objects.exclude(status=AccountStatus.CHURNED).count()
+    assert run.account is None and run.done == run.total == scored
     assert HealthScore.objects.count() == run.total
     assert "Recalculated" in client.get("/health/recalculate/").content.decode()
     other = login(Client(), org.csm_a1).get(f"/health/recalculations/{run.pk}/")

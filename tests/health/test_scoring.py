@@ -12,14 +12,10 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import PromiseStatus, PurchasedProduct, RiskFlag, SalesPromise, Stakeholder, TimelineEntry
 from health.models import DailyFeatureRollup, DailyRollup, HealthMeasure, HealthModel, HealthScore, NpsResponse
-from health.scoring import (
-    explain_changes,
-    health_model_default_ensure,
-    health_scores_compute,
-    health_scores_dispatch,
-    measure_inputs,
-)
+from health.scoring import explain_changes, health_scores_compute, measure_inputs
 from health.selectors import account_health, with_health
+from health.services import health_model_default_ensure
+from health.tasks import health_scores_dispatch
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -377,3 +373,16 @@ def test_query_count_does_not_grow_with_accounts(org):
     large = small + populate(190)
     query_count(large)
     assert query_count(large) == small_count
+
+
+def test_reading_the_models_writes_nothing_and_scoring_restores_the_default():
+    from health.scoring import health_models_by_segment
+
+    HealthModel.objects.all().delete()
+    with CaptureQueriesContext(connection) as queries:
+        assert health_models_by_segment() == {}
+    assert not [q for q in queries.captured_queries if not q["sql"].lstrip().upper().startswith("SELECT")]
+    assert not HealthModel.objects.exists()
+    account = AccountFactory()
+    assert health_scores_compute(account_ids=[account.pk], day=DAY) == 1
+    assert HealthModel.objects.get(segment="").measures.count() == HealthMeasure.objects.count() > 0
