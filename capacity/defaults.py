@@ -1,4 +1,4 @@
-"""The capacity defaults from the seed articles (domain.md §6).
+"""The built-in capacity defaults (domain.md §6): presets, segment ratios, activity types.
 
 Seeded by migration 0004 (which inlines its own copy, so that it never changes) and
 re-created by ``capacity.services.capacity_defaults_ensure`` if the settings row is
@@ -27,9 +27,11 @@ class PresetDefault(NamedTuple):
 PRESETS: list[PresetDefault] = [
     PresetDefault(
         "US: 1 CSM per $2M ARR",
-        'Gainsight\'s "$2M rule": one CSM per US$2M ARR (seed 001, seed 002). Marketo assigns '
-        "US$1–8M per CSM (SMB, strong automation); Gainsight itself runs at about US$1M, and "
-        "seed 001 suggests matching a CSM from US$1M. Band: US$1–2M.",
+        gettext_noop(
+            'Gainsight\'s "$2M rule": one CSM per US$2M of ARR. Marketo assigns US$1–8M per CSM '
+            "(small customers, strong automation); Gainsight itself runs at about US$1M, and a CSM "
+            "starts to pay for themselves from about US$1M. Band: US$1–2M."
+        ),
         Decimal("1000000"),
         Decimal("2000000"),
         None,
@@ -39,8 +41,7 @@ PRESETS: list[PresetDefault] = [
     ),
     PresetDefault(
         "China: ¥2–5M per CSM",
-        "Mature Chinese SaaS companies: a CSM carries ¥2–5M of ARR up for renewal (seed 002); "
-        '¥4–5M is "very good" (seed 000).',
+        gettext_noop('Mature Chinese SaaS companies: a CSM carries ¥2–5M of ARR up for renewal; ¥4–5M is "very good".'),
         Decimal("2000000"),
         Decimal("5000000"),
         None,
@@ -50,8 +51,9 @@ PRESETS: list[PresetDefault] = [
     ),
     PresetDefault(
         "China conservative: ¥1.5–2M, hard cap ¥2.5M",
-        "¥1.5–2M of contract value per CSM is reasonable; never above ¥2.5M, or service and "
-        "expansion suffer (seed 003).",
+        gettext_noop(
+            "¥1.5–2M of contract value per CSM is reasonable; never above ¥2.5M, or service and expansion suffer."
+        ),
         Decimal("1500000"),
         Decimal("2000000"),
         Decimal("2500000"),
@@ -78,7 +80,7 @@ RATIOS: list[RatioDefault] = [
         20,
         None,
         None,
-        "~US$100K accounts: 5–20 per CSM, high touch, know each account's activity and risks (seed 001).",
+        gettext_noop("~US$100K accounts: 5–20 per CSM, high touch, know each account's activity and risks."),
     ),
     RatioDefault(
         "mid_market",
@@ -86,8 +88,10 @@ RATIOS: list[RatioDefault] = [
         100,
         None,
         None,
-        "~US$20K accounts: proactive management, know each account's usage and business (seed 001). "
-        "The seed gives no count: 100 = US$2M ÷ US$20K (the $2M rule); adjust to your data.",
+        gettext_noop(
+            "~US$20K accounts: proactive management, know each account's usage and business. "
+            "100 = US$2M ÷ US$20K (the $2M rule); adjust to your own data."
+        ),
     ),
     RatioDefault(
         "smb",
@@ -95,8 +99,10 @@ RATIOS: list[RatioDefault] = [
         400,
         3,
         5,
-        "~US$5K accounts: onboarding focus, then automation, plus 3–5 proactive contacts a day over "
-        "200 working days = 600–1,000 contacts a year (seed 001). 400 = US$2M ÷ US$5K.",
+        gettext_noop(
+            "~US$5K accounts: onboarding focus, then automation, plus 3–5 proactive contacts a day over "
+            "200 working days = 600–1,000 contacts a year. 400 = US$2M ÷ US$5K."
+        ),
     ),
     RatioDefault(
         "tech_touch",
@@ -104,11 +110,11 @@ RATIOS: list[RatioDefault] = [
         None,
         None,
         None,
-        "≤ US$1K accounts: automation; people only for at-risk accounts (seed 001). No ratio.",
+        gettext_noop("≤ US$1K accounts: automation; people only for at-risk accounts. No ratio."),
     ),
 ]
 
-# The activity types time is logged against (seed 000 lists the first five).
+# The activity types time is logged against.
 ACTIVITY_TYPES: list[tuple[str, str]] = [
     ("handover", gettext_noop("Handover")),
     ("first_contact", gettext_noop("First contact")),
@@ -121,3 +127,7 @@ ACTIVITY_TYPES: list[tuple[str, str]] = [
     ("other", gettext_noop("Other")),
 ]
 BUILTIN_ACTIVITY_NAMES = dict(ACTIVITY_TYPES)
+
+
+# Built-in texts are shown in the reader's language; texts an admin wrote, as written.
+BUILTIN_TEXTS: frozenset[str] = frozenset([preset.citation for preset in PRESETS] + [ratio.notes for ratio in RATIOS])

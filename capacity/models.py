@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.segments import Segment
 
-from .defaults import BUILTIN_ACTIVITY_NAMES
+from .defaults import BUILTIN_ACTIVITY_NAMES, BUILTIN_TEXTS
 
 # --- Capacity: presets, ratios, time logging, settings (domain.md §6) -------------
 
@@ -67,6 +67,11 @@ class CapacityPreset(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def citation_label(self) -> str:
+        """A built-in source text in the reader's language; an admin's own as written."""
+        return gettext(self.citation) if self.citation in BUILTIN_TEXTS else self.citation
+
     def clean(self) -> None:
         if self.arr_per_csm_min is not None and self.arr_per_csm_min <= 0:
             raise ValidationError({"arr_per_csm_min": _("Must be more than zero.")})
@@ -97,6 +102,11 @@ class SegmentRatio(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_segment_display())
+
+    @property
+    def notes_label(self) -> str:
+        """Built-in notes in the reader's language; an admin's own as written."""
+        return gettext(self.notes) if self.notes in BUILTIN_TEXTS else self.notes
 
     def clean(self) -> None:
         low, high = self.accounts_per_csm_min, self.accounts_per_csm_max

@@ -514,7 +514,7 @@ def plan(
         hours_per_account_month=segment_hours.hours_per_account_month if segment_hours else None,
         ceiling=ceiling,
         csms_by_time=arithmetic.csms_needed_by_ratio(accounts, ceiling) if ceiling else None,
-        notes=ratio_row.notes if ratio_row else "",
+        notes=ratio_row.notes_label if ratio_row else "",
     )
 
 
