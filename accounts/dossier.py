@@ -20,6 +20,9 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.people import person_or_none
+from core.types import AnyUser
+
 from .models import (
     STRUCTURED_SECTIONS,
     Account,
@@ -254,7 +257,7 @@ def _apply_rows(account: Account, key: str, rows: Sequence[dict[str, Any]]) -> N
 @transaction.atomic
 def dossier_section_save(
     *,
-    actor: Any,
+    actor: AnyUser,
     account: Account,
     key: str,
     base_version: int,
@@ -283,7 +286,7 @@ def dossier_section_save(
     section.content = content
     section.version += 1
     section.updated_at = timezone.now()
-    section.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+    section.updated_by = person_or_none(actor)
     section._history_user = section.updated_by  # type: ignore[attr-defined]
     section.save()
     dossier_rescore(account_ids=[account.pk])

@@ -1,30 +1,99 @@
-"""Writes to customer accounts. Views, the API, imports and commands all call these."""
+"""Writes to customer accounts. Views, the API, imports and commands all call these.
+
+``account_create`` and ``account_update`` write one account; ``AccountBatch`` checks
+many by the same rules (owner default, assignable owners, model validation) and
+writes them set-based, with the same history and timeline rows.
+"""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from core.people import display_name
+from core.people import display_name, person_or_none
+from core.types import AnyUser
 
-from .access import AnyUser, visible_accounts_q
+from .access import visible_accounts_q
 from .models import Account
 from .selectors import assignable_owners
-from .timeline import timeline_record
+from .timeline import TimelineDraft, timeline_record_many
 
 EDITABLE_FIELDS = ("name", "external_id", "industry", "arr", "icp_fit", "owner", "go_live_date", "status")
+BATCH_SIZE = 2000
+_NOT_CHECKED_IN_BATCH = {field.name for field in Account._meta.fields} - (set(EDITABLE_FIELDS) - {"owner"})
 
 
-def _check_owner(*, actor: AnyUser, owner: Any) -> None:
+def _sees_every_account(actor: AnyUser) -> bool:
+    return visible_accounts_q(actor) is None
+
+
+def _new_account(
+    *,
+    actor: AnyUser,
+    sees_every_account: bool,
+    name: str,
+    external_id: str | None = None,
+    industry: str | None = None,
+    arr: Decimal | int = Decimal("0"),
+    icp_fit: str | None = None,
+    owner: User | None = None,
+    go_live_date: date | None = None,
+    status: str | None = None,
+) -> Account:
+    """The unsaved account ``account_create`` would write (fields not given keep their defaults)."""
+    if owner is None and not sees_every_account:
+        # Only those who see every account may leave one unassigned; anyone else
+        # would create an account they could not see afterwards.
+        owner = person_or_none(actor)
+    account = Account(name=name, external_id=external_id or None, arr=arr, owner=owner, go_live_date=go_live_date)
+    if industry:
+        account.industry = industry
+    if icp_fit:
+        account.icp_fit = icp_fit
+    if status:
+        account.status = status
+    return account
+
+
+def _owner_refused(owner: Any) -> ValidationError:
+    return ValidationError({"owner": _("You cannot assign accounts to %(user)s.") % {"user": owner}})
+
+
+def _check_owner(*, actor: AnyUser, owner: AbstractBaseUser | None) -> None:
     if owner is None:
         return
     if not assignable_owners(user=actor).filter(pk=owner.pk).exists():
-        raise ValidationError({"owner": _("You cannot assign accounts to %(user)s.") % {"user": owner}})
+        raise _owner_refused(owner)
+
+
+def _created_entry(account: Account, actor: AnyUser, title: str | None = None) -> TimelineDraft:
+    title = title or _("Account created")
+    return TimelineDraft(account=account, kind="account_created", title=title, actor=actor)
+
+
+def _owner_changed_entry(account: Account, previous_owner: AbstractBaseUser | None, actor: AnyUser) -> TimelineDraft:
+    return TimelineDraft(
+        account=account,
+        kind="owner_changed",
+        title=_("Owner changed: %(old)s → %(new)s") % {"old": _person(previous_owner), "new": _person(account.owner)},
+        actor=actor,
+        data={"from": getattr(previous_owner, "pk", None), "to": account.owner_id},
+    )
+
+
+def _person(user: AbstractBaseUser | None) -> str:
+    return display_name(user) if user is not None else _("nobody")
 
 
 @transaction.atomic
@@ -36,35 +105,40 @@ def account_create(
     industry: str | None = None,
     arr: Decimal | int = Decimal("0"),
     icp_fit: str | None = None,
-    owner: Any = None,
+    owner: User | None = None,
     go_live_date: date | None = None,
     status: str | None = None,
 ) -> Account:
-    if owner is None and visible_accounts_q(actor) is not None:
-        # Only those who see every account may leave one unassigned; anyone else
-        # would create an account they could not see afterwards.
-        owner = actor
-    _check_owner(actor=actor, owner=owner)
-    account = Account(name=name, external_id=external_id or None, arr=arr, owner=owner, go_live_date=go_live_date)
-    if industry:
-        account.industry = industry
-    if icp_fit:
-        account.icp_fit = icp_fit
-    if status:
-        account.status = status
+    account = _new_account(
+        actor=actor,
+        sees_every_account=_sees_every_account(actor),
+        name=name,
+        external_id=external_id,
+        industry=industry,
+        arr=arr,
+        icp_fit=icp_fit,
+        owner=owner,
+        go_live_date=go_live_date,
+        status=status,
+    )
+    _check_owner(actor=actor, owner=account.owner)
     account.full_clean()
-    account._history_user = actor if actor.is_authenticated else None  # type: ignore[attr-defined]
+    account._history_user = person_or_none(actor)  # type: ignore[attr-defined]
     account.save()
-    timeline_record(account=account, kind="account_created", title=_("Account created"), actor=actor)
+    timeline_record_many([_created_entry(account, actor)])
     return account
+
+
+def _check_fields(changes: Collection[str]) -> None:
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: _("This field cannot be changed.") for field in sorted(unknown)})
 
 
 @transaction.atomic
 def account_update(*, actor: AnyUser, account: Account, **changes: Any) -> Account:
     """Change the given fields. The caller has already fetched ``account`` in scope."""
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: _("This field cannot be changed.") for field in sorted(unknown)})
+    _check_fields(changes)
     if "owner" in changes and changes["owner"] != account.owner:
         _check_owner(actor=actor, owner=changes["owner"])
     if "external_id" in changes:
@@ -73,19 +147,107 @@ def account_update(*, actor: AnyUser, account: Account, **changes: Any) -> Accou
     for field, value in changes.items():
         setattr(account, field, value)
     account.full_clean()
-    account._history_user = actor if actor.is_authenticated else None  # type: ignore[attr-defined]
+    account._history_user = person_or_none(actor)  # type: ignore[attr-defined]
     account.save()
     if account.owner != previous_owner:
-        timeline_record(
-            account=account,
-            kind="owner_changed",
-            title=_("Owner changed: %(old)s → %(new)s")
-            % {"old": _person(previous_owner), "new": _person(account.owner)},
-            actor=actor,
-            data={"from": getattr(previous_owner, "pk", None), "to": getattr(account.owner, "pk", None)},
-        )
+        timeline_record_many([_owner_changed_entry(account, previous_owner, actor)])
     return account
 
 
-def _person(user: Any) -> str:
-    return display_name(user) if user is not None else _("nobody")
+class AccountBatch:
+    """Many ``account_create`` / ``account_update`` calls, checked one by one, written at once.
+
+    ``create`` and ``update`` apply the rules of the single services (the owner
+    default, who may be assigned, the model's validation) and return the errors by
+    field; nothing is written until ``save``, which inserts and updates in batches
+    with history rows and records the same timeline entries. Uniqueness of external
+    ids is the caller's to check set-based (the database refuses duplicates anyway).
+    """
+
+    def __init__(self, *, actor: AnyUser) -> None:
+        self.actor = actor
+        self.sees_every_account = _sees_every_account(actor)
+        self._assignable: set[Any] | None = None
+        self.to_create: list[Account] = []
+        self.to_update: list[tuple[Account, Any]] = []  # with the previous owner's id
+        self._update_fields: set[str] = set()
+
+    def _owner_errors(self, owner: AbstractBaseUser | None) -> dict[str, list[str]]:
+        if owner is None:
+            return {}
+        if self._assignable is None:
+            self._assignable = set(assignable_owners(user=self.actor).values_list("pk", flat=True))
+        return {} if owner.pk in self._assignable else _owner_refused(owner).message_dict
+
+    @staticmethod
+    def _model_errors(account: Account, skip: Collection[str]) -> dict[str, list[str]]:
+        # The fields a caller may set, as full_clean checks them, except: the owner is
+        # checked against the assignable set and external ids by the caller, in one
+        # query each (full_clean would look both up row by row); the ARR check
+        # constraint is also the field's MinValueValidator.
+        try:
+            account.full_clean(
+                exclude=_NOT_CHECKED_IN_BATCH | set(skip), validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            return exc.message_dict
+        return {}
+
+    def create(self, *, skip: Collection[str] = (), **fields: Any) -> dict[str, list[str]]:
+        """Check a new account (the arguments of ``account_create``); queue it when valid.
+
+        ``skip``: fields the caller already found wrong; they are not checked again and
+        the account is not queued.
+        """
+        account = _new_account(actor=self.actor, sees_every_account=self.sees_every_account, **fields)
+        errors = {**self._owner_errors(account.owner), **self._model_errors(account, skip)}
+        if not errors and not skip:
+            self.to_create.append(account)
+        return errors
+
+    def update(self, account: Account, *, skip: Collection[str] = (), **changes: Any) -> dict[str, list[str]] | None:
+        """Check changes to ``account`` (fetched in the actor's scope); queue them when valid.
+
+        None when nothing would change. The owner is compared by id: reading
+        ``account.owner`` would cost a query a row.
+        """
+        _check_fields(changes)
+        if "external_id" in changes:
+            changes["external_id"] = changes["external_id"] or None
+        owner_changed = "owner" in changes and getattr(changes["owner"], "pk", None) != account.owner_id
+        if not owner_changed and all(getattr(account, f) == v for f, v in changes.items() if f != "owner"):
+            return None
+        previous_owner_id = account.owner_id
+        # A copy: a refused row must leave the caller's instance as it was.
+        account = copy.copy(account)
+        errors = self._owner_errors(changes["owner"]) if owner_changed else {}
+        for field, value in changes.items():
+            setattr(account, field, value)
+        errors.update(self._model_errors(account, skip))
+        if not errors and not skip:
+            self.to_update.append((account, previous_owner_id))
+            self._update_fields.update(changes)
+        return errors
+
+    @transaction.atomic
+    def save(self) -> tuple[int, int]:
+        """Write the queued accounts, their history and timeline rows; (created, updated)."""
+        user = person_or_none(self.actor)
+        entries: list[TimelineDraft] = []
+        if self.to_create:
+            created = bulk_create_with_history(self.to_create, Account, batch_size=BATCH_SIZE, default_user=user)
+            title = _("Account created")
+            entries += [_created_entry(account, self.actor, title) for account in created]
+        if self.to_update:
+            accounts = [account for account, _previous in self.to_update]
+            fields = sorted(self._update_fields)
+            bulk_update_with_history(accounts, Account, fields, batch_size=BATCH_SIZE, default_user=user)
+            entries += self._owner_changed_entries()
+        timeline_record_many(entries)
+        return len(self.to_create), len(self.to_update)
+
+    def _owner_changed_entries(self) -> list[TimelineDraft]:
+        moved = [(account, previous) for account, previous in self.to_update if account.owner_id != previous]
+        previous_ids = {previous for _account, previous in moved if previous is not None}
+        previous_owners = {user.pk: user for user in get_user_model().objects.filter(pk__in=previous_ids)}
+        return [_owner_changed_entry(account, previous_owners.get(previous), self.actor) for account, previous in moved]

@@ -10,6 +10,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.people import person_or_none
+from core.types import AnyUser
+
 from .dossier import dossier_rescore
 from .models import Account, RiskFlag, RiskKind, Stakeholder
 from .signals import risk_flag_raised, stakeholder_left
@@ -35,10 +38,10 @@ def _check_reports_to(stakeholder: Stakeholder) -> None:
         boss = boss.reports_to
 
 
-def _save(stakeholder: Stakeholder, actor: Any) -> Stakeholder:
+def _save(stakeholder: Stakeholder, actor: AnyUser) -> Stakeholder:
     _check_reports_to(stakeholder)
     stakeholder.full_clean()
-    stakeholder._history_user = actor if getattr(actor, "is_authenticated", False) else None  # type: ignore[attr-defined]
+    stakeholder._history_user = person_or_none(actor)  # type: ignore[attr-defined]
     stakeholder.save()
     # Key people are a dossier section: their notes move the completeness score.
     dossier_rescore(account_ids=[stakeholder.account_id])
@@ -46,7 +49,7 @@ def _save(stakeholder: Stakeholder, actor: Any) -> Stakeholder:
 
 
 @transaction.atomic
-def stakeholder_create(*, actor: Any, account: Account, **fields: Any) -> Stakeholder:
+def stakeholder_create(*, actor: AnyUser, account: Account, **fields: Any) -> Stakeholder:
     unknown = set(fields) - set(STAKEHOLDER_FIELDS)
     if unknown:
         raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
@@ -54,7 +57,7 @@ def stakeholder_create(*, actor: Any, account: Account, **fields: Any) -> Stakeh
 
 
 @transaction.atomic
-def stakeholder_update(*, actor: Any, stakeholder: Stakeholder, **changes: Any) -> Stakeholder:
+def stakeholder_update(*, actor: AnyUser, stakeholder: Stakeholder, **changes: Any) -> Stakeholder:
     unknown = set(changes) - set(STAKEHOLDER_FIELDS)
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
@@ -64,7 +67,7 @@ def stakeholder_update(*, actor: Any, stakeholder: Stakeholder, **changes: Any) 
 
 
 def risk_flag_raise(
-    *, account: Account, kind: str, reason: str, actor: Any = None, dedupe_key: str | None = None
+    *, account: Account, kind: str, reason: str, actor: AnyUser | None = None, dedupe_key: str | None = None
 ) -> RiskFlag | None:
     """Raise a flag once per ``dedupe_key``; None when it was already raised."""
     try:
@@ -73,7 +76,7 @@ def risk_flag_raise(
                 account=account,
                 kind=kind,
                 reason=reason,
-                raised_by=actor if getattr(actor, "is_authenticated", False) else None,
+                raised_by=person_or_none(actor),
                 dedupe_key=dedupe_key,
             )
     except IntegrityError:
@@ -83,17 +86,17 @@ def risk_flag_raise(
 
 
 @transaction.atomic
-def risk_flag_resolve(*, flag: RiskFlag, actor: Any, resolution: str = "") -> RiskFlag:
+def risk_flag_resolve(*, flag: RiskFlag, actor: AnyUser, resolution: str = "") -> RiskFlag:
     if flag.resolved_at is None:
         flag.resolved_at = timezone.now()
-        flag.resolved_by = actor
+        flag.resolved_by = person_or_none(actor)
         flag.resolution = resolution
         flag.save(update_fields=["resolved_at", "resolved_by", "resolution"])
     return flag
 
 
 @transaction.atomic
-def stakeholder_mark_left(*, actor: Any, stakeholder: Stakeholder, left_on: date | None = None) -> Stakeholder:
+def stakeholder_mark_left(*, actor: AnyUser, stakeholder: Stakeholder, left_on: date | None = None) -> Stakeholder:
     """Record that a stakeholder left the customer.
 
     A level-1 decision maker or S-tier person leaving changes the decision chain — a

@@ -16,6 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.people import person_or_none
+from core.types import AnyUser
+
 from .models import Account, Stakeholder, TimelineEntry, TouchpointKind
 
 # Labels for system entries; apps may write other kinds (shown as-is, humanised).
@@ -45,7 +48,7 @@ def timeline_record(
     kind: str,
     title: str,
     body: str = "",
-    actor: Any = None,
+    actor: AnyUser | None = None,
     occurred_at: datetime | None = None,
     data: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
@@ -80,7 +83,7 @@ class TimelineDraft:
     kind: str
     title: str
     body: str = ""
-    actor: Any = None
+    actor: AnyUser | None = None
     occurred_at: datetime | None = None
     data: dict[str, Any] = field(default_factory=dict)
     dedupe_key: str | None = None
@@ -94,7 +97,7 @@ def _system_entry(draft: TimelineDraft, *, now: datetime) -> TimelineEntry:
         kind=draft.kind,
         title=str(draft.title)[:300],
         body=draft.body,
-        actor=draft.actor if getattr(draft.actor, "is_authenticated", False) else None,
+        actor=person_or_none(draft.actor),
         occurred_at=draft.occurred_at or now,
         data=draft.data or {},
         dedupe_key=draft.dedupe_key,
@@ -119,13 +122,13 @@ def timeline_record_many(entries: Iterable[TimelineDraft]) -> None:
     if rows:
         # Only the dedupe key is unique (NULLs never conflict), so ignoring conflicts
         # skips exactly the entries the single version would have skipped.
-        TimelineEntry.objects.bulk_create(rows, ignore_conflicts=bool(keys))
+        TimelineEntry.objects.bulk_create(rows, ignore_conflicts=bool(keys), batch_size=1000)
 
 
 @transaction.atomic
 def touchpoint_log(
     *,
-    actor: Any,
+    actor: AnyUser,
     account: Account,
     kind: str,
     title: str,
@@ -148,7 +151,7 @@ def touchpoint_log(
         body=body,
         outcome=outcome,
         duration_minutes=duration_minutes,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=person_or_none(actor),
         occurred_at=occurred_at or timezone.now(),
     )
     if kind not in TouchpointKind.values:

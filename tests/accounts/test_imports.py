@@ -9,7 +9,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from accounts.imports import csv_import
-from accounts.models import Account, ImportRun, Stakeholder
+from accounts.models import Account, ImportRun, Stakeholder, TimelineEntry
+from accounts.services import account_create
+from org.models import Role
+from tests.factories import make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +191,47 @@ def test_reimport_with_owners_does_not_query_per_row(org, django_assert_max_num_
     with django_assert_max_num_queries(20):
         again, _ = csv_import(actor=org.csm_a1, kind="accounts", data=data)
     assert again.unchanged == 300
+
+
+def test_import_writes_the_timeline_rows_of_the_account_services(org):
+    data = accounts_csv("CRM-1,Alpha Ltd,retail,1000,target,csm_a1,,active")
+    csv_import(actor=org.manager_a, kind="accounts", data=data)
+    account = Account.objects.get(external_id="CRM-1")
+    created = TimelineEntry.objects.get(account=account)
+    assert (created.kind, created.actor, created.is_touchpoint) == ("account_created", org.manager_a, False)
+    moved = accounts_csv("CRM-1,Alpha Ltd,retail,1000,target,csm_a2,,active")
+    csv_import(actor=org.manager_a, kind="accounts", data=moved)
+    entry = TimelineEntry.objects.get(account=account, kind="owner_changed")
+    assert entry.data == {"from": org.csm_a1.pk, "to": org.csm_a2.pk} and entry.actor == org.manager_a
+    assert "→" in entry.title
+    csv_import(actor=org.manager_a, kind="accounts", data=moved)  # unchanged: no new entry
+    assert TimelineEntry.objects.filter(account=account).count() == 2
+
+
+def test_rejected_import_writes_no_timeline_rows(org):
+    data = accounts_csv("CRM-1,Good Co,retail,1,target,,,active", "CRM-2,Bad Co,retail,-1,target,,,active")
+    result, _ = csv_import(actor=org.csm_a1, kind="accounts", data=data)
+    assert [(e.row, e.column) for e in result.errors] == [(3, "arr")]
+    assert not TimelineEntry.objects.filter(account__external_id__in=["CRM-1", "CRM-2"]).exists()
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.MANAGER, Role.CSM])
+def test_a_row_without_owner_gets_the_owner_account_create_gives(org, role):
+    """A non-superuser admin leaves the account unassigned, as ``account_create`` does;
+    a manager or a CSM owns it (else they could not see it afterwards)."""
+    actor = make_person(role, username=f"plain_{role}")
+    if role == Role.ADMIN:
+        actor.is_staff = actor.is_superuser = False
+        actor.save(update_fields=["is_staff", "is_superuser"])
+    by_service = account_create(actor=actor, name="By hand", external_id="HAND-1")
+    csv_import(actor=actor, kind="accounts", data=accounts_csv("CRM-1,By file,retail,1,target,,,active"))
+    by_import = Account.objects.get(external_id="CRM-1")
+    assert by_import.owner == by_service.owner == (None if role == Role.ADMIN else actor)
+
+
+def test_too_long_values_are_refused_by_the_model_rules_with_row_and_field(org):
+    data = accounts_csv(f"CRM-1,{'x' * 201},retail,1,target,,,active", f"{'y' * 101},Fine,retail,1,target,,,active")
+    result, _ = csv_import(actor=org.csm_a1, kind="accounts", data=data)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "name"), (3, "external_id")]
+    assert all("at most" in e.reason for e in result.errors)
+    assert not Account.objects.filter(name="Fine").exists()
