@@ -32,7 +32,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, AccountStatus, TimelineEntry
+from accounts.models import Account, AccountStatus
+from accounts.timeline import TimelineDraft, timeline_record_many
 from renewals.models import CLOSED_STATUSES, OPEN_STATUSES, RenewalOpportunity, RenewalStatus
 
 from .models import STAGE_TRIGGERS, AccountStage, Stage, accounts_q
@@ -178,6 +179,31 @@ def stage_label(stage: str) -> str:
     return str(Stage(stage).label) if stage in Stage.values else stage
 
 
+def _record_transitions(transitions: list[Transition]) -> None:
+    """One timeline entry per transition, in bulk; the dedupe key makes a re-run or a
+    racing worker write nothing."""
+    entries: list[TimelineDraft] = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for t in transitions:
+            body = (
+                _("Previous stage: %(stage)s.") % {"stage": stage_label(t.previous)}
+                if t.previous
+                else _("First stage recorded for this account.")
+            )
+            entries.append(
+                TimelineDraft(
+                    account=t.account,
+                    kind="stage_changed",
+                    title=_("Lifecycle stage: %(stage)s") % {"stage": stage_label(t.stage)},
+                    body=body,
+                    occurred_at=local_midnight(t.entered_on),
+                    data={"stage": t.stage, "previous": t.previous, "entered_on": t.entered_on.isoformat()},
+                    dedupe_key=f"stage:{t.account.pk}:{t.stage}:{t.entered_on.isoformat()}",
+                )
+            )
+    timeline_record_many(entries)
+
+
 @transaction.atomic
 def stage_refresh(*, account_ids: Iterable[int] | None = None, today: date | None = None) -> StageSweepResult:
     """Recompute the stage of the given accounts (all when None); record and act on changes.
@@ -233,30 +259,7 @@ def stage_refresh(*, account_ids: Iterable[int] | None = None, today: date | Non
         AccountStage.objects.bulk_create(
             silent_updates, update_conflicts=True, unique_fields=["account"], update_fields=["entered_on", "updated_at"]
         )
-    # One entry per transition, inserted in bulk: the dedupe key (unique) makes a re-run
-    # or a racing worker write nothing (``timeline_record``'s rule, set-based).
-    entries: list[TimelineEntry] = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for t in transitions:
-            title = _("Lifecycle stage: %(stage)s") % {"stage": stage_label(t.stage)}
-            body = (
-                _("Previous stage: %(stage)s.") % {"stage": stage_label(t.previous)}
-                if t.previous
-                else _("First stage recorded for this account.")
-            )
-            entries.append(
-                TimelineEntry(
-                    account=t.account,
-                    is_touchpoint=False,
-                    kind="stage_changed",
-                    title=title[:300],
-                    body=body,
-                    occurred_at=local_midnight(t.entered_on),
-                    data={"stage": t.stage, "previous": t.previous, "entered_on": t.entered_on.isoformat()},
-                    dedupe_key=f"stage:{t.account.pk}:{t.stage}:{t.entered_on.isoformat()}",
-                )
-            )
-    TimelineEntry.objects.bulk_create(entries, ignore_conflicts=True, batch_size=1000)
+    _record_transitions(transitions)
     result.changed = len(transitions)
     result.tasks_created = playbooks_fire(
         [
