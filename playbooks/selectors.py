@@ -7,7 +7,7 @@ the page a CSM with 300 accounts opens first thing every morning.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
@@ -28,7 +28,7 @@ from renewals.models import OPEN_STATUSES as OPEN_RENEWALS
 from renewals.models import RenewalOpportunity
 from renewals.selectors import renewal_scope
 
-from .models import ACTIVE_STATUSES, OPEN_STATUSES, AccountStage, Playbook, Task, TaskStatus
+from .models import ACTIVE_STATUSES, AccountStage, Playbook, Task, TaskStatus
 
 # The most urgent first; the rest is one click away ("All my tasks"). 25 rows keep the
 # page well under 100 ms for a 2,000-account book (bench/playbooks.py).
@@ -80,10 +80,6 @@ def account_stage(*, account: Account) -> AccountStage | None:
 
 def playbook_list() -> QuerySet[Playbook]:
     return Playbook.objects.prefetch_related("steps").order_by("trigger", "name", "pk")
-
-
-def local_day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def overdue_contacts(*, accounts: QuerySet[Account], today: date) -> QuerySet[Stakeholder]:
@@ -194,15 +190,6 @@ def my_day(*, user: AnyUser, today: date | None = None) -> MyDay:
         is_manager=is_manager,
         team=team_work(user=user, today=today) if is_manager else [],
     )
-
-
-def stage_counts(*, user: AnyUser) -> dict[str, int]:
-    rows = AccountStage.objects.filter(account__in=account_scope(user=user).values("pk")).values("stage")
-    return {row["stage"]: row["n"] for row in rows.annotate(n=Count("pk")).order_by()}
-
-
-def open_task_count(*, account: Account) -> int:
-    return Task.objects.filter(account=account, status__in=OPEN_STATUSES).count()
 
 
 __all__ = [
