@@ -19,12 +19,12 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import AnyUser
 from accounts.models import Account
 from accounts.segments import arr_range_for_segment, segment_for_arr
 from accounts.selectors import account_scope, assignable_owners
 from accounts.timeline import touchpoint_log
-from core.people import display_name
+from core.people import display_name, person_or_none
+from core.types import AnyUser
 from org.models import Team
 
 from .models import (
@@ -243,7 +243,7 @@ def _require_open(task: Task) -> None:
 @transaction.atomic
 def task_create(
     *,
-    actor: Any,
+    actor: AnyUser,
     account: Account,
     title: str,
     due_date: date,
@@ -286,12 +286,12 @@ def task_create(
         task_type=task_type,
         checklist=[{"text": text.strip()[:300], "done": False} for text in checklist if text.strip()],
         trigger=TriggerKind.MANUAL,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=person_or_none(actor),
     )
 
 
 @transaction.atomic
-def task_complete(*, task: Task, actor: Any, log_touchpoint: dict[str, Any] | None = None) -> Task:
+def task_complete(*, task: Task, actor: AnyUser, log_touchpoint: dict[str, Any] | None = None) -> Task:
     """Mark a task done; with ``log_touchpoint`` (kind, title, body, outcome …) log it too.
 
     Both happen in one transaction: a touchpoint that fails validation leaves the task
@@ -305,7 +305,7 @@ def task_complete(*, task: Task, actor: Any, log_touchpoint: dict[str, Any] | No
     task.status = TaskStatus.DONE
     task.snoozed_until = None
     task.completed_at = timezone.now()
-    task.completed_by = actor if getattr(actor, "is_authenticated", False) else None
+    task.completed_by = person_or_none(actor)
     task.save()
     return task
 
