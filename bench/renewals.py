@@ -265,7 +265,7 @@ def seed_earlier_claims(day: date) -> int:
             days_left=(due - day).days,
             claim_token="bench-seed",  # noqa: S106 - a claim marker, not a secret
             claimed_at=now,
-            sent_at=now,
+            queued_at=now,
         )
         for pk, threshold, due in reminders_due(today=day).values_list("pk", "threshold", "due_date")
     ]

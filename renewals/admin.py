@@ -41,7 +41,7 @@ class ReminderInline(admin.TabularInline):
     model = RenewalReminder
     extra = 0
     can_delete = False
-    fields = ("threshold_days", "audience", "days_left", "claimed_at", "sent_at", "email", "skipped_reason")
+    fields = ("threshold_days", "audience", "days_left", "claimed_at", "queued_at", "email", "skipped_reason")
     readonly_fields = fields
 
 
@@ -70,7 +70,7 @@ class RenewalReminderAdmin(admin.ModelAdmin):
         "recipient",
         "recipient_email",
         "claimed_at",
-        "sent_at",
+        "queued_at",
         "email_status",
         "skipped_reason",
     )

@@ -333,7 +333,7 @@ class RenewalReminder(models.Model):
     # Tells the sweep which of the rows its bulk insert (ignoring conflicts) created.
     claim_token = models.CharField(max_length=32, db_index=True)
     claimed_at = models.DateTimeField(_("claimed"))
-    sent_at = models.DateTimeField(
+    queued_at = models.DateTimeField(
         _("queued for sending"),
         null=True,
         blank=True,

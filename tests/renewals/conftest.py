@@ -49,9 +49,9 @@ def churn_reason(code: str = "price") -> ChurnReason:
 def fail_queuing_the_nth_reminder(monkeypatch: Any, n: int, message: str) -> Callable[[], None]:
     """Make queuing the ``n``-th reminder raise ``RuntimeError(message)`` (a batch dying
     half-way); returns the function that puts the real queuing back."""
-    from renewals import reminders
+    from renewals.reminders import messages
 
-    real = reminders._queue_reminder
+    real = messages.reminder_queue
     calls = {"n": 0}
 
     def failing(reminder: Any, **kwargs: Any) -> None:
@@ -60,5 +60,5 @@ def fail_queuing_the_nth_reminder(monkeypatch: Any, n: int, message: str) -> Cal
             raise RuntimeError(message)
         real(reminder, **kwargs)
 
-    monkeypatch.setattr(reminders, "_queue_reminder", failing)
-    return lambda: monkeypatch.setattr(reminders, "_queue_reminder", real)
+    monkeypatch.setattr(messages, "reminder_queue", failing)
+    return lambda: monkeypatch.setattr(messages, "reminder_queue", real)

@@ -114,7 +114,7 @@ def test_no_level_one_contact_sends_nothing_and_records_why(org, settings, clien
     assert result.customer_claimed == 2 and not customer_emails().exists()
     assert customer_claims(nobody).get().skipped_reason.startswith("No level-1 contact")
     assert customer_claims(no_address).get().skipped_reason == "The level-1 contact has no email address."
-    assert all(claim.sent_at is None and claim.email is None for claim in RenewalReminder.objects.filter(
+    assert all(claim.queued_at is None and claim.email is None for claim in RenewalReminder.objects.filter(
         audience=ReminderAudience.CUSTOMER))  # fmt: skip
     # Recorded once: a rerun neither sends nor re-records; the CSM reminders went out.
     assert reminder_sweep(today=TODAY).customer_claimed == 0

@@ -21,7 +21,7 @@ def test_missed_threshold_is_sent_late_once_after_downtime(org):
     back = TODAY + timedelta(days=10)
     assert reminder_sweep(today=back).claimed == 1
     late = RenewalReminder.objects.get(renewal=renewal, threshold_days=60)
-    assert late.days_left == 55 and late.sent_at is not None
+    assert late.days_left == 55 and late.queued_at is not None
     assert "55" in late.email.subject and "60-day reminder, sent late" in email_bodies(late.email)[0]
     # Nothing more the next days, and never a second 60-day email.
     for offset in range(1, 5):

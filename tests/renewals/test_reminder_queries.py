@@ -56,7 +56,7 @@ def test_sweep_query_count_is_the_same_for_5_and_50_reminders(org):
     assert (claimed_5, claimed_50) == (5, 50)
     assert queries_5 == queries_50
     assert queries_50 <= 12  # due query, claims in and out, emails in and out, notifications, timeline, claims update
-    assert RenewalReminder.objects.filter(sent_at=None).count() == 0
+    assert RenewalReminder.objects.filter(queued_at=None).count() == 0
     assert OutboundEmail.objects.count() == Notification.objects.count() == 55
     assert TimelineEntry.objects.filter(kind="renewal_reminder_sent").count() == 55
     assert reminder_sweep(today=TODAY).claimed == 0
@@ -72,7 +72,7 @@ def test_customer_sweep_query_count_is_the_same_for_5_and_50_reminders(org, sett
     assert (claimed_5, claimed_50) == (10, 100)  # a CSM and a customer claim each
     assert queries_5 == queries_50
     customer = RenewalReminder.objects.filter(audience=ReminderAudience.CUSTOMER)
-    sent = customer.exclude(sent_at=None)
+    sent = customer.exclude(queued_at=None)
     skipped = customer.exclude(skipped_reason="")
     assert sent.count() + skipped.count() == 55 and sent.filter(recipient_email="").count() == 0
     assert OutboundEmail.objects.filter(dedupe_key__startswith="renewal-customer-reminder:").count() == sent.count()

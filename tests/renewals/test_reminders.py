@@ -83,7 +83,7 @@ def test_late_discovery_sends_one_reminder_for_the_most_urgent_threshold(org):
     assert sweep().claimed == 1
     assert thresholds_of(renewal) == [30]
     reminder = RenewalReminder.objects.get(renewal=renewal)
-    assert reminder.days_left == 25 and reminder.sent_at is not None and reminder.email is not None
+    assert reminder.days_left == 25 and reminder.queued_at is not None and reminder.email is not None
     assert "25" in reminder.email.subject
     assert sweep(TODAY + timedelta(days=1)).claimed == 0
     assert sweep(TODAY + timedelta(days=18)).claimed == 1  # 7 days left
@@ -246,7 +246,7 @@ def test_a_crash_mid_sweep_loses_and_duplicates_nothing(org, monkeypatch):
     # The first batch committed whole; the second rolled back, claims included.
     assert RenewalReminder.objects.count() == 5
     assert OutboundEmail.objects.count() == 5
-    assert RenewalReminder.objects.filter(sent_at=None).count() == 0
+    assert RenewalReminder.objects.filter(queued_at=None).count() == 0
     restore()
     assert reminder_sweep(today=TODAY, batch_size=5).claimed == 7
     assert RenewalReminder.objects.count() == 12 == OutboundEmail.objects.count()

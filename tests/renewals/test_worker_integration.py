@@ -42,7 +42,7 @@ def test_worker_runs_the_sweep_and_the_email_arrives(org, smtp_server):
         time.sleep(3)
     assert len(smtp_server.messages) == len(renewals)
     assert max(no_duplicates(smtp_server.messages).values()) == 1
-    assert RenewalReminder.objects.exclude(sent_at=None).count() == len(renewals)
+    assert RenewalReminder.objects.exclude(queued_at=None).count() == len(renewals)
     assert OutboundEmail.objects.filter(status=OutboundEmail.Status.SENT).count() == len(renewals)
 
 
