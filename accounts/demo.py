@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -323,91 +324,105 @@ DOSSIER_TEXT = {
 }
 
 
+@dataclass
+class _DossierRows:
+    sections: list[Any] = field(default_factory=list)
+    products: list[Any] = field(default_factory=list)
+    promises: list[Any] = field(default_factory=list)
+    processes: list[Any] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)
+
+
+def _dossier_rows(ctx: Any, account: Account, rows: _DossierRows, now: datetime) -> None:
+    """One account's dossier, as deep as a random draw says (0 = empty, 1 = thorough)."""
+    from .models import CustomerProcess, DossierSection, MajorEvent, ProcessKind, PurchasedProduct, SalesPromise
+
+    rng = ctx.rng
+    chinese = not account.name.isascii()
+    depth = rng.random()  # 0 = empty dossier, 1 = thorough
+    updated = now - timedelta(days=rng.randint(1, 160))
+    for key, texts in DOSSIER_TEXT.items():
+        if rng.random() < depth:
+            text = texts[1] if chinese else texts[0]
+            rows.sections.append(
+                DossierSection(
+                    account=account,
+                    key=key,
+                    content=text if rng.random() < 0.8 else text[:30],
+                    version=1,
+                    updated_at=updated,
+                    updated_by=account.owner,
+                )
+            )
+    if rng.random() < depth:
+        rows.products.append(
+            PurchasedProduct(
+                account=account,
+                product="Hourglass CRM",
+                modules="Sales, Service",
+                seats=rng.choice([20, 50, 120, 300]) if rng.random() < 0.8 else None,
+                start_date=account.go_live_date,
+            )
+        )
+    if rng.random() < depth:
+        rows.promises.append(
+            SalesPromise(
+                account=account,
+                promise="ERP integration by next quarter" if not chinese else "下季度前完成与ERP的对接",
+                due_date=ctx.today + timedelta(days=rng.randint(-60, 90)),
+                status=rng.choice(["open", "open", "fulfilled", "broken"]),
+            )
+        )
+    for kind in ProcessKind.values:
+        if rng.random() < depth * 0.8:
+            rows.processes.append(
+                CustomerProcess(
+                    account=account,
+                    kind=kind,
+                    notes="Two signatures, 30-day payment terms" if not chinese else "需两级审批，付款账期30天",
+                    typical_days=rng.choice([7, 14, 30, 60]),
+                )
+            )
+    if rng.random() < depth:
+        rows.events.append(
+            MajorEvent(
+                account=account,
+                date=ctx.today - timedelta(days=rng.randint(10, 300)),
+                title="New CIO appointed" if not chinese else "新任信息化总监到岗",
+            )
+        )
+    for key in ("purchased_products", "sales_promises", "customer_processes", "major_events"):
+        if rng.random() < depth:
+            rows.sections.append(
+                DossierSection(account=account, key=key, version=1, updated_at=updated, updated_by=account.owner)
+            )
+
+
 def seed_dossiers(ctx: Any, accounts: list[Account]) -> int:
     """Dossiers at varied completeness: some thorough, many partial, a few empty."""
     from django.utils import timezone
 
     from .dossier import dossier_rescore
-    from .models import CustomerProcess, DossierSection, MajorEvent, ProcessKind, PurchasedProduct, SalesPromise
+    from .models import CustomerProcess, DossierSection, MajorEvent, PurchasedProduct, SalesPromise, Stakeholder
 
-    rng = ctx.rng
     now = timezone.now()
-    sections, products, promises, processes, events = [], [], [], [], []
+    rows = _DossierRows()
     for account in accounts:
-        chinese = not account.name.isascii()
-        depth = rng.random()  # 0 = empty dossier, 1 = thorough
-        updated = now - timedelta(days=rng.randint(1, 160))
-        for key, texts in DOSSIER_TEXT.items():
-            if rng.random() < depth:
-                text = texts[1] if chinese else texts[0]
-                sections.append(
-                    DossierSection(
-                        account=account,
-                        key=key,
-                        content=text if rng.random() < 0.8 else text[:30],
-                        version=1,
-                        updated_at=updated,
-                        updated_by=account.owner,
-                    )
-                )
-        if rng.random() < depth:
-            products.append(
-                PurchasedProduct(
-                    account=account,
-                    product="Hourglass CRM",
-                    modules="Sales, Service",
-                    seats=rng.choice([20, 50, 120, 300]) if rng.random() < 0.8 else None,
-                    start_date=account.go_live_date,
-                )
-            )
-        if rng.random() < depth:
-            promises.append(
-                SalesPromise(
-                    account=account,
-                    promise="ERP integration by next quarter" if not chinese else "下季度前完成与ERP的对接",
-                    due_date=ctx.today + timedelta(days=rng.randint(-60, 90)),
-                    status=rng.choice(["open", "open", "fulfilled", "broken"]),
-                )
-            )
-        for kind in ProcessKind.values:
-            if rng.random() < depth * 0.8:
-                processes.append(
-                    CustomerProcess(
-                        account=account,
-                        kind=kind,
-                        notes="Two signatures, 30-day payment terms" if not chinese else "需两级审批，付款账期30天",
-                        typical_days=rng.choice([7, 14, 30, 60]),
-                    )
-                )
-        if rng.random() < depth:
-            events.append(
-                MajorEvent(
-                    account=account,
-                    date=ctx.today - timedelta(days=rng.randint(10, 300)),
-                    title="New CIO appointed" if not chinese else "新任信息化总监到岗",
-                )
-            )
-        for key in ("purchased_products", "sales_promises", "customer_processes", "major_events"):
-            if rng.random() < depth:
-                sections.append(
-                    DossierSection(account=account, key=key, version=1, updated_at=updated, updated_by=account.owner)
-                )
-    DossierSection.objects.bulk_create(sections, batch_size=2000, ignore_conflicts=True)
-    PurchasedProduct.objects.bulk_create(products, batch_size=2000)
-    SalesPromise.objects.bulk_create(promises, batch_size=2000)
-    CustomerProcess.objects.bulk_create(processes, batch_size=2000, ignore_conflicts=True)
-    MajorEvent.objects.bulk_create(events, batch_size=2000)
+        _dossier_rows(ctx, account, rows, now)
+    DossierSection.objects.bulk_create(rows.sections, batch_size=2000, ignore_conflicts=True)
+    PurchasedProduct.objects.bulk_create(rows.products, batch_size=2000)
+    SalesPromise.objects.bulk_create(rows.promises, batch_size=2000)
+    CustomerProcess.objects.bulk_create(rows.processes, batch_size=2000, ignore_conflicts=True)
+    MajorEvent.objects.bulk_create(rows.events, batch_size=2000)
     # Key people need demands and personality notes for the key-people section.
-    from .models import Stakeholder
-
     keyed = list(Stakeholder.objects.filter(account__in=accounts, key_level__gt=0))
     for person in keyed:
-        if rng.random() < 0.6:
+        if ctx.rng.random() < 0.6:
             person.demands = "Wants weekly pipeline reports" if person.name.isascii() else "希望每周看到商机报表"
             person.personality = "Data-driven, decides fast" if person.name.isascii() else "重数据，决策快"
     Stakeholder.objects.bulk_update(keyed, ["demands", "personality"], batch_size=2000)
     dossier_rescore(account_ids=[a.pk for a in accounts])
-    return len(sections)
+    return len(rows.sections)
 
 
 def seed_reviews(ctx: Any, accounts: list[Account]) -> int:

@@ -66,7 +66,7 @@ def _new_account(
     return account
 
 
-def _owner_refused(owner: Any) -> ValidationError:
+def _owner_refused(owner: AbstractBaseUser) -> ValidationError:
     return ValidationError({"owner": _("You cannot assign accounts to %(user)s.") % {"user": owner}})
 
 

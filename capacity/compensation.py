@@ -20,7 +20,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from accounts.access import AnyUser
+from core.types import AnyUser
 from renewals.kpis import default_period, retention_kpis
 
 # Up to this many contracts per CSM a year a company is still in seed 003's "about 5"

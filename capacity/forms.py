@@ -5,10 +5,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import AnyUser
 from accounts.models import Account
 from accounts.segments import Segment
 from accounts.selectors import account_scope
+from core.types import AnyUser
 
 from .models import ActivityType, CapacityPreset
 

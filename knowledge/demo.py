@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Industry
 from accounts.segments import Segment
+from core.types import AnyUser
 from health.services import events_ingest, rollups_recompute
 from playbooks.services import task_checklist_toggle
 
@@ -208,7 +209,7 @@ def seed(ctx: Any) -> None:
 ADOPTION_EVENT = "opportunity.bulk_edit"
 
 
-def _adoption_progress(ctx: Any, *, campaign: Campaign, actor: Any) -> None:
+def _adoption_progress(ctx: Any, *, campaign: Campaign, actor: AnyUser) -> None:
     """Three weeks in: most owners have explained the feature, fewer have trained the
     users, and about half the accounts use it (real usage events, rolled up as usual)."""
     rng = ctx.rng

@@ -12,11 +12,11 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.access import AnyUser
 from accounts.models import Account, PurchasedProduct
 from accounts.segments import segment_for_arr
 from accounts.selectors import account_scope
 from core.people import display_name
+from core.types import AnyUser
 from health.models import DailyFeatureRollup
 
 from .access import can_manage, can_review_case, case_visibility_q

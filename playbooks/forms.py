@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.filters import person_name
 from accounts.models import Account, TouchpointKind
 from accounts.selectors import account_scope, assignable_owners
+from core.types import AnyUser
 
 from .models import Priority, TaskType
 
@@ -46,7 +47,7 @@ class ReassignForm(forms.Form):
         label=_("Assign to"), queryset=get_user_model().objects.none()
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["assignee"]
         assert isinstance(field, forms.ModelChoiceField)
@@ -79,7 +80,7 @@ class TaskCreateForm(forms.Form):
     )
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         account = self.fields["account"]
         assignee = self.fields["assignee"]

@@ -14,12 +14,12 @@ from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.access import AnyUser
 from accounts.models import Account, Stakeholder
 from accounts.selectors import BookSummary, account_scope, book_summary, overdue_stakeholders
 from core.models import Notification
 from core.notifications import notifications_for
 from core.people import name_from_parts
+from core.types import AnyUser
 from health.models import HealthScore
 from health.selectors import with_health
 from org.models import Role

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
@@ -247,7 +248,7 @@ def task_create(
     account: Account,
     title: str,
     due_date: date,
-    assignee: Any = None,
+    assignee: User | None = None,
     description: str = "",
     priority: int = Priority.MEDIUM,
     task_type: str = TaskType.ACTIVITY,
@@ -269,10 +270,10 @@ def task_create(
         errors["priority"] = _("Choose a valid priority.")
     if task_type not in TaskType.values:
         errors["task_type"] = _("Choose a valid type.")
-    assignee = assignee or account.owner or actor
-    if not assignable_owners(user=actor).filter(pk=assignee.pk).exists():
+    assignee = assignee or account.owner or person_or_none(actor)
+    if assignee is None or not assignable_owners(user=actor).filter(pk=assignee.pk).exists():
         errors["assignee"] = _("You cannot assign tasks to %(user)s.") % {"user": display_name(assignee)}
-    if errors:
+    if errors or assignee is None:
         raise ValidationError(errors)
     return Task.objects.create(
         account=account,
@@ -356,7 +357,7 @@ def task_comment_add(*, task: Task, author: Any, body: str) -> TaskComment:
 
 
 @transaction.atomic
-def task_reassign(*, tasks: Sequence[Task], assignee: Any, actor: AnyUser) -> int:
+def task_reassign(*, tasks: Sequence[Task], assignee: User | None, actor: AnyUser) -> int:
     """Give open tasks to ``assignee`` (one or many). The caller fetched them in scope.
 
     The assignee must be someone the actor may give accounts to (a CSM: themselves; a
