@@ -12,6 +12,8 @@ runs the same fix set-based, which also catches owners changed without ``save()`
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -68,23 +70,32 @@ def on_renewal_at_risk(sender: Any, *, renewal: Any, **kwargs: Any) -> None:
 
 
 class _StageRefreshBatch:
-    """The accounts saved in one transaction whose stage must be refreshed after it."""
+    """The accounts saved in one transaction whose stage must be refreshed after it.
+
+    Each save registers its own on-commit callback (``transaction.on_commit``); the
+    batch holds them weakly. When a savepoint or the transaction rolls back, Django
+    drops its callbacks, and with them their accounts leave the batch: the first
+    callback to run after commit sends the accounts of the callbacks still alive, in
+    one task, and the others find the batch sent.
+    """
 
     def __init__(self) -> None:
-        self.account_ids: set[int] = set()
+        self.callbacks: weakref.WeakSet[_StageRefreshOnCommit] = weakref.WeakSet()
         self.sent = False
+
+    @property
+    def open(self) -> bool:
+        """Still collecting: not sent, and some save of it not rolled back."""
+        return not self.sent and len(self.callbacks) > 0
 
 
 class _StageRefreshOnCommit:
-    """On-commit callback: one stage refresh task for the whole batch.
+    """On-commit callback of one save: sends its batch's refresh, once."""
 
-    A request or import that saves 500 accounts (or their renewals) queues one refresh
-    for all of them, not 500. Each save registers its own callback sharing the batch
-    (so a rolled-back savepoint drops only its own callbacks); the first one to run
-    sends the batch, the others find it sent.
-    """
+    __slots__ = ("__weakref__", "account_id", "batch")
 
-    def __init__(self, batch: _StageRefreshBatch) -> None:
+    def __init__(self, account_id: int, batch: _StageRefreshBatch) -> None:
+        self.account_id = account_id
         self.batch = batch
 
     def __call__(self) -> None:
@@ -93,26 +104,26 @@ class _StageRefreshOnCommit:
         if self.batch.sent:
             return
         self.batch.sent = True
-        stage_refresh_task.delay(account_ids=sorted(self.batch.account_ids))
+        stage_refresh_task.delay(account_ids=sorted({callback.account_id for callback in self.batch.callbacks}))
+
+
+# The batch being collected, per thread and database alias (connections are per thread).
+_open_batches = threading.local()
 
 
 def _refresh_stage_after_commit(account_id: int, using: str = DEFAULT_DB_ALIAS) -> None:
-    """The stage changes when its dates do, not at tonight's sweep: once per transaction."""
-    connection = transaction.get_connection(using)
-    batch = None
-    if connection.in_atomic_block:
-        # From the end: in a loop of saves the batch's last callback is a few entries back.
-        batch = next(
-            (
-                entry[1].batch
-                for entry in reversed(connection.run_on_commit)
-                if isinstance(entry[1], _StageRefreshOnCommit) and not entry[1].batch.sent
-            ),
-            None,
-        )
-    batch = batch or _StageRefreshBatch()
-    batch.account_ids.add(account_id)
-    transaction.on_commit(_StageRefreshOnCommit(batch), using=using)  # at once in autocommit mode
+    """The stage changes when its dates do, not at tonight's sweep: once per transaction.
+
+    A request or import that saves 500 accounts (or their renewals) queues one refresh
+    for all of them, not 500. In autocommit mode the callback runs at once.
+    """
+    batches: dict[str, _StageRefreshBatch] = _open_batches.__dict__.setdefault("by_alias", {})
+    batch = batches.get(using)
+    if batch is None or not batch.open:
+        batch = batches[using] = _StageRefreshBatch()
+    callback = _StageRefreshOnCommit(account_id, batch)
+    batch.callbacks.add(callback)
+    transaction.on_commit(callback, using=using)
 
 
 STAGE_AND_OWNER_FIELDS = {"owner", "owner_id", "go_live_date", "status"}

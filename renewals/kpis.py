@@ -59,7 +59,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access import AnyUser
 from accounts.models import IcpFit, Industry
 from accounts.segments import Segment, segment_bands
-from core.planner import aggregate_report
+from core.pg_tuning import aggregate_report
 
 from .models import CLOSED_STATUSES, OPEN_STATUSES, RenewalOpportunity, RenewalStatus
 from .periods import add_months

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -245,14 +245,18 @@ class SelfCheckItem:
     evidence: list[str]
 
 
-def renewal_self_check(renewal: RenewalOpportunity, *, today: date | None = None) -> list[SelfCheckItem]:
-    """Seed 004's self-check before a renewal, computed from the account's dossier.
+@dataclass(frozen=True)
+class _SelfCheckFacts:
+    goals: str
+    left: list[tuple[str, date]]
+    flags: list[str]
+    promises: list[tuple[str, str, date]]
+    last_value: tuple[str, datetime] | None
 
-    Five small queries whatever the account holds (goals, key people who left, open
-    decision-chain flags, unkept promises, latest value report), never one per row.
-    """
-    today = today or timezone.localdate()
-    account_id = renewal.account_id
+
+def _self_check_facts(account_id: int, today: date) -> _SelfCheckFacts:
+    """Five small queries: goals, key people who left, open decision-chain flags,
+    unkept promises, latest value report."""
     goals = (
         DossierSection.objects.filter(account_id=account_id, key=SectionKey.PURCHASE_GOALS)
         .values_list("content", flat=True)
@@ -289,17 +293,27 @@ def renewal_self_check(renewal: RenewalOpportunity, *, today: date | None = None
         .values_list("title", "occurred_at")
         .first()
     )
+    return _SelfCheckFacts(goals=goals, left=left, flags=flags, promises=promises, last_value=last_value)
 
+
+def renewal_self_check(renewal: RenewalOpportunity, *, today: date | None = None) -> list[SelfCheckItem]:
+    """The self-check before a renewal, computed from the account's dossier.
+
+    Five small queries whatever the account holds (``_self_check_facts``), never one per row.
+    """
+    today = today or timezone.localdate()
+    facts = _self_check_facts(renewal.account_id, today)
+    goals, last_value = facts.goals, facts.last_value
     chain_evidence = [
-        _("%(name)s left on %(date)s") % {"name": name, "date": _iso(left_on)} for name, left_on in left
-    ] + [_("Open risk flag: %(reason)s") % {"reason": reason or _("no reason given")} for reason in flags]
+        _("%(name)s left on %(date)s") % {"name": name, "date": _iso(left_on)} for name, left_on in facts.left
+    ] + [_("Open risk flag: %(reason)s") % {"reason": reason or _("no reason given")} for reason in facts.flags]
     promise_evidence = [
         (
             _("Broken: %(promise)s") % {"promise": text}
             if status == PromiseStatus.BROKEN
             else _("Overdue since %(date)s: %(promise)s") % {"date": _iso(due), "promise": text}
         )
-        for text, status, due in promises
+        for text, status, due in facts.promises
     ]
     return [
         SelfCheckItem(

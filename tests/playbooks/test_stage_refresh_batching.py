@@ -87,3 +87,23 @@ def test_saves_that_touch_no_stage_field_queue_nothing(celery_eager, django_capt
         account.dossier_score = 50
         account.save(update_fields=["dossier_score"])
     assert refresh_runs == []
+
+
+def test_a_rolled_back_transaction_leaves_nothing_for_the_next(
+    celery_eager, django_capture_on_commit_callbacks, refresh_runs
+):
+    owner = make_person(username="csm")
+    with django_capture_on_commit_callbacks(execute=True):
+        kept, dropped = AccountFactory(owner=owner), AccountFactory(owner=owner)
+    refresh_runs.clear()
+    try:
+        with transaction.atomic():
+            dropped.go_live_date = local_today()
+            dropped.save()
+            raise RuntimeError("the whole import failed")
+    except RuntimeError:
+        pass
+    with django_capture_on_commit_callbacks(execute=True):
+        kept.go_live_date = local_today()
+        kept.save()
+    assert refresh_runs == [[kept.pk]]

@@ -1,4 +1,4 @@
-"""Per-query PostgreSQL planner settings, for the few reports that need them."""
+"""PostgreSQL query-planner settings for one transaction, for the few reports that need them."""
 
 from __future__ import annotations
 
