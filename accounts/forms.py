@@ -6,9 +6,6 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import FetchedModelMultipleChoiceField
-from core.widgets import InlineCheckboxSelectMultiple, InlineSelect
-
 from .access import AnyUser
 from .dossier import ROW_FIELDS, ROW_MODELS
 from .models import Account, ImportKind, SectionKey, Stakeholder, Tier, TouchpointKind, Verdict
@@ -61,9 +58,7 @@ class StakeholderForm(forms.ModelForm):
 
 
 class TouchpointForm(forms.Form):
-    # On every account page: its choices are printed inline (core.widgets), not through
-    # a template per option.
-    kind = forms.ChoiceField(label=_("Type"), choices=TouchpointKind.choices, widget=InlineSelect)
+    kind = forms.ChoiceField(label=_("Type"), choices=TouchpointKind.choices)
     occurred_at = forms.DateTimeField(
         label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
@@ -71,8 +66,8 @@ class TouchpointForm(forms.Form):
     body = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     outcome = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     duration_minutes = forms.IntegerField(label=_("Minutes"), required=False, min_value=0, max_value=24 * 60)
-    stakeholders = FetchedModelMultipleChoiceField(
-        label=_("With"), queryset=Stakeholder.objects.none(), required=False, widget=InlineCheckboxSelectMultiple
+    stakeholders = forms.ModelMultipleChoiceField(
+        label=_("With"), queryset=Stakeholder.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:

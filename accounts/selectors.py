@@ -7,16 +7,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.signals import setting_changed
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.dispatch import receiver
 from django.http import Http404
 from django.utils import timezone
-from django.utils.module_loading import import_string
-from django.utils.translation import get_language
 
 from .access import AnyUser, assignable_owners_q, visible_accounts_q
 from .cadence import contact_status, overdue_stakeholders, tier_cadence, with_contact_status
@@ -32,58 +27,13 @@ def account_scope(*, user: AnyUser) -> AccountQuerySet:
     return accounts if condition is None else accounts.filter(condition)
 
 
-def account_list(*, user: AnyUser) -> AccountQuerySet:
-    """The accounts list (page and API): scoped, with everything a row shows joined in.
-
-    Other apps add their columns (health score, next renewal …) through the annotators
-    named in ``HOURGLASS_ACCOUNT_LIST_ANNOTATORS``: subqueries, never a query per row.
-    The user's scope is applied after them (``annotator(queryset) -> queryset`` sees
-    every account), so an annotator must not aggregate over a join.
-    """
-    accounts = _annotated_accounts()
-    condition = visible_accounts_q(user)
-    return accounts if condition is None else accounts.filter(condition)
-
-
-# The annotated, unscoped list queryset (never evaluated here: each caller gets a clone)
-# by what the annotators depend on: the active language (translated labels in the SQL),
-# time zone and local day (health "today" and "a week ago", days in stage). Building it
-# resolves a dozen expressions — about as long as the page's queries take to run — and
-# it is the same for every user; the scope is a filter on a clone.
-_ANNOTATED: dict[tuple[str | None, str, date], AccountQuerySet] = {}
-_ANNOTATED_MAX = 32
-
-
-def _annotated_accounts() -> AccountQuerySet:
-    key = (get_language(), timezone.get_current_timezone_name(), timezone.localdate())
-    accounts = _ANNOTATED.get(key)
-    if accounts is None:
-        accounts = Account.objects.select_related("owner").with_segment()
-        for annotate in _list_annotators():
-            accounts = annotate(accounts)
-        if len(_ANNOTATED) >= _ANNOTATED_MAX:  # past days and languages: start over
-            _ANNOTATED.clear()
-        _ANNOTATED[key] = accounts
-    return accounts.all()
-
-
-@receiver(setting_changed)
-def _forget_annotated_accounts(**kwargs: Any) -> None:
-    """The annotators and what they read (segment bounds, …) are settings: tests change them."""
-    _ANNOTATED.clear()
-
-
-def _list_annotators() -> list[Any]:
-    return [import_string(path) for path in getattr(settings, "HOURGLASS_ACCOUNT_LIST_ANNOTATORS", [])]
-
-
 def get_account_for_user(user: AnyUser, pk: int | str) -> Account:
     """One account, or 404 when it does not exist *or* lies outside the user's scope.
 
     A 404 (not 403) for other people's accounts does not reveal that they exist.
     """
     try:
-        return account_list(user=user).get(pk=pk)
+        return account_scope(user=user).select_related("owner").with_segment().get(pk=pk)
     except (Account.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such account.") from exc
 

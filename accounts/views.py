@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 from config.http import HtmxHttpRequest
 from core.forms import form_add_service_errors
 
-from .book_page import ROW_COLUMNS, account_rows, sort_queries
 from .cadence import ContactStatus, contact_status, with_contact_status
 from .dossier import (
     ROW_FIELDS,
@@ -29,7 +28,6 @@ from .dossier import (
     dossier_sections_for,
     section_history,
 )
-from .filters import AccountFilter
 from .forms import (
     AccountForm,
     CsvImportForm,
@@ -38,60 +36,29 @@ from .forms import (
     LogTouchForm,
     OverdueContactsFilterForm,
     StakeholderForm,
-    TouchpointForm,
     dossier_rows_formset,
     formset_rows,
 )
-from .imports import accounts_csv, import_start
+from .imports import import_start
 from .models import Account, ImportRun, RiskFlag, SectionKey, Stakeholder, TouchpointKind
-from .reviews import can_review, dossier_quality_by_owner, dossier_review_create, latest_review, review_queue
+from .reviews import can_review, dossier_quality_by_owner, dossier_review_create, review_queue
 from .selectors import (
-    account_list,
     account_scope,
     assignable_owners,
     get_account_for_user,
-    open_risk_flags,
     overdue_contacts_for_user,
-    stakeholder_rows,
-    stakeholders_for_account,
-    timeline_for_account,
 )
 from .services import account_create, account_update
 from .stakeholders import risk_flag_resolve, stakeholder_create, stakeholder_mark_left, stakeholder_update
 from .timeline import touchpoint_log
 
 PAGE_SIZE = 50
-TIMELINE_PAGE = 100
-
-
-@login_required
-def account_list_view(request: HtmxHttpRequest) -> HttpResponse:
-    filterset = AccountFilter(request.GET or None, queryset=account_list(user=request.user), request=request)
-    paginator = Paginator(filterset.qs.only(*ROW_COLUMNS), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    query = _query_without_page(request)
-    context = {
-        "filter": filterset,
-        "page": page,
-        "rows": account_rows(page.object_list),
-        "sort_queries": sort_queries(query, request.GET.get("ordering", "")),
-        "query": query,
-    }
-    template = "accounts/_account_table.html" if request.htmx else "accounts/account_list.html"
-    return render(request, template, context)
 
 
 def _query_without_page(request: HtmxHttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-@login_required
-def account_detail_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    account = get_account_for_user(request.user, pk)
-    history = account.history.select_related("history_user").order_by("-history_date")[:20]
-    return render(request, "accounts/account_detail.html", _account_context(request, account, history=history))
 
 
 @login_required
@@ -124,52 +91,6 @@ def account_edit_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Account saved."))
             return redirect("accounts:detail", pk=pk)
     return render(request, "accounts/account_form.html", {"form": form, "account": account})
-
-
-def _account_context(request: HtmxHttpRequest, account: Account, **extra: Any) -> dict[str, Any]:
-    kind = request.GET.get("kind", "")
-    timeline = timeline_for_account(
-        account=account, kinds=[kind] if kind else None, touchpoints_only=request.GET.get("only") == "touchpoints"
-    )
-    return {
-        "account": account,
-        "dossier": dossier_overview(account=account),
-        "review": latest_review(account=account),
-        "can_review": can_review(request.user),
-        "account_panels": settings.HOURGLASS_ACCOUNT_PANELS,
-        "stakeholders_by_tier": stakeholder_rows(account=account),
-        "former_stakeholders": stakeholders_for_account(account=account).filter(is_active=False),
-        "risk_flags": open_risk_flags(account=account),
-        "timeline": timeline[:TIMELINE_PAGE],
-        "timeline_kind": kind,
-        "touchpoint_kinds": TouchpointKind.choices,
-        "touchpoint_form": extra.pop("touchpoint_form", None)
-        or TouchpointForm(account=account, initial={"occurred_at": timezone.localtime().replace(second=0)}),
-        **extra,
-    }
-
-
-@login_required
-def account_timeline_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """GET: the (filtered) timeline partial. POST: log a touchpoint, then the partial."""
-    account = get_account_for_user(request.user, pk)
-    form = None
-    if request.method == "POST":
-        form = TouchpointForm(request.POST, account=account)
-        if form.is_valid():
-            try:
-                touchpoint_log(actor=request.user, account=account, **form.cleaned_data)
-            except ValidationError as error:
-                form_add_service_errors(form, error)
-            else:
-                if not request.htmx:
-                    messages.success(request, _("Touchpoint logged."))
-                    return redirect("accounts:detail", pk=pk)
-                form = None
-    context = _account_context(request, account, touchpoint_form=form)
-    if request.htmx:
-        return render(request, "accounts/_timeline.html", context)
-    return render(request, "accounts/account_detail.html", context)
 
 
 @login_required
@@ -367,15 +288,6 @@ def import_rejected_csv_view(request: HtmxHttpRequest, run_pk: int) -> HttpRespo
     run = _own_run(request, run_pk)
     response = HttpResponse("\ufeff" + run.rejected_csv, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="rejected-rows-{run.pk}.csv"'
-    return response
-
-
-@login_required
-def account_export_view(request: HtmxHttpRequest) -> StreamingHttpResponse:
-    """The accounts list as CSV, with the filters and sort currently applied."""
-    filterset = AccountFilter(request.GET or None, queryset=account_list(user=request.user), request=request)
-    response = StreamingHttpResponse(accounts_csv(filterset.qs.iterator(chunk_size=2000)), content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="accounts.csv"'
     return response
 
 

@@ -118,9 +118,9 @@ def percentile(values: Sequence[float], pct: float) -> float:
 def build_scenarios(user: Any) -> list[Scenario]:
     from django.urls import reverse
 
-    from accounts.selectors import account_list
+    from workspace.book import book_accounts
 
-    scope = account_list(user=user)
+    scope = book_accounts(user=user)
     book = scope.count()
     smb = scope.in_segments(["smb"]).count()
     last_page = max(1, math.ceil(book / PAGE_SIZE))

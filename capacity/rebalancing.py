@@ -23,17 +23,18 @@ from django.utils.translation import gettext as _
 
 from accounts.access import AnyUser
 from accounts.models import AccountStatus, Industry
-from accounts.selectors import account_list, account_scope, assignable_owners
+from accounts.selectors import account_scope, assignable_owners
 from accounts.services import account_update
 from accounts.timeline import timeline_record
 from core.formatting import money
 from core.people import display_name
 from org.models import Role
 from org.roles import is_manager_or_admin
+from renewals.selectors import with_next_renewal
 
 from . import arithmetic
 from .selectors import CapacityConfig, TeamBooks, book_of_business
-from .team_page import team_figures_invalidate
+from .team_cache import team_figures_invalidate
 
 ZERO = Decimal("0")
 
@@ -143,11 +144,11 @@ def rebalance_proposal(*, user: AnyUser, today: date | None = None, books: TeamB
 
     labels = dict(Industry.choices)
     candidates = list(
-        account_list(user=user)
+        with_next_renewal(account_scope(user=user).with_segment())
         .exclude(status=AccountStatus.CHURNED)
         .filter(owner_id__in=donors)
         .order_by("-arr", "pk")
-        .values("pk", "name", "arr", "industry", "owner_id", "segment_key", "next_renewal_date")  # type: ignore[misc]  # annotated by account_list
+        .values("pk", "name", "arr", "industry", "owner_id", "segment_key", "next_renewal_date")  # type: ignore[misc]  # annotations
     )
     by_owner: dict[int, list[dict[str, Any]]] = {pk: [] for pk in donors}
     for account in candidates:
@@ -322,7 +323,9 @@ def rebalance_apply(*, actor: AnyUser, moves: list[MoveRequest], today: date | N
         account.pk: account
         for account in account_scope(user=actor).select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
     }
-    renewal = dict(account_list(user=actor).filter(pk__in=ids).values_list("pk", "next_renewal_date"))  # type: ignore[misc]
+    renewal = dict(
+        with_next_renewal(account_scope(user=actor)).filter(pk__in=ids).values_list("pk", "next_renewal_date")  # type: ignore[misc]
+    )
     owners = {user.pk: user for user in assignable_owners(user=actor).filter(cs_profile__role=Role.CSM)}
     # Owners change: the cached team figures are stale once this commits.
     transaction.on_commit(team_figures_invalidate)

@@ -8,7 +8,7 @@ from django.dispatch import receiver
 from org.models import CsProfile, Team
 
 from .models import CapacityPreset, CapacitySettings, SegmentRatio
-from .team_page import team_figures_invalidate
+from .team_cache import team_figures_invalidate
 
 
 @receiver(post_save, sender=CapacitySettings)

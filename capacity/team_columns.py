@@ -1,10 +1,8 @@
-"""The manager's team page: per-CSM outcome columns and seed 003's process quality.
+"""Per-CSM columns of the manager's team page: outcomes and seed 003's process quality.
 
 Every column is one set-based query over the CSMs shown, whatever their number.
-A column appears only when some CSM has a figure in it. Apps that ``capacity`` may
-not import add their own columns through ``HOURGLASS_TEAM_COLUMNS``: dotted paths of
-callables ``(*, user_ids, today) -> list[TeamColumn]`` (e.g. overdue tasks from
-playbooks, in ``playbooks/team_columns.py``).
+A column appears only when some CSM has a figure in it. The team page
+(``workspace.team_page``) puts these columns together with the other apps' ones.
 
 Definitions (domain.md §4–5, seed 003):
 - logo / revenue renewal rate: the renewals KPI of the last four full quarters, per owner;
@@ -21,7 +19,7 @@ Definitions (domain.md §4–5, seed 003):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -30,14 +28,12 @@ from typing import Any
 from django.conf import settings
 from django.db.models import CharField, Count, F, Q, Sum, Value
 from django.db.models.functions import Cast, Concat
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from accounts.access import AnyUser
 from accounts.cadence import overdue_stakeholders
 from accounts.models import Account, AccountStatus, Stakeholder, Tier
 from accounts.reviews import OwnerQuality
-from core.charts import ChartSpec, Colour, Series, bar_chart
 from health.models import DailyFeatureRollup, DailyRollup, NpsResponse
 from health.nps import nps_summary
 from renewals.kpis import default_period, retention_kpis
@@ -221,60 +217,3 @@ def process_quality_columns(
         TeamColumn("q_executive", _("Executive engagement"), executive, "percent", "process"),
         TeamColumn("q_expansion", _("Expansion mining"), mining, "number", "process"),
     ]
-
-
-def extension_columns(*, user_ids: Sequence[int], today: date) -> list[TeamColumn]:
-    found: list[TeamColumn] = []
-    for path in getattr(settings, "HOURGLASS_TEAM_COLUMNS", []):
-        provider: Callable[..., list[TeamColumn]] = import_string(path)
-        found.extend(provider(user_ids=list(user_ids), today=today))
-    return found
-
-
-def team_columns(
-    *, user: AnyUser, user_ids: Sequence[int], today: date, quality: Mapping[int, OwnerQuality]
-) -> list[TeamColumn]:
-    """Every column with data, outcome columns first, then extensions, then process quality."""
-    columns = [
-        *renewal_columns(user=user, user_ids=user_ids, today=today),
-        *usage_columns(user_ids=user_ids, today=today),
-        *expansion_and_nps_columns(user_ids=user_ids, today=today),
-        *overdue_contacts_column(user_ids=user_ids, today=today),
-        *extension_columns(user_ids=user_ids, today=today),
-        *process_quality_columns(user_ids=user_ids, today=today, quality=quality),
-    ]
-    return [column for column in columns if column.present]
-
-
-def team_charts(*, rows: Sequence[Any], columns: Sequence[TeamColumn], band_max: Decimal | None) -> list[ChartSpec]:
-    """ARR per CSM against the band, and the renewal rates per CSM (when present)."""
-    if not rows:
-        return []
-    from core.people import display_name
-
-    labels = [display_name(row.user) for row in rows]
-    series = [Series(_("ARR"), [float(row.arr) for row in rows], colour="blue")]
-    if band_max is not None:
-        series.append(Series(_("Band maximum"), [float(band_max)] * len(rows), colour="red", kind="line", dashed=True))
-    charts = [bar_chart(_("Book per CSM"), labels, series, y_format="money")]
-    rates = [column for column in columns if column.key in ("logo_renewal", "revenue_renewal")]
-    if rates:
-        colours: list[Colour] = ["green", "teal"]
-        charts.append(
-            bar_chart(
-                _("Renewal rates per CSM"),
-                labels,
-                [
-                    Series(column.label, [float(column.values.get(row.user.pk) or 0) for row in rows], colour=colour)
-                    for column, colour in zip(rates, colours, strict=False)
-                ],
-                y_format="percent",
-            )
-        )
-    return charts
-
-
-def attach_columns(rows: Sequence[Any], columns: Sequence[TeamColumn]) -> None:
-    """Give each ``CsmBook`` row its ``(column, figure)`` pairs for the template."""
-    for row in rows:
-        row.extra = [(column, column.values.get(row.user.pk)) for column in columns]

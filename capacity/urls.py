@@ -4,10 +4,10 @@ from django.urls import path
 
 from . import views
 
+# The team page (capacity:team, "") is a workspace screen: config/urls.py puts it here.
 app_name = "capacity"
 
 urlpatterns = [
-    path("", views.team_view, name="team"),
     path("preset/", views.preset_select_view, name="preset"),
     path("planner/", views.planner_view, name="planner"),
     path("rebalance/", views.rebalance_view, name="rebalance"),

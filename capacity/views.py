@@ -19,19 +19,15 @@ from core.forms import form_add_service_errors
 from org.models import CsProfile, Role
 from org.roles import is_manager_or_admin, role_of
 
-from .compensation import compensation_form_hint
 from .forms import PlannerForm, PresetForm, TimeEntryForm
 from .models import SegmentRatio
 from .rebalancing import MoveRequest, rebalance_apply, rebalance_proposal
 from .selectors import (
     get_own_time_entry,
     plan,
-    sort_books,
     timesheet,
 )
 from .services import preset_activate, time_entry_create, time_entry_delete
-from .team_columns import attach_columns, team_charts
-from .team_page import team_figures
 
 
 @require_POST
@@ -51,46 +47,6 @@ def language_set_view(request: HttpRequest) -> HttpResponse:
 def _require_manager(request: HttpRequest) -> None:
     if not is_manager_or_admin(request.user):
         raise PermissionDenied
-
-
-@login_required
-def team_view(request: HtmxHttpRequest) -> HttpResponse:
-    """Books of business with load vs floor, ceiling and band: own (CSM), team, all."""
-    manager = is_manager_or_admin(request.user)
-    today = timezone.localdate()
-    figures = team_figures(user=request.user, manager=manager, today=today, refresh=bool(request.GET.get("refresh")))
-    books, columns = figures.books, figures.columns
-    ordering = request.GET.get("ordering", "")
-    rows = sort_books(books.rows, ordering)
-    attach_columns(rows, columns)
-    context = {
-        "books": books,
-        "rows": rows,
-        "ordering": ordering,
-        "is_manager": manager,
-        "figures": figures,
-        "config": books.config,
-        "hours": list(books.hours.values()),
-        "recommendations": figures.recommendations,
-        "preset_form": PresetForm(initial={"preset": books.config.preset})
-        if role_of(request.user) == Role.ADMIN
-        else None,
-        "ratios": list(books.config.ratios.values()),
-        "columns": [column for column in columns if column.group == "outcome"],
-        "process_columns": [column for column in columns if column.group == "process"],
-        "charts": team_charts(rows=books.rows, columns=columns, band_max=books.config.band_max),
-        "compensation": (
-            compensation_form_hint(user=request.user, data=request.GET, csms=len(books.rows), today=today)
-            if request.GET.get("contracts") or request.GET.get("renewal_rate")
-            else figures.compensation
-        )
-        if manager
-        else None,
-    }
-    template = (
-        "capacity/_team_table.html" if request.htmx and request.htmx.target == "team-table" else "capacity/team.html"
-    )
-    return render(request, template, context)
 
 
 @login_required

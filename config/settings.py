@@ -127,6 +127,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Model choice fields and ``.iterator()`` open a server-side cursor by default (DECLARE,
+    # FETCH, CLOSE: three round trips for a form's few choices); client-side cursors suffice.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------------
@@ -372,17 +375,6 @@ HOURGLASS_DOSSIER_REVIEW_INTERVAL_DAYS = env.int("HOURGLASS_DOSSIER_REVIEW_INTER
 # Absolute links in emails and notifications point here.
 HOURGLASS_BASE_URL = env.str("HOURGLASS_BASE_URL", default="http://localhost:8000")
 
-# What other apps add to every account (accounts imports no app, so by name):
-# list annotations (QuerySet -> QuerySet) and cards on the account page. The annotated
-# queryset is built once per language, time zone and local day, before any user's scope
-# (accounts.selectors.account_list): an annotator may depend on those and on settings only.
-HOURGLASS_ACCOUNT_LIST_ANNOTATORS = ["health.selectors.with_health", "renewals.selectors.with_next_renewal"]
-HOURGLASS_ACCOUNT_PANELS = [
-    "health/_account_health.html",
-    "renewals/_account_renewal_include.html",
-    "knowledge/_account_panel.html",
-]
-
 # The queue tasks go to unless routed elsewhere; tests use their own so that a shared
 # broker never mixes their messages with a running deployment's.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
@@ -442,10 +434,6 @@ HOURGLASS_STAGE_RENEWAL_WINDOW_DAYS = env.int("HOURGLASS_STAGE_RENEWAL_WINDOW_DA
 HOURGLASS_STAGE_SWEEP_CHUNK = env.int("HOURGLASS_STAGE_SWEEP_CHUNK", default=1000)
 # My day lists accounts whose renewal window opens within this many days as "entering".
 HOURGLASS_MY_DAY_RENEWAL_LOOKAHEAD_DAYS = env.int("HOURGLASS_MY_DAY_RENEWAL_LOOKAHEAD_DAYS", default=14)
-# The lifecycle stage column, filter and sort of the accounts list (page and API). The
-# filter hook (dotted paths of ``extend(filterset)``) is read by ``accounts.filters``.
-HOURGLASS_ACCOUNT_LIST_ANNOTATORS = [*HOURGLASS_ACCOUNT_LIST_ANNOTATORS, "playbooks.account_list.with_stage"]
-HOURGLASS_ACCOUNT_LIST_FILTERS = ["playbooks.account_list.stage_filters"]
 
 # --- Capacity (capacity app) ----------------------------------------------------------
 # Capacity presets keep their amounts in their own currency (the US "$2M rule" in USD,
@@ -453,9 +441,6 @@ HOURGLASS_ACCOUNT_LIST_FILTERS = ["playbooks.account_list.stage_filters"]
 # USD preset in a CNY deployment at this many CNY per US$ (also used for the seed 001
 # hiring thresholds, US$50K and US$300-500K). Other pairs are shown as not comparable.
 HOURGLASS_USD_TO_LOCAL = env.float("HOURGLASS_USD_TO_LOCAL", default=7.0)
-# Extra per-CSM columns on the team page from apps capacity may not import: dotted
-# paths of callables ``(*, user_ids, today) -> list[capacity.team_columns.TeamColumn]``.
-HOURGLASS_TEAM_COLUMNS = ["playbooks.team_columns.overdue_tasks"]
 # The team page keeps its figures this many seconds per viewer (0: always recompute);
 # "Refresh" on the page and changes made from the capacity pages recompute at once.
 HOURGLASS_TEAM_FIGURES_CACHE_SECONDS = env.int("HOURGLASS_TEAM_FIGURES_CACHE_SECONDS", default=300)

@@ -7,11 +7,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import urls as accounts_urls
+from capacity import urls as capacity_urls
 from capacity import views as capacity_views
 from core import views as core_views
-from playbooks import views as playbooks_views
+from workspace import urls as workspace_urls
+from workspace.my_day import my_day_view
 
 api_v1 = [
+    path("", include("workspace.api")),
     path("", include("accounts.api.urls")),
     path("", include("health.api.urls")),
     path("", include("renewals.api.urls")),
@@ -34,12 +38,13 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("my-day/", playbooks_views.my_day_view, name="my_day"),
-    path("accounts/", include("accounts.urls")),
+    path("my-day/", my_day_view, name="my_day"),
+    # The workspace screens keep the URL names of the apps they grew out of.
+    path("accounts/", include((workspace_urls.accounts_urlpatterns + accounts_urls.urlpatterns, "accounts"))),
     path("renewals/", include("renewals.urls")),
     path("tasks/", include("playbooks.urls")),
     path("health/", include("health.urls")),
-    path("capacity/", include("capacity.urls")),
+    path("capacity/", include((workspace_urls.capacity_urlpatterns + capacity_urls.urlpatterns, "capacity"))),
     path("knowledge/", include("knowledge.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

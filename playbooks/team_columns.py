@@ -1,8 +1,4 @@
-"""Playbooks' column on the capacity team page: overdue tasks per CSM.
-
-Named in ``HOURGLASS_TEAM_COLUMNS`` (capacity may not import playbooks): one grouped
-query for all the CSMs shown.
-"""
+"""Playbooks' figure per CSM on the team page (``workspace.team_page``): overdue tasks."""
 
 from __future__ import annotations
 
@@ -10,18 +6,17 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.db.models import Count
-from django.utils.translation import gettext as _
-
-from capacity.team_columns import TeamColumn
 
 from .models import Task
 from .selectors import overdue_q
 
 
-def overdue_tasks(*, user_ids: Sequence[int], today: date) -> list[TeamColumn]:
+def overdue_tasks_by_assignee(*, user_ids: Sequence[int], today: date) -> dict[int, int]:
+    """``{user id: overdue tasks}`` for each of ``user_ids`` in one grouped query; empty
+    when none of them has any task at all (the column then has nothing to say)."""
     tasks = Task.objects.filter(assignee_id__in=user_ids)
     if not tasks.exists():
-        return [TeamColumn("overdue_tasks", _("Overdue tasks"), {}, "count")]
+        return {}
     counts = dict(
         tasks.filter(overdue_q(today))
         .order_by()
@@ -29,4 +24,4 @@ def overdue_tasks(*, user_ids: Sequence[int], today: date) -> list[TeamColumn]:
         .annotate(n=Count("pk"))
         .values_list("assignee_id", "n")
     )
-    return [TeamColumn("overdue_tasks", _("Overdue tasks"), {pk: counts.get(pk, 0) for pk in user_ids}, "count")]
+    return {pk: counts.get(pk, 0) for pk in user_ids}

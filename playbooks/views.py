@@ -21,7 +21,7 @@ from core.forms import form_add_service_errors
 from .filters import TaskFilter
 from .forms import CommentForm, ReassignForm, TaskCreateForm, TouchLogForm
 from .models import Task
-from .selectors import account_stage, account_tasks, get_task_for_user, my_day, task_list
+from .selectors import account_stage, account_tasks, get_task_for_user, task_list
 from .services import (
     task_checklist_toggle,
     task_comment_add,
@@ -38,14 +38,6 @@ SNOOZE_DAYS = {"1": 1, "7": 7}
 
 def _errors(error: ValidationError) -> str:
     return "; ".join(str(m) for messages_ in error.message_dict.values() for m in messages_)
-
-
-@login_required
-def my_day_view(request: HtmxHttpRequest) -> HttpResponse:
-    """The CSM's home page (the first page after login): today's work, in constant queries."""
-    day = my_day(user=request.user)
-    # ``book`` as well: the context name the accounts version of this page had.
-    return render(request, "playbooks/my_day.html", {"day": day, "book": day.book, "compact": True})
 
 
 @login_required

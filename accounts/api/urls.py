@@ -4,10 +4,9 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .contacts import OverdueContactListView
-from .views import AccountViewSet, CsvImportView, StakeholderViewSet, TimelineViewSet
+from .views import CsvImportView, StakeholderViewSet, TimelineViewSet
 
 router = SimpleRouter()
-router.register("accounts", AccountViewSet, basename="account")
 router.register("stakeholders", StakeholderViewSet, basename="stakeholder")
 router.register("timeline", TimelineViewSet, basename="timeline")
 

@@ -23,13 +23,6 @@ def currency_code() -> str:
     return str(settings.HOURGLASS_CURRENCY)
 
 
-@register.simple_tag(takes_context=True)
-def sort_link(context: template.Context, field: str) -> str:
-    """The ``ordering`` value a column header should link to (toggles asc/desc)."""
-    current = context["request"].GET.get("ordering", "")
-    return f"-{field}" if current == field else field
-
-
 register.filter("person", display_name)
 
 

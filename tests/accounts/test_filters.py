@@ -8,7 +8,7 @@ from django.test import RequestFactory
 
 from accounts.filters import AccountFilter
 from accounts.models import AccountStatus, IcpFit, Industry
-from accounts.selectors import account_list
+from accounts.selectors import account_scope
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def run_filter(user, **params):
     request = RequestFactory().get("/", params)
     request.user = user
-    filterset = AccountFilter(request.GET, queryset=account_list(user=user), request=request)
+    filterset = AccountFilter(request.GET, queryset=account_scope(user=user), request=request)
     assert filterset.is_valid(), filterset.errors
     return [a.name for a in filterset.qs]
 
@@ -68,7 +68,7 @@ def test_sorting_is_stable_and_by_requested_field(book):
 def test_owner_filter_only_offers_people_in_scope(book):
     request = RequestFactory().get("/", {"owner": book.csm_b1.pk})
     request.user = book.manager_a
-    filterset = AccountFilter(request.GET, queryset=account_list(user=book.manager_a), request=request)
+    filterset = AccountFilter(request.GET, queryset=account_scope(user=book.manager_a), request=request)
     assert not filterset.is_valid()
     assert "owner" in filterset.errors
     offered = set(filterset.form.fields["owner"].queryset.values_list("username", flat=True))
@@ -78,7 +78,7 @@ def test_owner_filter_only_offers_people_in_scope(book):
 def test_invalid_choice_names_the_field(book):
     request = RequestFactory().get("/", {"segment": "whales"})
     request.user = book.csm_a1
-    filterset = AccountFilter(request.GET, queryset=account_list(user=book.csm_a1), request=request)
+    filterset = AccountFilter(request.GET, queryset=account_scope(user=book.csm_a1), request=request)
     assert not filterset.is_valid()
     assert "segment" in filterset.errors
 

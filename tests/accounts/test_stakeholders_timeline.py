@@ -206,29 +206,16 @@ def test_stakeholder_form_page_creates_and_edits(client, org, account):
     assert {"name", "tier", "email"} <= set(errors)
 
 
-def test_touchpoint_form_prints_what_djangos_widgets_print_in_one_plain_query(client, org, account):
-    """The form is on every account page: its choices are printed inline (core.widgets)
-    and the stakeholders come from one query, not a server-side cursor (PostgreSQL's
-    DECLARE / FETCH / CLOSE) — with the markup Django's own widgets give, and posting works."""
-    from django import forms as django_forms
-
+def test_touchpoint_form_lists_the_active_stakeholders_without_a_server_side_cursor(client, org, account):
+    """The form is on every account page: its stakeholders come from one plain query, not
+    a server-side cursor (PostgreSQL's DECLARE / FETCH / CLOSE: DISABLE_SERVER_SIDE_CURSORS)."""
     from accounts.forms import TouchpointForm
-    from tests.accounts.test_book_page_rendering import normalised
 
     boss = person(account, org.csm_a1, name="Boss <b>", tier=Tier.S)
     person(account, org.csm_a1, name="Left", tier=Tier.B)
     stakeholder_mark_left(actor=org.csm_a1, stakeholder=Stakeholder.objects.get(name="Left"))
-    ours = TouchpointForm(account=account, data={"kind": "call", "stakeholders": [boss.pk]})
-    theirs = TouchpointForm(account=account, data={"kind": "call", "stakeholders": [boss.pk]})
-    theirs.fields["kind"].widget = django_forms.Select(
-        attrs=ours.fields["kind"].widget.attrs, choices=ours.fields["kind"].choices
-    )
-    theirs.fields["stakeholders"].widget = django_forms.CheckboxSelectMultiple(
-        choices=theirs.fields["stakeholders"].choices
-    )
-    for name in ("kind", "stakeholders"):
-        assert normalised(ours[name]) == normalised(theirs[name])
-    assert "Boss &lt;b&gt;" in str(ours["stakeholders"]) and "Left" not in str(ours["stakeholders"])
+    form = TouchpointForm(account=account, data={"kind": "call", "stakeholders": [boss.pk]})
+    assert "Boss &lt;b&gt;" in str(form["stakeholders"]) and "Left" not in str(form["stakeholders"])
 
     client.force_login(org.csm_a1)
     with CaptureQueriesContext(connection) as ctx:

@@ -58,7 +58,7 @@ def test_team_table_sorts_by_arr_both_ways_and_htmx_gets_the_partial(client, org
     partial = client.get(
         reverse("capacity:team"), {"ordering": "-arr"}, headers={"HX-Request": "true", "HX-Target": "team-table"}
     )
-    assert partial.templates[0].name == "capacity/_team_table.html"
+    assert partial.templates[0].name == "workspace/_team_table.html"
     assert "<html" not in partial.content.decode()
 
 

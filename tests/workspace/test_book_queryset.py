@@ -1,6 +1,5 @@
-"""``account_list`` reuses its annotated queryset (per language, time zone and day) and
-applies each user's scope on a copy: what every user sees must not leak into another's,
-and nothing may go stale when the language, the day or the settings change."""
+"""``book_accounts``: each user's scope, and columns that follow the language, the local
+day and the settings of the request."""
 
 from __future__ import annotations
 
@@ -11,31 +10,30 @@ import pytest
 from django.test import RequestFactory
 from django.utils import timezone, translation
 
-from accounts.filters import AccountFilter
 from accounts.models import Account
-from accounts.selectors import account_list
 from playbooks.models import AccountStage, Stage
+from workspace.book import BookFilter, book_accounts
 
 pytestmark = pytest.mark.django_db
 
 
 def names(user) -> set[str]:
-    return set(account_list(user=user).values_list("name", flat=True))
+    return set(book_accounts(user=user).values_list("name", flat=True))
 
 
-def test_each_user_gets_their_own_scope_from_the_shared_base(org):
+def test_each_user_gets_their_own_scope(org):
     own_a1 = {a.name for a in org.accounts["csm_a1"]}
     own_b1 = {a.name for a in org.accounts["csm_b1"]}
 
     assert names(org.csm_a1) == own_a1
-    assert names(org.csm_b1) == own_b1  # not csm_a1's, though the base was built for them
+    assert names(org.csm_b1) == own_b1
     assert names(org.manager_a) == own_a1 | {a.name for a in org.accounts["csm_a2"]}
     assert names(org.admin) == set(Account.objects.values_list("name", flat=True))
     assert names(org.csm_a1) == own_a1  # and again after the others
 
 
 def test_an_evaluated_list_leaves_the_next_one_fresh(org):
-    first = account_list(user=org.csm_a1)
+    first = book_accounts(user=org.csm_a1)
     assert len(first) == 2
     Account.objects.filter(pk=org.accounts["csm_a1"][0].pk).update(name="Renamed")
 
@@ -47,7 +45,7 @@ def test_labels_follow_the_active_language(org):
     AccountStage.objects.create(account=account, stage=Stage.RENEWAL_WINDOW, entered_on=timezone.localdate())
 
     def label() -> str:
-        return account_list(user=org.csm_a1).get(pk=account.pk).lifecycle_label
+        return book_accounts(user=org.csm_a1).get(pk=account.pk).lifecycle_label
 
     with translation.override("en"):
         assert label() == "Renewal window"
@@ -66,7 +64,7 @@ def test_days_and_health_follow_the_local_day(org):
 
     def days_in_stage(zone: str) -> tuple[int, date]:
         with timezone.override(zone):
-            row = account_list(user=org.csm_a1).get(pk=account.pk)
+            row = book_accounts(user=org.csm_a1).get(pk=account.pk)
             return row.lifecycle_days.days, timezone.localdate()
 
     east, east_today = days_in_stage("Pacific/Kiritimati")  # UTC+14
@@ -76,21 +74,21 @@ def test_days_and_health_follow_the_local_day(org):
     assert west == (west_today - entered).days
 
 
-def test_a_settings_change_rebuilds_the_annotations(org, settings):
+def test_segments_follow_the_settings(org, settings):
     account = org.accounts["csm_a1"][0]
     Account.objects.filter(pk=account.pk).update(arr=Decimal("5000"))
-    assert account_list(user=org.csm_a1).get(pk=account.pk).segment_key == "tech_touch"
+    assert book_accounts(user=org.csm_a1).get(pk=account.pk).segment_key == "tech_touch"
 
     settings.HOURGLASS_SEGMENT_BANDS = {"enterprise": Decimal(1000), "tech_touch": Decimal(0)}
 
-    assert account_list(user=org.csm_a1).get(pk=account.pk).segment_key == "enterprise"
+    assert book_accounts(user=org.csm_a1).get(pk=account.pk).segment_key == "enterprise"
 
 
 def test_each_filter_form_has_fields_of_its_own(org):
-    def filterset(user) -> AccountFilter:
+    def filterset(user) -> BookFilter:
         request = RequestFactory().get("/accounts/")
         request.user = user
-        return AccountFilter(None, queryset=account_list(user=user), request=request)
+        return BookFilter(None, queryset=book_accounts(user=user), request=request)
 
     first, second = filterset(org.csm_a1), filterset(org.manager_a)
     for name in first.form.fields:
