@@ -248,9 +248,9 @@ class SelfCheckItem:
 @dataclass(frozen=True)
 class _SelfCheckFacts:
     goals: str
-    left: list[tuple[str, date]]
+    left: list[tuple[str, date | None]]
     flags: list[str]
-    promises: list[tuple[str, str, date]]
+    promises: list[tuple[str, str, date | None]]
     last_value: tuple[str, datetime] | None
 
 
