@@ -144,7 +144,7 @@ def generate(spec: Spec, log: Callable[[str], None]) -> dict[str, int]:
     from django.db import transaction
 
     from accounts.demo import generate_accounts
-    from accounts.models import Account, PurchasedProduct, RiskFlag, Stakeholder, Tier, TimelineEntry
+    from accounts.models import Account, AccountStatus, PurchasedProduct, RiskFlag, Stakeholder, Tier, TimelineEntry
     from health.models import DailyFeatureRollup, DailyRollup, NpsResponse
     from org.models import Role
     from org.services import person_create
@@ -203,7 +203,7 @@ def generate(spec: Spec, log: Callable[[str], None]) -> dict[str, int]:
         features: list[DailyFeatureRollup] = []
         written = 0
         for pk, status in accounts:
-            if status == "churned" or rng.random() >= 0.9:
+            if status == AccountStatus.CHURNED or rng.random() >= 0.9:
                 continue
             level = rng.randint(5, 400)
             users = max(2, min(seats.get(pk) or 50, level // 3))
@@ -442,7 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
-    from accounts.models import Account
+    from accounts.models import Account, AccountStatus
     from health.models import DailyFeatureRollup, DailyRollup, HealthScore
 
     generated: dict[str, int] = {}
@@ -460,7 +460,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_key_features()
     clear_results()
     rollups, feature_rows = DailyRollup.objects.count(), DailyFeatureRollup.objects.count()
-    ids = list(Account.objects.exclude(status="churned").order_by("pk").values_list("pk", flat=True))
+    ids = list(Account.objects.exclude(status=AccountStatus.CHURNED).order_by("pk").values_list("pk", flat=True))
     db = database_info()
     print(
         f"Engine: {db['version']}; {len(ids):,} accounts to score, "
