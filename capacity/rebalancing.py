@@ -16,18 +16,19 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import AnyUser
 from accounts.models import AccountStatus, Industry
 from accounts.selectors import account_scope, assignable_owners
 from accounts.services import account_update
 from accounts.timeline import timeline_record
 from core.formatting import money
 from core.people import display_name
+from core.types import AnyUser
 from org.models import Role
 from org.roles import is_manager_or_admin
 from renewals.selectors import with_next_renewal
@@ -43,7 +44,7 @@ ZERO = Decimal("0")
 class _Load:
     """One CSM's book while the proposal is simulated."""
 
-    user: Any
+    user: User
     industries: set[str]
     accounts: int
     arr: Decimal
@@ -124,6 +125,30 @@ def rebalance_proposal(*, user: AnyUser, today: date | None = None, books: TeamB
     books = books or book_of_business(user=user, today=today)
     config = books.config
     per_month = {key: value.hours_per_account_month for key, value in books.hours.items()}
+    loads = _loads(books)
+    proposal = Proposal()
+    donors = [pk for pk, load in loads.items() if load.verdict(config, per_month).status == arithmetic.OVER]
+    proposal.over_before = len(donors)
+    if not donors:
+        return proposal
+    by_owner = _movable_accounts(user, donors, loads, today, proposal)
+    labels = dict(Industry.choices)
+    for donor_id in donors:
+        donor = loads[donor_id]
+        # Keep what the donor is specialised in; hand on the rest first.
+        queue = sorted(by_owner[donor_id], key=lambda a: (a["industry"] in donor.industries, -a["arr"], a["pk"]))
+        _hand_on(donor_id, queue, loads, config, per_month, labels, proposal)
+        if donor.verdict(config, per_month).status == arithmetic.OVER:
+            proposal.over_after += 1
+            proposal.unresolved.append(
+                _("%(name)s stays over capacity: no colleague can take more of the book within their limits.")
+                % {"name": display_name(donor.user)}
+            )
+    return proposal
+
+
+def _loads(books: TeamBooks) -> dict[int, _Load]:
+    """The CSMs' books as the simulation changes them (managers and admins are not moved)."""
     loads: dict[int, _Load] = {}
     for row in books.rows:
         if row.role != Role.CSM:
@@ -136,19 +161,18 @@ def rebalance_proposal(*, user: AnyUser, today: date | None = None, books: TeamB
             arr=row.arr,
             counts={key: s.accounts for key, s in row.by_segment.items()},
         )
-    proposal = Proposal()
-    donors = [pk for pk, load in loads.items() if load.verdict(config, per_month).status == arithmetic.OVER]
-    proposal.over_before = len(donors)
-    if not donors:
-        return proposal
+    return loads
 
-    labels = dict(Industry.choices)
+
+def _movable_accounts(
+    user: AnyUser, donors: list[int], loads: dict[int, _Load], today: date, proposal: Proposal
+) -> dict[int, list[dict[str, Any]]]:
+    """The donors' accounts largest first; those in the renewal window are kept (and listed)."""
+    accounts = with_next_renewal(account_scope(user=user).with_segment()).exclude(status=AccountStatus.CHURNED)
     candidates = list(
-        with_next_renewal(account_scope(user=user).with_segment())
-        .exclude(status=AccountStatus.CHURNED)
-        .filter(owner_id__in=donors)
+        accounts.filter(owner_id__in=donors)
         .order_by("-arr", "pk")
-        .values("pk", "name", "arr", "industry", "owner_id", "segment_key", "next_renewal_date")  # type: ignore[misc]  # annotations
+        .values("pk", "name", "arr", "industry", "owner_id", "segment_key", "next_renewal_date")  # type: ignore[misc]  # annotated by with_segment and with_next_renewal
     )
     by_owner: dict[int, list[dict[str, Any]]] = {pk: [] for pk in donors}
     for account in candidates:
@@ -158,69 +182,70 @@ def rebalance_proposal(*, user: AnyUser, today: date | None = None, books: TeamB
             )
             continue
         by_owner[account["owner_id"]].append(account)
+    return by_owner
 
-    for donor_id in donors:
-        donor = loads[donor_id]
-        # Keep what the donor is specialised in; hand on the rest first.
-        queue = sorted(by_owner[donor_id], key=lambda a: (a["industry"] in donor.industries, -a["arr"], a["pk"]))
-        smallest = min((Decimal(a["arr"]) for a in queue), default=ZERO)
-        # While one donor hands on accounts the others' books only grow, and a book only
-        # gets fuller with a larger account of the same segment: once no colleague can
-        # take an account, none can take a larger one of its segment. So each segment is
-        # first probed with its smallest account, and failures are remembered: the search
-        # stays near-linear instead of every account × every colleague.
-        smallest_of: dict[str, Decimal] = {}
-        for a in queue:
-            arr_a = Decimal(a["arr"])
-            smallest_of[a["segment_key"]] = min(arr_a, smallest_of.get(a["segment_key"], arr_a))
-        no_taker_from: dict[str, Decimal] = {}
-        arr_max = max(smallest_of.values(), default=ZERO) + 1  # above every smallest: "no failure yet"
-        probed: set[str] = set()
-        before = donor.verdict(config, per_month)  # recomputed after each move only
-        for account in queue:
-            if before.status != arithmetic.OVER:
-                break
-            if no_taker_from and all(no_taker_from.get(key, arr_max) <= low for key, low in smallest_of.items()):
-                break  # no segment's smallest account has a taker: nothing more can move
-            arr, segment = Decimal(account["arr"]), account["segment_key"]
-            swings_under = config.band_min is not None and donor.arr - arr < config.band_min
-            if swings_under and smallest < arr:
-                continue  # would swing the donor from over to under: try a smaller account
-            if segment not in probed:
-                probed.add(segment)
-                low = smallest_of[segment]
-                if _best_receiver(loads, donor_id, account["industry"], low, segment, config, per_month) is None:
-                    no_taker_from[segment] = low
-            if segment in no_taker_from and arr >= no_taker_from[segment]:
-                continue
-            receiver = _best_receiver(loads, donor_id, account["industry"], arr, segment, config, per_month)
-            if receiver is None:
-                no_taker_from[segment] = min(arr, no_taker_from.get(segment, arr))
-                continue
-            donor.add(arr, segment, -1)
-            receiver.add(arr, segment, +1)
-            proposal.moves.append(
-                Move(
-                    account_id=account["pk"],
-                    account_name=account["name"],
-                    arr=arr,
-                    industry=str(labels.get(account["industry"], account["industry"])),
-                    from_id=donor_id,
-                    from_name=display_name(donor.user),
-                    to_id=receiver.user.pk,
-                    to_name=display_name(receiver.user),
-                    reasons=_explain(before, donor, receiver, account["industry"], labels, config),
-                )
+
+def _hand_on(
+    donor_id: int,
+    queue: list[dict[str, Any]],
+    loads: dict[int, _Load],
+    config: CapacityConfig,
+    per_month: dict[str, Decimal | None],
+    labels: dict[str, Any],
+    proposal: Proposal,
+) -> None:
+    """Move the donor's accounts, in ``queue`` order, until the donor is no longer over."""
+    donor = loads[donor_id]
+    smallest = min((Decimal(a["arr"]) for a in queue), default=ZERO)
+    # While one donor hands on accounts the others' books only grow, and a book only
+    # gets fuller with a larger account of the same segment: once no colleague can
+    # take an account, none can take a larger one of its segment. So each segment is
+    # first probed with its smallest account, and failures are remembered: the search
+    # stays near-linear instead of every account × every colleague.
+    smallest_of: dict[str, Decimal] = {}
+    for a in queue:
+        arr_a = Decimal(a["arr"])
+        smallest_of[a["segment_key"]] = min(arr_a, smallest_of.get(a["segment_key"], arr_a))
+    no_taker_from: dict[str, Decimal] = {}
+    arr_max = max(smallest_of.values(), default=ZERO) + 1  # above every smallest: "no failure yet"
+    probed: set[str] = set()
+    before = donor.verdict(config, per_month)  # recomputed after each move only
+    for account in queue:
+        if before.status != arithmetic.OVER:
+            break
+        if no_taker_from and all(no_taker_from.get(key, arr_max) <= low for key, low in smallest_of.items()):
+            break  # no segment's smallest account has a taker: nothing more can move
+        arr, segment = Decimal(account["arr"]), account["segment_key"]
+        swings_under = config.band_min is not None and donor.arr - arr < config.band_min
+        if swings_under and smallest < arr:
+            continue  # would swing the donor from over to under: try a smaller account
+        if segment not in probed:
+            probed.add(segment)
+            low = smallest_of[segment]
+            if _best_receiver(loads, donor_id, account["industry"], low, segment, config, per_month) is None:
+                no_taker_from[segment] = low
+        if segment in no_taker_from and arr >= no_taker_from[segment]:
+            continue
+        receiver = _best_receiver(loads, donor_id, account["industry"], arr, segment, config, per_month)
+        if receiver is None:
+            no_taker_from[segment] = min(arr, no_taker_from.get(segment, arr))
+            continue
+        donor.add(arr, segment, -1)
+        receiver.add(arr, segment, +1)
+        proposal.moves.append(
+            Move(
+                account_id=account["pk"],
+                account_name=account["name"],
+                arr=arr,
+                industry=str(labels.get(account["industry"], account["industry"])),
+                from_id=donor_id,
+                from_name=display_name(donor.user),
+                to_id=receiver.user.pk,
+                to_name=display_name(receiver.user),
+                reasons=_explain(before, donor, receiver, account["industry"], labels, config),
             )
-            before = donor.verdict(config, per_month)
-        after = donor.verdict(config, per_month)
-        if after.status == arithmetic.OVER:
-            proposal.over_after += 1
-            proposal.unresolved.append(
-                _("%(name)s stays over capacity: no colleague can take more of the book within their limits.")
-                % {"name": display_name(donor.user)}
-            )
-    return proposal
+        )
+        before = donor.verdict(config, per_month)
 
 
 def _best_receiver(

@@ -5,7 +5,6 @@ from typing import Any
 import markdown as markdown_lib
 import nh3
 from django import template
-from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
 from core.formatting import money
@@ -16,11 +15,6 @@ register = template.Library()
 # The implementation lives in ``core.formatting`` so that views preparing rows in Python
 # format amounts exactly as the filter does.
 register.filter("money", money)
-
-
-@register.simple_tag
-def currency_code() -> str:
-    return str(settings.HOURGLASS_CURRENCY)
 
 
 register.filter("person", display_name)
