@@ -68,7 +68,13 @@ EVENT_FIELDS: dict[str, EventField] = {
         _lazy("The customer's id of the user; counts active users."),
     ),
     "quantity": EventField(
-        {"type": "number", "minimum": 0, "exclusiveMaximum": 10 ** (QUANTITY_MAX_DIGITS - QUANTITY_DECIMAL_PLACES)},
+        # OpenAPI 3.0: exclusiveMaximum is a flag on maximum (a number only from 3.1 on).
+        {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 10 ** (QUANTITY_MAX_DIGITS - QUANTITY_DECIMAL_PLACES),
+            "exclusiveMaximum": True,
+        },
         _lazy("Defaults to 1."),
     ),
     "properties": EventField({"type": "object", "additionalProperties": True}, _lazy("Any JSON object.")),
