@@ -14,10 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -66,11 +66,11 @@ def _new_account(
     return account
 
 
-def _owner_refused(owner: AbstractBaseUser) -> ValidationError:
+def _owner_refused(owner: User) -> ValidationError:
     return ValidationError({"owner": _("You cannot assign accounts to %(user)s.") % {"user": owner}})
 
 
-def _check_owner(*, actor: AnyUser, owner: AbstractBaseUser | None) -> None:
+def _check_owner(*, actor: AnyUser, owner: User | None) -> None:
     if owner is None:
         return
     if not assignable_owners(user=actor).filter(pk=owner.pk).exists():
@@ -82,7 +82,7 @@ def _created_entry(account: Account, actor: AnyUser, title: str | None = None) -
     return TimelineDraft(account=account, kind="account_created", title=title, actor=actor)
 
 
-def _owner_changed_entry(account: Account, previous_owner: AbstractBaseUser | None, actor: AnyUser) -> TimelineDraft:
+def _owner_changed_entry(account: Account, previous_owner: User | None, actor: AnyUser) -> TimelineDraft:
     return TimelineDraft(
         account=account,
         kind="owner_changed",
@@ -92,7 +92,7 @@ def _owner_changed_entry(account: Account, previous_owner: AbstractBaseUser | No
     )
 
 
-def _person(user: AbstractBaseUser | None) -> str:
+def _person(user: User | None) -> str:
     return display_name(user) if user is not None else _("nobody")
 
 
@@ -172,7 +172,7 @@ class AccountBatch:
         self.to_update: list[tuple[Account, Any]] = []  # with the previous owner's id
         self._update_fields: set[str] = set()
 
-    def _owner_errors(self, owner: AbstractBaseUser | None) -> dict[str, list[str]]:
+    def _owner_errors(self, owner: User | None) -> dict[str, list[str]]:
         if owner is None:
             return {}
         if self._assignable is None:
@@ -240,7 +240,10 @@ class AccountBatch:
             entries += [_created_entry(account, self.actor, title) for account in created]
         if self.to_update:
             accounts = [account for account, _previous in self.to_update]
-            fields = sorted(self._update_fields)
+            now = timezone.now()
+            for account in accounts:
+                account.updated_at = now  # as save() would (bulk_update skips auto_now)
+            fields = [*sorted(self._update_fields), "updated_at"]
             bulk_update_with_history(accounts, Account, fields, batch_size=BATCH_SIZE, default_user=user)
             entries += self._owner_changed_entries()
         timeline_record_many(entries)

@@ -235,3 +235,16 @@ def test_too_long_values_are_refused_by_the_model_rules_with_row_and_field(org):
     assert [(e.row, e.column) for e in result.errors] == [(2, "name"), (3, "external_id")]
     assert all("at most" in e.reason for e in result.errors)
     assert not Account.objects.filter(name="Fine").exists()
+
+
+def test_reimport_with_changes_updates_like_account_update(org):
+    csv_import(actor=org.csm_a1, kind="accounts", data=accounts_csv("CRM-1,Alpha,retail,1000,target,,,active"))
+    account = Account.objects.get(external_id="CRM-1")
+    result, _ = csv_import(
+        actor=org.csm_a1, kind="accounts", data=accounts_csv("CRM-1,Alpha Two,retail,2000,target,,,active")
+    )
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 0)
+    changed = Account.objects.get(pk=account.pk)
+    assert (changed.name, changed.arr, changed.owner) == ("Alpha Two", Decimal("2000.00"), org.csm_a1)
+    assert changed.updated_at > account.updated_at
+    assert changed.history.first().history_user == org.csm_a1
