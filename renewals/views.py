@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -168,95 +169,84 @@ def renewal_detail_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _detail(request, get_renewal_for_user(request.user, pk))
 
 
-@login_required
-@require_POST
-def renewal_at_risk_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def _renewal_action(
+    request: HtmxHttpRequest,
+    pk: int,
+    form_class: type[Form],
+    form_name: str,
+    action: Callable[[RenewalOpportunity, Any], object],
+    done: str,
+) -> HttpResponse:
+    """One form on the renewal page: a valid form goes to one service (``action``), else
+    the page comes back with the form's errors (the service's named field errors too)."""
     renewal = get_renewal_for_user(request.user, pk)
-    form = AtRiskForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            renewal_mark_at_risk(renewal=renewal, reason=form.cleaned_data["reason"], actor=request.user)
+            action(renewal, form)
         except ValidationError as error:
             form_add_service_errors(form, error)
         else:
-            messages.success(request, _("Renewal marked at risk."))
+            messages.success(request, done)
             return redirect("renewals:detail", pk=pk)
-    return _detail(request, renewal, status=400, at_risk_form=form)
+    return _detail(request, renewal, status=400, **{form_name: form})
+
+
+@login_required
+@require_POST
+def renewal_at_risk_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    def mark(renewal: RenewalOpportunity, form: Any) -> object:
+        return renewal_mark_at_risk(renewal=renewal, reason=form.cleaned_data["reason"], actor=request.user)
+
+    return _renewal_action(request, pk, AtRiskForm, "at_risk_form", mark, _("Renewal marked at risk."))
 
 
 @login_required
 @require_POST
 def renewal_stage_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    renewal = get_renewal_for_user(request.user, pk)
-    form = StageForm(request.POST)
-    if form.is_valid():
-        try:
-            renewal_set_stage(renewal=renewal, status=form.cleaned_data["status"], actor=request.user)
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        else:
-            messages.success(request, _("Stage saved."))
-            return redirect("renewals:detail", pk=pk)
-    return _detail(request, renewal, status=400, stage_form=form)
+    def set_stage(renewal: RenewalOpportunity, form: Any) -> object:
+        return renewal_set_stage(renewal=renewal, status=form.cleaned_data["status"], actor=request.user)
+
+    return _renewal_action(request, pk, StageForm, "stage_form", set_stage, _("Stage saved."))
 
 
 @login_required
 @require_POST
 def renewal_override_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    renewal = get_renewal_for_user(request.user, pk)
-    form = OverrideForm(request.POST)
-    if form.is_valid():
-        try:
-            renewal_override_forecast(
-                renewal=renewal,
-                probability=form.probability_ratio(),
-                reason=form.cleaned_data["reason"],
-                forecast_arr=form.cleaned_data["forecast_arr"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        else:
-            messages.success(request, _("Forecast saved."))
-            return redirect("renewals:detail", pk=pk)
-    return _detail(request, renewal, status=400, override_form=form)
+    def override(renewal: RenewalOpportunity, form: Any) -> object:
+        return renewal_override_forecast(
+            renewal=renewal,
+            probability=form.probability_ratio(),
+            reason=form.cleaned_data["reason"],
+            forecast_arr=form.cleaned_data["forecast_arr"],
+            actor=request.user,
+        )
+
+    return _renewal_action(request, pk, OverrideForm, "override_form", override, _("Forecast saved."))
 
 
 @login_required
 @require_POST
 def renewal_close_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    renewal = get_renewal_for_user(request.user, pk)
-    form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
-            renewal_close(
-                renewal=renewal,
-                outcome=form.cleaned_data["outcome"],
-                outcome_arr=form.cleaned_data["outcome_arr"],
-                churn_reason=form.cleaned_data["churn_reason"],
-                next_end_date=form.cleaned_data["next_end_date"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        else:
-            messages.success(request, _("Renewal closed."))
-            return redirect("renewals:detail", pk=pk)
-    return _detail(request, renewal, status=400, close_form=form)
+    def close(renewal: RenewalOpportunity, form: Any) -> object:
+        return renewal_close(
+            renewal=renewal,
+            outcome=form.cleaned_data["outcome"],
+            outcome_arr=form.cleaned_data["outcome_arr"],
+            churn_reason=form.cleaned_data["churn_reason"],
+            next_end_date=form.cleaned_data["next_end_date"],
+            actor=request.user,
+        )
+
+    return _renewal_action(request, pk, CloseForm, "close_form", close, _("Renewal closed."))
 
 
 @login_required
 @require_POST
 def renewal_expansion_create_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Raise an expansion on the renewal's account; the owner role follows the rule."""
-    renewal = get_renewal_for_user(request.user, pk)
-    form = ExpansionForm(request.POST)
-    if form.is_valid():
-        try:
-            expansion_create(account=renewal.account, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        else:
-            messages.success(request, _("Expansion opportunity added."))
-            return redirect("renewals:detail", pk=pk)
-    return _detail(request, renewal, status=400, expansion_form=form)
+
+    def create(renewal: RenewalOpportunity, form: Any) -> object:
+        return expansion_create(account=renewal.account, actor=request.user, **form.cleaned_data)
+
+    return _renewal_action(request, pk, ExpansionForm, "expansion_form", create, _("Expansion opportunity added."))
