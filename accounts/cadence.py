@@ -9,7 +9,7 @@ costs one query, never one per row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import (
@@ -27,6 +27,8 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+
+from core.clock import local_day_start
 
 from .models import ContactCadence, Stakeholder, Tier, TimelineEntry
 from .segments import arr_range_for_segment, segment_bands
@@ -101,10 +103,6 @@ def with_contact_status(stakeholders: QuerySet[Stakeholder], rules: Rules | None
         cadence_delta=_delta_case(rules),
         next_due_at=ExpressionWrapper(F("last_contact") + F("cadence_delta"), output_field=DateTimeField()),
     )
-
-
-def local_day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def overdue_q(today: date) -> Q:

@@ -20,7 +20,7 @@ from core.notifications import notification_send, user_language
 from core.people import display_name
 
 from .access import AnyUser, can_review_dossiers
-from .models import Account, DossierReview, DossierReviewRating, SectionKey, Verdict
+from .models import Account, AccountStatus, DossierReview, DossierReviewRating, SectionKey, Verdict
 from .selectors import account_scope
 from .signals import dossier_reviewed
 from .timeline import timeline_record
@@ -54,7 +54,7 @@ def review_queue(*, user: AnyUser, now: datetime | None = None) -> list[QueueRow
     interval = review_interval_days()
     accounts = (
         account_scope(user=user)
-        .exclude(status="churned")
+        .exclude(status=AccountStatus.CHURNED)
         .select_related("owner")
         .annotate(last_review_at=Max("dossier_reviews__created_at"))
     )
@@ -162,7 +162,7 @@ def dossier_quality_by_owner(*, user: AnyUser, now: datetime | None = None) -> d
     Two aggregate queries whatever the number of CSMs or accounts.
     """
     now = now or timezone.now()
-    scope = account_scope(user=user).exclude(owner=None).exclude(status="churned").order_by()
+    scope = account_scope(user=user).exclude(owner=None).exclude(status=AccountStatus.CHURNED).order_by()
     overdue_before = now - timedelta(days=review_interval_days())
     # Overdue = never reviewed, or the latest review is older than the interval; i.e. no
     # review since the cut-off: an anti-join, not a latest-review subquery per account.

@@ -107,7 +107,7 @@ def generate(args: argparse.Namespace, today: date) -> dict[str, int]:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from accounts.models import Account, Industry, Stakeholder, Tier
+    from accounts.models import Account, AccountStatus, Industry, Stakeholder, Tier
     from health.models import Colour, DailyFeatureRollup, DailyRollup, HealthScore, NpsResponse
     from org.models import CsProfile, Role, Team
     from playbooks.models import Task
@@ -141,7 +141,7 @@ def generate(args: argparse.Namespace, today: date) -> dict[str, int]:
             industry=rng.choice(industries),
             arr=Decimal(int(math.exp(rng.uniform(math.log(5_000), math.log(2_000_000))))),
             owner_id=csms[i % len(csms)].pk,
-            status="churned" if rng.random() < 0.05 else "active",
+            status=AccountStatus.CHURNED if rng.random() < 0.05 else AccountStatus.ACTIVE,
             go_live_date=today - timedelta(days=rng.randint(20, 730)),
         )
         for i in range(args.accounts)

@@ -242,11 +242,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
     from accounts.models import Account
+    from core.clock import local_date
     from playbooks.defaults import install_default_playbooks
     from playbooks.models import AccountStage, Playbook, PlaybookStep, Task
-    from playbooks.stages import local_today
 
-    today = local_today()
+    today = local_date()
     install_default_playbooks(Playbook, PlaybookStep)
     if args.reset or not dataset_present(spec):
         mark = time.perf_counter()

@@ -92,7 +92,9 @@ def usage_columns(*, user_ids: Sequence[int], today: date) -> list[TeamColumn]:
         for row in book.values("owner_id").annotate(n=Count("pk"), launched=Count("pk", filter=launched))
     }
     usage = DailyRollup.objects.filter(
-        account__owner_id__in=user_ids, events__gt=0, account__status__in=[*set(AccountStatus.values) - {"churned"}]
+        account__owner_id__in=user_ids,
+        events__gt=0,
+        account__status__in=[*set(AccountStatus.values) - {AccountStatus.CHURNED}],
     ).order_by()
     recent = {
         row["account__owner_id"]: row["n"]

@@ -51,6 +51,7 @@ from accounts.models import Account, AccountStatus
 from accounts.timeline import TimelineDraft, timeline_record, timeline_record_many
 from core.locks import advisory_xact_lock
 from core.notifications import NotificationDraft, notifications_send, user_language
+from core.people import person_or_none
 
 from .models import ActivityAlert, AlertStatus, DailyRollup
 from .signals import activity_drop_detected, activity_drops_detected
@@ -292,7 +293,7 @@ def activity_alert_acknowledge(*, alert: ActivityAlert, actor: Any, note: str = 
         raise ValidationError({"status": _("Only an open alert can be acknowledged.")})
     alert.status = AlertStatus.ACKNOWLEDGED
     alert.acknowledged_at = timezone.now()
-    alert.acknowledged_by = actor if getattr(actor, "is_authenticated", False) else None
+    alert.acknowledged_by = person_or_none(actor)
     if note.strip():
         alert.note = note.strip()
     alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "note"])
@@ -315,7 +316,7 @@ def activity_alert_resolve(*, alert: ActivityAlert, actor: Any, note: str = "") 
     if alert.status == AlertStatus.RESOLVED:
         raise ValidationError({"status": _("This alert is already resolved.")})
     now = timezone.now()
-    who = actor if getattr(actor, "is_authenticated", False) else None
+    who = person_or_none(actor)
     if alert.acknowledged_at is None:
         alert.acknowledged_at, alert.acknowledged_by = now, who
     alert.status = AlertStatus.RESOLVED

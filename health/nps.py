@@ -23,6 +23,7 @@ from accounts.access import AnyUser
 from accounts.models import Account, Stakeholder
 from accounts.segments import segment_case
 from accounts.selectors import account_scope
+from core.people import person_or_none
 
 from .models import DETRACTOR_MAX, PROMOTER_MIN, NpsResponse
 from .signals import nps_detractor_received
@@ -75,7 +76,7 @@ def nps_response_record(
         comment=comment,
         responded_on=responded_on,
         external_id=external_id,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=person_or_none(actor),
     )
     response.full_clean(validate_unique=False, validate_constraints=False)
     try:

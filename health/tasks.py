@@ -14,6 +14,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus
+from core.people import person_or_none
 
 from .alerts import BASELINE_WINDOWS, WINDOW_DAYS, activity_drop_scan, default_scan_day
 from .models import RecalculationRun
@@ -104,7 +105,7 @@ def health_recalculation_start(
         account=account,
         day=day,
         total=len(ids),
-        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        requested_by=person_or_none(actor),
         finished_at=None if ids else timezone.now(),
     )
     chunks = _chunks(ids)

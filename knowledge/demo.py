@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from accounts.models import Account, Industry
+from accounts.models import Account, AccountStatus, Industry
 from accounts.segments import Segment
 from core.types import AnyUser
 from health.services import events_ingest, rollups_recompute
@@ -148,7 +148,7 @@ def seed(ctx: Any) -> None:
     csms = [user for name, user in ctx.users.items() if name.startswith("csm.")]
     if manager is None or not csms:
         return
-    accounts = list(Account.objects.exclude(status="churned").select_related("owner").order_by("pk"))
+    accounts = list(Account.objects.exclude(status=AccountStatus.CHURNED).select_related("owner").order_by("pk"))
     # Company sizes for part of the book, so "cases like this customer" has sizes to compare.
     sizes = list(SizeBand.values)
     CompanySize.objects.bulk_create(

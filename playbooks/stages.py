@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, AccountStatus
 from accounts.timeline import TimelineDraft, timeline_record_many
+from core.clock import local_date, local_day_start
 from renewals.models import CLOSED_STATUSES, OPEN_STATUSES, RenewalOpportunity, RenewalStatus
 
 from .models import STAGE_TRIGGERS, AccountStage, Stage, accounts_q
@@ -166,15 +167,6 @@ class StageSweepResult:
     tasks_created: int = 0
 
 
-def local_today(now: datetime | None = None) -> date:
-    """The date stages are computed for: the deployment's local date (``TIME_ZONE``), not UTC's."""
-    return timezone.localdate(now or timezone.now())
-
-
-def local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def stage_label(stage: str) -> str:
     return str(Stage(stage).label) if stage in Stage.values else stage
 
@@ -196,7 +188,7 @@ def _record_transitions(transitions: list[Transition]) -> None:
                     kind="stage_changed",
                     title=_("Lifecycle stage: %(stage)s") % {"stage": stage_label(t.stage)},
                     body=body,
-                    occurred_at=local_midnight(t.entered_on),
+                    occurred_at=local_day_start(t.entered_on),
                     data={"stage": t.stage, "previous": t.previous, "entered_on": t.entered_on.isoformat()},
                     dedupe_key=f"stage:{t.account.pk}:{t.stage}:{t.entered_on.isoformat()}",
                 )
@@ -214,7 +206,7 @@ def stage_refresh(*, account_ids: Iterable[int] | None = None, today: date | Non
     """
     from .services import FireRequest, playbooks_fire, recurring_reports_fire
 
-    today = today or local_today()
+    today = today or local_date()
     offsets = StageOffsets.from_settings()
     result = StageSweepResult()
     changes: list[tuple[int, str, date, str]] = []  # (account id, stage, entered on, previous)

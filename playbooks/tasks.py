@@ -9,9 +9,10 @@ from celery import shared_task
 from django.conf import settings
 
 from accounts.models import Account
+from core.clock import local_date
 
 from .services import FireRequest, playbook_fire, playbooks_fire, tasks_follow_owner, tasks_wake_snoozed
-from .stages import local_today, stage_refresh
+from .stages import stage_refresh
 
 
 @shared_task(name="playbooks.stage_sweep_task", ignore_result=True, acks_late=True)
@@ -23,7 +24,7 @@ def stage_sweep_task() -> int:
     transitions are decided against the stored stage, timeline entries carry a dedupe
     key and tasks a unique constraint.
     """
-    today = local_today().isoformat()
+    today = local_date().isoformat()
     chunk = settings.HOURGLASS_STAGE_SWEEP_CHUNK
     ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
     starts = ids[::chunk]
@@ -43,7 +44,7 @@ def stage_refresh_task(
 ) -> int:
     """Recompute the stage of some accounts: a list of ids (a date just changed) or the
     sweep's chunk ``first_id``..``last_id`` (inclusive; no ``last_id``: to the end)."""
-    today = date.fromisoformat(day) if day else local_today()
+    today = date.fromisoformat(day) if day else local_date()
     accounts: list[int] | range
     if account_ids is not None:
         accounts = account_ids
@@ -61,7 +62,7 @@ def playbook_fire_many_task(*, items: list[list[Any]], day: str | None = None) -
     """``playbook_fire_task`` for a batch of ``[account_id, trigger, episode_key]``: each
     idempotent per episode, so a redelivered batch creates nothing twice."""
     accounts = Account.objects.in_bulk([item[0] for item in items])
-    today = local_today()
+    today = local_date()
     trigger_date = date.fromisoformat(day) if day else today
     requests = [
         FireRequest(account=accounts[account_id], trigger=trigger, episode_key=episode_key, trigger_date=trigger_date)

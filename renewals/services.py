@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.access import AnyUser
 from accounts.models import Account
 from accounts.timeline import timeline_record
+from core.people import person_or_none
 
 from .models import (
     CLOSED_STATUSES,
@@ -51,13 +52,9 @@ CONTRACT_EDITABLE_FIELDS = (
 )
 
 
-def _actor_or_none(actor: AnyUser | None) -> Any:
-    return actor if actor is not None and actor.is_authenticated else None
-
-
 def _save_with_history(instance: Contract | RenewalOpportunity, actor: AnyUser | None) -> None:
     instance.full_clean()
-    instance._history_user = _actor_or_none(actor)  # type: ignore[union-attr]
+    instance._history_user = person_or_none(actor)  # type: ignore[union-attr]
     instance.save()
 
 
@@ -163,7 +160,7 @@ def renewal_mark_at_risk(*, renewal: RenewalOpportunity, reason: str, actor: Any
         kind="renewal_at_risk",
         title=_("Renewal due %(date)s marked at risk") % {"date": renewal.due_date.isoformat()},
         body=reason,
-        actor=_actor_or_none(actor),
+        actor=person_or_none(actor),
         data={"renewal_id": renewal.pk, "due_date": renewal.due_date.isoformat()},
     )
     if not was_at_risk:
@@ -173,7 +170,7 @@ def renewal_mark_at_risk(*, renewal: RenewalOpportunity, reason: str, actor: Any
                 sender=RenewalOpportunity,
                 renewal=renewal,
                 reason=reason,
-                actor=_actor_or_none(actor),
+                actor=person_or_none(actor),
             )
         )
     return renewal
@@ -218,7 +215,7 @@ def renewal_override_forecast(
             raise ValidationError({"reason": _("Say why your forecast differs from the signal.")})
         renewal.override_probability = probability.quantize(Decimal("0.01"))
         renewal.override_reason = reason
-        renewal.override_by = _actor_or_none(actor)
+        renewal.override_by = person_or_none(actor)
         renewal.override_at = timezone.now()
     if forecast_arr is not None:
         renewal.forecast_arr = forecast_arr
@@ -259,7 +256,7 @@ def renewal_close(
     renewal.outcome_arr = outcome_arr
     renewal.churn_reason = churn_reason
     renewal.closed_at = timezone.now()
-    renewal.closed_by = _actor_or_none(actor)
+    renewal.closed_by = person_or_none(actor)
     _save_with_history(renewal, actor)
 
     next_contract = None
@@ -288,7 +285,7 @@ def renewal_close(
         title=_("Renewal due %(date)s closed: %(outcome)s")
         % {"date": renewal.due_date.isoformat(), "outcome": renewal.get_status_display()},
         body=str(churn_reason) if churn_reason else "",
-        actor=_actor_or_none(actor),
+        actor=person_or_none(actor),
         data={
             "renewal_id": renewal.pk,
             "outcome": outcome,
@@ -362,16 +359,16 @@ def expansion_create(
         stage=stage,
         expected_close=expected_close,
         owner_role=expansion_owner_role(account=account, on=today or timezone.localdate()),
-        created_by=_actor_or_none(actor),
+        created_by=person_or_none(actor),
     )
     _check_expansion(expansion)
-    expansion._history_user = _actor_or_none(actor)  # type: ignore[attr-defined]
+    expansion._history_user = person_or_none(actor)  # type: ignore[attr-defined]
     expansion.save()
     timeline_record(
         account=account,
         kind="expansion_created",
         title=_("Expansion raised: %(title)s (%(amount)s)") % {"title": title, "amount": amount},
-        actor=_actor_or_none(actor),
+        actor=person_or_none(actor),
         data={"expansion_id": expansion.pk, "kind": kind, "owner_role": expansion.owner_role},
     )
     return expansion
@@ -388,7 +385,7 @@ def expansion_update(*, expansion: ExpansionOpportunity, actor: AnyUser | None, 
     for name, value in changes.items():
         setattr(expansion, name, value)
     _check_expansion(expansion)
-    expansion._history_user = _actor_or_none(actor)  # type: ignore[attr-defined]
+    expansion._history_user = person_or_none(actor)  # type: ignore[attr-defined]
     expansion.save()
     if expansion.stage != old_stage:
         timeline_record(
@@ -396,7 +393,7 @@ def expansion_update(*, expansion: ExpansionOpportunity, actor: AnyUser | None, 
             kind="expansion_stage",
             title=_("Expansion %(title)s: %(stage)s")
             % {"title": expansion.title, "stage": expansion.get_stage_display()},
-            actor=_actor_or_none(actor),
+            actor=person_or_none(actor),
             data={"expansion_id": expansion.pk, "from": old_stage, "to": expansion.stage},
         )
     return expansion

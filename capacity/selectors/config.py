@@ -17,7 +17,6 @@ from accounts.segments import Segment, segment_case
 from .. import arithmetic
 from ..arithmetic import Limits
 from ..models import CapacityPreset, CapacitySettings, SegmentRatio, TimeEntry
-from ..services import capacity_defaults_ensure
 
 DAYS_A_MONTH = Decimal("365") / 12
 
@@ -77,8 +76,12 @@ class CapacityConfig:
 
 
 def capacity_config() -> CapacityConfig:
-    """Settings, the active preset and the ratios: three small queries."""
-    row = CapacitySettings.objects.filter(pk=1).first() or capacity_defaults_ensure()
+    """Settings, the active preset and the ratios: three small queries, no writes.
+
+    The settings row is seeded by migration; should it be missing, its defaults apply
+    (unsaved) until ``capacity_defaults_ensure`` or an admin writes it.
+    """
+    row = CapacitySettings.objects.filter(pk=1).first() or CapacitySettings(pk=1)
     preset = CapacityPreset.objects.filter(is_active=True).first()
     ratios = {ratio.segment: ratio for ratio in SegmentRatio.objects.all()}
     band_min = band_max = hard_cap = None

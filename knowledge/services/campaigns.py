@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.models import PurchasedProduct
+from accounts.models import AccountStatus, PurchasedProduct
 from accounts.segments import arr_range_for_segment
 from accounts.selectors import account_scope
 from core.notifications import user_language
@@ -77,7 +77,7 @@ def campaign_targets(*, campaign: Campaign, actor: AnyUser) -> Any:
 
     Live accounts with an owner only: the rollout is a task for the owner CSM.
     """
-    accounts = account_scope(user=actor).exclude(status="churned").filter(owner__isnull=False)
+    accounts = account_scope(user=actor).exclude(status=AccountStatus.CHURNED).filter(owner__isnull=False)
     matching = Q()
     if campaign.segments:
         by_segment = Q()

@@ -54,3 +54,19 @@ def test_the_data_migration_rewrites_only_untouched_builtin_texts(capacity_defau
     assert builtin.citation == new_citation
     assert edited.citation == "Edited by our CS ops lead"
     assert SegmentRatio.objects.get(segment="enterprise").notes == new_notes
+
+
+@pytest.mark.django_db
+def test_reading_the_capacity_config_writes_nothing_even_without_its_settings_row(capacity_defaults):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from capacity.models import CapacitySettings
+    from capacity.selectors import capacity_config
+
+    CapacitySettings.objects.all().delete()
+    with CaptureQueriesContext(connection) as queries:
+        config = capacity_config()
+    assert config.settings.working_days_per_year == 200
+    assert [query["sql"].split()[0].upper() for query in queries] == ["SELECT"] * len(queries)
+    assert not CapacitySettings.objects.exists()

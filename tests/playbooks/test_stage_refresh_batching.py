@@ -8,8 +8,8 @@ import pytest
 from celery.signals import task_prerun
 from django.db import transaction
 
+from core.clock import local_date
 from playbooks.models import AccountStage, Stage
-from playbooks.stages import local_today
 from tests.factories import AccountFactory, make_person
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def refresh_runs():
 def test_one_refresh_for_many_saves_in_one_transaction(celery_eager, django_capture_on_commit_callbacks, refresh_runs):
     owner = make_person(username="csm")
     accounts = [AccountFactory(owner=owner, go_live_date=None) for _ in range(25)]
-    today = local_today()
+    today = local_date()
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         for i, account in enumerate(accounts):
             account.go_live_date = today - timedelta(days=40 if i % 2 else 5)
@@ -51,10 +51,10 @@ def test_each_transaction_gets_its_own_refresh(celery_eager, django_capture_on_c
         first, second = AccountFactory(owner=owner), AccountFactory(owner=owner)
     refresh_runs.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        first.go_live_date = local_today() - timedelta(days=1)
+        first.go_live_date = local_date() - timedelta(days=1)
         first.save()
     with django_capture_on_commit_callbacks(execute=True):
-        second.go_live_date = local_today() - timedelta(days=100)
+        second.go_live_date = local_date() - timedelta(days=100)
         second.save()
     assert refresh_runs == [[first.pk], [second.pk]]
     assert AccountStage.objects.get(account=first).stage == Stage.PROMOTION
@@ -69,12 +69,12 @@ def test_rolled_back_savepoint_drops_its_accounts(celery_eager, django_capture_o
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         try:
             with transaction.atomic():
-                dropped.go_live_date = local_today()
+                dropped.go_live_date = local_date()
                 dropped.save()
                 raise RuntimeError("the import row failed")
         except RuntimeError:
             pass
-        kept.go_live_date = local_today()
+        kept.go_live_date = local_date()
         kept.save()
     assert refresh_runs == [[kept.pk]]
 
@@ -98,12 +98,12 @@ def test_a_rolled_back_transaction_leaves_nothing_for_the_next(
     refresh_runs.clear()
     try:
         with transaction.atomic():
-            dropped.go_live_date = local_today()
+            dropped.go_live_date = local_date()
             dropped.save()
             raise RuntimeError("the whole import failed")
     except RuntimeError:
         pass
     with django_capture_on_commit_callbacks(execute=True):
-        kept.go_live_date = local_today()
+        kept.go_live_date = local_date()
         kept.save()
     assert refresh_runs == [[kept.pk]]

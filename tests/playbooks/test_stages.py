@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import AccountStatus, TimelineEntry
+from core.clock import local_date
 from playbooks.models import AccountStage, Stage, Task
-from playbooks.stages import StageFacts, StageOffsets, compute_stage, local_today, stage_refresh
+from playbooks.stages import StageFacts, StageOffsets, compute_stage, stage_refresh
 from renewals.models import RenewalStatus
 from renewals.services import renewal_close
 from tests.factories import AccountFactory, make_person
@@ -96,7 +97,7 @@ def test_local_date_decides_not_utc(settings):
     # 17:00 UTC on day 29 is 01:00 on day 30 in Shanghai: stabilisation has begun there.
     now = datetime(2025, 1, 30, 17, 0, tzinfo=UTC)
     assert now.date() == GO_LIVE + timedelta(days=29)
-    today = local_today(now)
+    today = local_date(now)
     assert today == GO_LIVE + timedelta(days=30)
     facts = StageFacts(go_live_date=GO_LIVE, status="active")
     assert compute_stage(facts, today=today, offsets=OFFSETS).stage == Stage.STABILISATION
@@ -169,5 +170,5 @@ def test_editing_go_live_inside_a_stage_keeps_one_episode(default_playbooks):
 @pytest.mark.django_db
 def test_saving_an_account_refreshes_its_stage_after_commit(celery_eager, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        account = AccountFactory(owner=make_person(username="csm"), go_live_date=local_today() - timedelta(days=40))
+        account = AccountFactory(owner=make_person(username="csm"), go_live_date=local_date() - timedelta(days=40))
     assert AccountStage.objects.get(account=account).stage == Stage.STABILISATION

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from accounts.models import TimelineEntry
+from core.clock import local_date
 from playbooks.models import AccountStage, Stage, Task, TaskStatus, TriggerKind
-from playbooks.stages import local_today
 from playbooks.tasks import stage_sweep_task
 from tests.factories import AccountFactory, make_person
 from tests.integration.workers import running_worker
@@ -36,7 +36,7 @@ def snooze_markers(today):
 
 
 def test_daily_sweep_twice_on_a_real_worker_creates_tasks_once(default_playbooks):
-    today = local_today()
+    today = local_date()
     owner = make_person(username="csm_sweep")
     ages = [5, 45, 200]  # promotion month, stabilisation, steady
     accounts = [AccountFactory(owner=owner, go_live_date=today - timedelta(days=ages[i % 3])) for i in range(ACCOUNTS)]

@@ -16,8 +16,8 @@ from datetime import timedelta
 import pytest
 
 from accounts.models import Account, TimelineEntry
+from core.clock import local_date
 from playbooks.models import AccountStage, Playbook, Stage, Task, TaskStatus, TriggerKind
-from playbooks.stages import local_today
 from playbooks.tasks import stage_sweep_task
 from tests.factories import AccountFactory, make_person
 from tests.integration.smtp import kill_worker
@@ -66,7 +66,7 @@ def sweep_finished() -> bool:
 
 
 def test_sweep_killed_mid_run_then_rerun_creates_every_due_task_once(default_playbooks):
-    today = local_today()
+    today = local_date()
     owner = make_person(username="csm_sweep_kill")
     ages = list(AGES)
     # In bulk: saving one by one would queue a stage refresh per account.
