@@ -9,8 +9,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from accounts.models import Account
-from health.validation import EVENT_FIELDS, MAX_FUTURE, event_schema, events_validate
+from health.validation import (
+    ACCOUNT_EXTERNAL_ID_MAX_LENGTH,
+    EVENT_FIELDS,
+    MAX_FUTURE,
+    event_schema,
+    events_validate,
+)
 
 NOW = timezone.now()
 BASE = {
@@ -90,7 +95,7 @@ def test_each_field_rule(org, account, change, fields):
     elif raw.get("account_id") == "7":
         raw["account_id"] = str(account.pk)
     external_id = raw.get("account_external_id")
-    if external_id not in (None, "") and len(str(external_id).strip()) <= Account.external_id.field.max_length:
+    if external_id not in (None, "") and len(str(external_id).strip()) <= ACCOUNT_EXTERNAL_ID_MAX_LENGTH:
         account.external_id = str(raw["account_external_id"]).strip()
         account.save(update_fields=["external_id"])
     valid, errors = events_validate(actor=org.csm_a1, events=[raw], now=NOW)
