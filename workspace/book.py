@@ -28,7 +28,7 @@ from renewals.selectors import with_next_renewal
 PAGE_SIZE = 50
 
 # What the rows print (``QuerySet.only()``): the account has wide text columns the page
-# never shows; the annotations come along whatever ``only()`` says.
+# never shows; the annotations come along whatever ``only()`` says. Figures: docs/workspace.md.
 ROW_COLUMNS = (
     "name",
     "external_id",
