@@ -89,3 +89,15 @@ def test_query_count_is_the_same_for_one_row_and_a_full_page(client, org, htmx):
         HealthScore.objects.create(account=account, day=today, score=50 + i % 40, colour="yellow")
         AccountStage.objects.create(account=account, stage=Stage.STEADY, entered_on=today - timedelta(days=i))
     assert count() == one
+
+
+@pytest.mark.django_db
+def test_a_bad_filter_value_is_named_above_the_table_not_a_500(client, org):
+    client.force_login(org.csm_a1)
+
+    response = client.get(reverse("accounts:list"), {"industry": "no-such-industry"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="alert alert-warning' in html
+    assert "<strong>industry</strong>" in html
