@@ -46,7 +46,7 @@ def main() -> None:
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", "profile-page-only-not-a-secret-" + "x" * 40)
     os.environ["SECURE_SSL_REDIRECT"] = "false"
-    os.environ["BEHIND_TLS_PROXY"] = "false"
+    os.environ["HOURGLASS_TRUST_PROXY_HEADERS"] = "false"
     os.environ["ALLOWED_HOSTS"] = "testserver"
     configure(args.database_url)
     from django.contrib.auth import get_user_model

@@ -168,8 +168,13 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env.bool("BEHIND_TLS_PROXY", default=True):
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a TLS-terminating proxy (load balancer, nginx) the app sees plain HTTP: trust
+# its X-Forwarded-Proto only when told to, since a client could send the header too.
+HOURGLASS_TRUST_PROXY_HEADERS = env.bool("HOURGLASS_TRUST_PROXY_HEADERS", default=False)
+if HOURGLASS_TRUST_PROXY_HEADERS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The API schema and Swagger UI: public outside production mode, else for signed-in users.
+HOURGLASS_PUBLIC_API_DOCS = env.bool("HOURGLASS_PUBLIC_API_DOCS", default=not PRODUCTION)
 # No inline scripts or styles anywhere in our pages: everything comes from /static/.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

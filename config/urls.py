@@ -11,6 +11,7 @@ from accounts import urls as accounts_urls
 from capacity import urls as capacity_urls
 from capacity import views as capacity_views
 from core import views as core_views
+from core.api.docs import ApiDocsPermission, docs_page
 from workspace import urls as workspace_urls
 from workspace.my_day import my_day_view
 
@@ -48,12 +49,16 @@ urlpatterns = [
     path("knowledge/", include("knowledge.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[ApiDocsPermission]), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (no inline script);
     # its stylesheet block is inline, so only this page allows inline styles.
     path(
         "api/docs/",
-        csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        docs_page(
+            csp_update({"style-src": [UNSAFE_INLINE]})(
+                SpectacularSwaggerSplitView.as_view(url_name="schema", permission_classes=[ApiDocsPermission])
+            )
+        ),
         name="swagger-ui",
     ),
 ]

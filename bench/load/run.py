@@ -164,7 +164,7 @@ def main() -> None:
         "DEBUG": "false",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "load-bench-only-not-a-secret-" + "x" * 40),
         "SECURE_SSL_REDIRECT": "false",
-        "BEHIND_TLS_PROXY": "false",
+        "HOURGLASS_TRUST_PROXY_HEADERS": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     }
     os.environ.update(env)
