@@ -66,15 +66,25 @@ def _new_account(
     return account
 
 
-def _owner_refused(owner: User) -> ValidationError:
-    return ValidationError({"owner": _("You cannot assign accounts to %(user)s.") % {"user": owner}})
+def _owner_refused() -> ValidationError:
+    # The same words whether the person is outside the actor's team or does not
+    # exist at all: an error must not confirm who the other teams are.
+    return ValidationError({"owner": _("Not a person you can assign.")})
+
+
+def _unassigned_refused() -> ValidationError:
+    # Anyone but an admin would lose the account from their own scope (and every
+    # scope but an admin's) by leaving it without an owner.
+    return ValidationError({"owner": _("Choose an owner: only an admin can leave an account unassigned.")})
 
 
 def _check_owner(*, actor: AnyUser, owner: User | None) -> None:
     if owner is None:
+        if not _sees_every_account(actor):
+            raise _unassigned_refused()
         return
     if not assignable_owners(user=actor).filter(pk=owner.pk).exists():
-        raise _owner_refused(owner)
+        raise _owner_refused()
 
 
 def _created_entry(account: Account, actor: AnyUser, title: str | None = None) -> TimelineDraft:
@@ -137,7 +147,11 @@ def _check_fields(changes: Collection[str]) -> None:
 
 @transaction.atomic
 def account_update(*, actor: AnyUser, account: Account, **changes: Any) -> Account:
-    """Change the given fields. The caller has already fetched ``account`` in scope."""
+    """Change the given fields. The caller has already fetched ``account`` in scope.
+
+    A new owner follows ``account_create``'s rule: someone the actor may assign, and
+    none at all only for an actor who sees every account.
+    """
     _check_fields(changes)
     if "owner" in changes and changes["owner"] != account.owner:
         _check_owner(actor=actor, owner=changes["owner"])
@@ -174,10 +188,10 @@ class AccountBatch:
 
     def _owner_errors(self, owner: User | None) -> dict[str, list[str]]:
         if owner is None:
-            return {}
+            return {} if self.sees_every_account else _unassigned_refused().message_dict
         if self._assignable is None:
             self._assignable = set(assignable_owners(user=self.actor).values_list("pk", flat=True))
-        return {} if owner.pk in self._assignable else _owner_refused(owner).message_dict
+        return {} if owner.pk in self._assignable else _owner_refused().message_dict
 
     @staticmethod
     def _model_errors(account: Account, skip: Collection[str]) -> dict[str, list[str]]:

@@ -24,7 +24,7 @@ from accounts.models import Account
 from accounts.segments import arr_range_for_segment, segment_for_arr
 from accounts.selectors import account_scope, assignable_owners
 from accounts.timeline import touchpoint_log
-from core.people import display_name, person_or_none
+from core.people import person_or_none
 from core.types import AnyUser
 from org.models import Team
 
@@ -272,7 +272,8 @@ def task_create(
         errors["task_type"] = _("Choose a valid type.")
     assignee = assignee or account.owner or person_or_none(actor)
     if assignee is None or not assignable_owners(user=actor).filter(pk=assignee.pk).exists():
-        errors["assignee"] = _("You cannot assign tasks to %(user)s.") % {"user": display_name(assignee)}
+        # Not naming them: the same words as for an id that does not exist.
+        errors["assignee"] = _("Not a person you can assign.")
     if errors or assignee is None:
         raise ValidationError(errors)
     return Task.objects.create(
@@ -365,7 +366,7 @@ def task_reassign(*, tasks: Sequence[Task], assignee: User | None, actor: AnyUse
     than the account owner stops following the owner.
     """
     if assignee is None or not assignable_owners(user=actor).filter(pk=assignee.pk).exists():
-        raise ValidationError({"assignee": _("You cannot assign tasks to this person.")})
+        raise ValidationError({"assignee": _("Not a person you can assign.")})
     ids = sorted(t.pk for t in tasks)
     # Lock in primary-key order so two bulk reassignments cannot deadlock.
     locked = list(Task.objects.select_for_update().filter(pk__in=ids, status__in=OPEN_STATUSES).order_by("pk"))

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.routers import SimpleRouter
 from rest_framework.serializers import BaseSerializer
 
@@ -20,6 +24,21 @@ from accounts.segments import Segment
 from accounts.services import account_create, account_update
 
 from .book import BookFilter, book_accounts
+
+API_FIELDS = {"owner": "owner_id"}
+
+
+@contextmanager
+def _named_by_api_fields() -> Iterator[None]:
+    """A service's error as a 400 named by the API's field (``owner`` → ``owner_id``)."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError(
+            {API_FIELDS.get(name, name): msgs for name, msgs in error.message_dict.items()}
+        ) from error
 
 
 class AccountSerializer(serializers.ModelSerializer):
@@ -32,6 +51,9 @@ class AccountSerializer(serializers.ModelSerializer):
         required=False,
         write_only=True,
         help_text=_("User id of the owner CSM."),
+        # The service's words for someone outside the caller's team: an unknown id
+        # must read the same, or the error would tell which ids exist.
+        error_messages={"does_not_exist": _("Not a person you can assign.")},
     )
     currency = serializers.SerializerMethodField()
     # The other apps' columns: annotations of ``book_accounts`` (None where there is no figure).
@@ -129,12 +151,14 @@ class AccountViewSet(
             raise Http404("No such account.") from exc
 
     def perform_create(self, serializer: BaseSerializer[Account]) -> None:
-        account = account_create(actor=self.request.user, **serializer.validated_data)
+        with _named_by_api_fields():
+            account = account_create(actor=self.request.user, **serializer.validated_data)
         serializer.instance = self._book_row(account.pk)
 
     def perform_update(self, serializer: BaseSerializer[Account]) -> None:
         data: dict[str, Any] = dict(serializer.validated_data)
-        account = account_update(actor=self.request.user, account=serializer.instance, **data)  # type: ignore[arg-type]
+        with _named_by_api_fields():
+            account = account_update(actor=self.request.user, account=serializer.instance, **data)  # type: ignore[arg-type]
         serializer.instance = self._book_row(account.pk)
 
 

@@ -3,7 +3,7 @@ and write them by the rules of ``account_create`` and ``account_update``.
 
 Accounts are matched by external id: a known id in the importer's scope updates that
 account, an unknown one creates it, and an id used by an account outside the scope
-is refused.
+is refused as any bad value is, without saying why.
 """
 
 from __future__ import annotations
@@ -60,7 +60,9 @@ class _AccountReader:
         if external_id in self.seen:
             cells.bad("external_id", _("Duplicate of row %(row)s.") % {"row": self.seen[external_id]})
         elif external_id in self.taken and external_id not in self.existing:
-            cells.bad("external_id", _("Used by an account you cannot edit."))
+            # The words of any bad cell: naming the reason would confirm that an
+            # account outside the importer's scope holds this id.
+            cells.bad("external_id", _("Unknown value %(value)r.") % {"value": external_id})
         if external_id:
             self.seen.setdefault(external_id, index)
         cells.values["name"] = cells.required("name")

@@ -65,7 +65,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if assignee_id is not None:
             assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
             if assignee is None:
-                raise ValidationError({"assignee_id": [_("No such user.")]})
+                # The service's words for someone outside the caller's team.
+                raise ValidationError({"assignee_id": [_("Not a person you can assign.")]})
         try:
             task = task_create(actor=request.user, account=account, assignee=assignee, **data)
         except DjangoValidationError as error:
