@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .health import check_broker, check_database, last_worker_heartbeat
+from .http import safe_next
 from .notifications import notifications_for, notifications_mark_read
 from .tokens import api_token_for, api_token_issue, api_token_revoke
 
@@ -37,7 +38,7 @@ def notifications_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         ids = [int(pk) for pk in request.POST.getlist("id") if pk.isdigit()] or None
         notifications_mark_read(user=request.user, ids=ids)
-        return redirect(request.POST.get("next") or "notifications")
+        return redirect(safe_next(request, "notifications"))
     items = notifications_for(user=request.user)[:100]
     return render(request, "core/notifications.html", {"items": items})
 

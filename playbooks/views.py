@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import get_account_for_user
 from config.http import HtmxHttpRequest
 from core.forms import form_add_service_errors
+from core.http import safe_next
 
 from .filters import TaskFilter
 from .forms import CommentForm, ReassignForm, TaskCreateForm, TouchLogForm
@@ -229,8 +230,7 @@ def task_reassign_view(request: HtmxHttpRequest) -> HttpResponse:
             messages.error(request, _errors(error))
         else:
             messages.success(request, _("%(count)s task(s) reassigned.") % {"count": moved})
-    next_url = request.POST.get("next", "")
-    return redirect(next_url if next_url.startswith("/") and not next_url.startswith("//") else "playbooks:task_list")
+    return redirect(safe_next(request, "playbooks:task_list"))
 
 
 @login_required

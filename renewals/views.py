@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.http import HtmxHttpRequest
+from core.csv_export import SafeCsvWriter
 from core.forms import form_add_service_errors
 from core.people import display_name
 
@@ -80,7 +80,7 @@ def renewal_export_view(request: HtmxHttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="renewals.csv"'
     response.write("\ufeff")  # so spreadsheet apps read the Chinese names as UTF-8
-    writer = csv.writer(response)
+    writer = SafeCsvWriter(response)
     writer.writerow(
         [
             _("Account"),
@@ -101,7 +101,7 @@ def renewal_export_view(request: HtmxHttpRequest) -> HttpResponse:
         owner = renewal.account.owner
         writer.writerow(
             [
-                _csv_safe(renewal.account.name),
+                renewal.account.name,
                 renewal.due_date.isoformat(),
                 renewal.days_left(today),
                 renewal.contract.arr,
@@ -111,15 +111,10 @@ def renewal_export_view(request: HtmxHttpRequest) -> HttpResponse:
                 "" if renewal.override_probability is None else renewal.override_probability,
                 renewal.forecast_arr,
                 round(renewal.forecast_weighted, 2),  # type: ignore[attr-defined]
-                _csv_safe(display_name(owner)) if owner else "",
+                display_name(owner) if owner else "",
             ]
         )
     return response
-
-
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ runs as a formula in spreadsheet apps.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
 @login_required

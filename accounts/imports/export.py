@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
+
+from core.csv_export import SafeCsvWriter
 
 from ..models import Account
 from .parsing import ACCOUNT_COLUMNS
@@ -13,7 +14,7 @@ from .parsing import ACCOUNT_COLUMNS
 def accounts_csv(accounts: Iterable[Account]) -> Iterable[str]:
     """Rows of the accounts export (same columns the import reads, plus segment/score)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
 
     def flush() -> str:
         value = buffer.getvalue()
@@ -29,7 +30,7 @@ def accounts_csv(accounts: Iterable[Account]) -> Iterable[str]:
                 account.external_id or "",
                 account.name,
                 account.industry,
-                f"{account.arr:.2f}",
+                round(account.arr, 2),  # a number, so a negative ARR is not taken for a formula
                 account.icp_fit,
                 account.owner.get_username() if account.owner else "",
                 account.go_live_date.isoformat() if account.go_live_date else "",

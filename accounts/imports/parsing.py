@@ -14,6 +14,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from core.csv_export import SafeCsvDictWriter
+
 MAX_ROWS = 200_000
 PROGRESS_EVERY = 1000  # rows between two progress reports
 ENCODINGS = ("utf-8-sig", "gb18030")  # Chinese CRM exports are often GBK/GB18030
@@ -176,7 +178,7 @@ def rejected_csv(header: list[str], rows: list[dict[str, str]], errors: list[Row
     for error in errors:
         by_row.setdefault(error.row, []).append(f"{error.column}: {error.reason}")
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[*header, "error"], extrasaction="ignore")
+    writer = SafeCsvDictWriter(out, fieldnames=[*header, "error"], extrasaction="ignore")
     writer.writeheader()
     for index, row in enumerate(rows, start=2):
         if index in by_row:
