@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from core.ids import IdMultipleChoiceFilter
 from core.people import display_name
 
 from .models import Account, AccountStatus, IcpFit, Industry
@@ -60,7 +61,7 @@ class AccountFilter(django_filters.FilterSet):
         choices=Segment.choices, method="filter_segment", label=_("Segment"), widget=forms.CheckboxSelectMultiple
     )
     industry = django_filters.MultipleChoiceFilter(choices=Industry.choices, label=_("Industry"))
-    owner = django_filters.ModelMultipleChoiceFilter(queryset=_owner_choices, label=_("Owner"))
+    owner = IdMultipleChoiceFilter(queryset=_owner_choices, label=_("Owner"))
     icp_fit = django_filters.ChoiceFilter(choices=IcpFit.choices, label=_("ICP fit"), empty_label=_("Any"))
     status = django_filters.MultipleChoiceFilter(
         choices=AccountStatus.choices, label=_("Status"), widget=forms.CheckboxSelectMultiple

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.filters import person_name
 from accounts.selectors import assignable_owners
+from core.ids import IdChoiceFilter, IdFilter
 
 from .models import ACTIVE_STATUSES, OPEN_STATUSES, Priority, Task, TaskStatus, TaskType
 from .selectors import due_now_q, overdue_q
@@ -37,11 +38,11 @@ class TaskFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
     status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status", label=_("Status"))
-    assignee = django_filters.ModelChoiceFilter(queryset=_assignee_choices, label=_("Assignee"))
+    assignee = IdChoiceFilter(queryset=_assignee_choices, label=_("Assignee"))
     task_type = django_filters.ChoiceFilter(choices=TaskType.choices, label=_("Type"))
     priority = django_filters.ChoiceFilter(choices=Priority.choices, label=_("Priority"))
     due = django_filters.ChoiceFilter(choices=DUE_CHOICES, method="filter_due", label=_("Due"))
-    account = django_filters.NumberFilter(field_name="account_id", label=_("Account id"), widget=forms.HiddenInput)
+    account = IdFilter(field_name="account_id", label=_("Account id"), widget=forms.HiddenInput)
     ordering = django_filters.OrderingFilter(
         fields=(("due_date", "due_date"), ("priority", "priority"), ("account__name", "account")),
         field_labels={"due_date": _("Due"), "priority": _("Priority"), "account__name": _("Account")},

@@ -17,6 +17,7 @@ from accounts.filters import person_name
 from accounts.models import Account, IcpFit, Industry
 from accounts.segments import Segment
 from accounts.selectors import assignable_owners
+from core.ids import IdMultipleChoiceFilter, validate_id_or_keyword
 
 from .models import RenewalOpportunity, RenewalStatus
 
@@ -30,9 +31,7 @@ def _owner_choices(request: HttpRequest | None) -> QuerySet[Any]:
 
 class RenewalFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    owner = django_filters.ModelMultipleChoiceFilter(
-        field_name="account__owner", queryset=_owner_choices, label=_("Owner")
-    )
+    owner = IdMultipleChoiceFilter(field_name="account__owner", queryset=_owner_choices, label=_("Owner"))
     segment = django_filters.MultipleChoiceFilter(
         choices=Segment.choices, method="filter_segment", label=_("Segment"), widget=forms.CheckboxSelectMultiple
     )
@@ -56,7 +55,9 @@ class RenewalFilter(django_filters.FilterSet):
     )
     # Through the owner's profile (renewals may not import capacity): a team id, or
     # "none" for accounts whose owner has no team.
-    team = django_filters.CharFilter(method="filter_team", label=_("Team"), widget=forms.Select)
+    team = django_filters.CharFilter(
+        method="filter_team", label=_("Team"), widget=forms.Select, validators=[validate_id_or_keyword("none")]
+    )
     unowned = django_filters.BooleanFilter(
         field_name="account__owner", lookup_expr="isnull", label=_("Unassigned accounts only")
     )

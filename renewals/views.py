@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from config.http import HtmxHttpRequest
 from core.csv_export import SafeCsvWriter
+from core.filter_errors import filter_errors_response
 from core.forms import form_add_service_errors
 from core.people import display_name
 
@@ -77,6 +78,8 @@ def renewal_list_view(request: HtmxHttpRequest) -> HttpResponse:
 def renewal_export_view(request: HtmxHttpRequest) -> HttpResponse:
     """The filtered list as CSV (same filters and scope as the page, every row)."""
     filterset = RenewalFilter(request.GET or None, queryset=renewal_list(user=request.user), request=request)
+    if refused := filter_errors_response(filterset):
+        return refused
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="renewals.csv"'
     response.write("\ufeff")  # so spreadsheet apps read the Chinese names as UTF-8

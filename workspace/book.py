@@ -20,6 +20,7 @@ from accounts.imports import accounts_csv
 from accounts.models import Account
 from accounts.selectors import account_scope
 from config.http import HtmxHttpRequest
+from core.filter_errors import filter_errors_response
 from health.selectors import with_health
 from playbooks.account_list import filter_by_stage, with_stage
 from playbooks.models import Stage
@@ -93,9 +94,12 @@ def book_view(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @login_required
-def book_export_view(request: HtmxHttpRequest) -> StreamingHttpResponse:
+def book_export_view(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The book as CSV, with the filters and sort currently applied."""
-    accounts: Any = book_filter(request).qs
+    filterset = book_filter(request)
+    if refused := filter_errors_response(filterset):
+        return refused
+    accounts: Any = filterset.qs
     response = StreamingHttpResponse(accounts_csv(accounts.iterator(chunk_size=2000)), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="accounts.csv"'
     return response

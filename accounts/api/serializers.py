@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.models import Account, ImportRun, Stakeholder, TimelineEntry, TouchpointKind
+from core.api.fields import IdField, IdListField
 from core.people import display_name
 
 
@@ -19,7 +20,7 @@ class OwnerSerializer(serializers.Serializer):
 
 class StakeholderSerializer(serializers.ModelSerializer):
     account: serializers.PrimaryKeyRelatedField[Account] = serializers.PrimaryKeyRelatedField(read_only=True)
-    account_id = serializers.IntegerField(write_only=True, required=True)
+    account_id = IdField(write_only=True, required=True)
 
     class Meta:
         model = Stakeholder
@@ -53,14 +54,14 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 
 
 class TouchpointCreateSerializer(serializers.Serializer):
-    account_id = serializers.IntegerField()
+    account_id = IdField()
     kind = serializers.ChoiceField(choices=TouchpointKind.choices)
     occurred_at = serializers.DateTimeField(required=False)
     title = serializers.CharField(max_length=300)
     body = serializers.CharField(required=False, allow_blank=True, default="")
     outcome = serializers.CharField(required=False, allow_blank=True, default="")
     duration_minutes = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=24 * 60)
-    stakeholders = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    stakeholders = IdListField(required=False, default=list)
 
 
 class ImportRunSerializer(serializers.ModelSerializer):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import IO, Any
 
 from django.conf import settings
@@ -11,6 +10,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import BaseParser
 
+from core.api import parsers as json_parsers
 from health.validation import Unparsable
 
 
@@ -54,8 +54,12 @@ class EventsJSONParser(BaseParser):
 
     def parse(self, stream: IO[bytes] | None, media_type: str | None = None, parser_context: Any = None) -> Any:
         try:
-            data = json.loads(_decode(read_capped(stream)) or "null")
-        except json.JSONDecodeError as exc:
+            # No depth walk over a whole batch: json.loads refusing ~1,000 levels is the 500
+            # to avoid, and each event's fields are checked by the ingest validation.
+            data = json_parsers.loads(_decode(read_capped(stream)) or "null", check_depth=False)
+        except json_parsers.TooDeep as exc:
+            raise json_parsers.too_deep_error() from exc
+        except ValueError as exc:
             raise ParseError(_("Invalid JSON: %(error)s") % {"error": exc}) from exc
         if not isinstance(data, list):
             raise ParseError(_("Expected a JSON array of events."))
@@ -78,7 +82,10 @@ class NDJSONParser(BaseParser):
             if not line.strip():
                 continue
             try:
-                events.append(json.loads(line))
-            except json.JSONDecodeError:
+                # One event per line: the bracket count that gates the depth walk is cheap here.
+                events.append(json_parsers.loads(line))
+            except json_parsers.TooDeep:
+                events.append(Unparsable(json_parsers.too_deep_error().detail))
+            except ValueError:
                 events.append(Unparsable(_("Not valid JSON.")))
         return events

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import OwnerSerializer
 from accounts.models import TouchpointKind
+from core.api.fields import IdField, IdListField
 
 from ..models import Playbook, PlaybookStep, Priority, Task, TaskType
 
@@ -72,10 +73,10 @@ class TaskSerializer(serializers.ModelSerializer):
 class TaskCreateSerializer(serializers.Serializer):
     """``POST /api/v1/tasks/``: a task by hand, on an account in the caller's scope."""
 
-    account_id = serializers.IntegerField()
+    account_id = IdField()
     title = serializers.CharField(max_length=300)
     due_date = serializers.DateField()
-    assignee_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    assignee_id = IdField(required=False, allow_null=True, default=None)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False, default=Priority.MEDIUM)
     task_type = serializers.ChoiceField(choices=TaskType.choices, required=False, default=TaskType.ACTIVITY)
@@ -104,5 +105,5 @@ class TaskSnoozeSerializer(serializers.Serializer):
 
 
 class TaskReassignSerializer(serializers.Serializer):
-    task_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=500)
-    assignee_id = serializers.IntegerField()
+    task_ids = IdListField(min_length=1, max_length=500)
+    assignee_id = IdField()

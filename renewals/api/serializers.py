@@ -54,6 +54,8 @@ class ContractSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["previous", "created_at", "updated_at"]
+        # The model defaults ARR to 0 for other writers; through the API it must be said.
+        extra_kwargs = {"arr": {"required": True}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start = attrs.get("start_date", getattr(self.instance, "start_date", None))

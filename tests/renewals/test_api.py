@@ -53,7 +53,7 @@ def test_cannot_create_a_contract_for_an_account_outside_scope(client, org):
     assert "account_id" in response.json()
     bad_dates = client.post(
         "/api/v1/contracts/",
-        {"account_id": org.accounts["csm_a1"][0].pk, "start_date": "2025-02-01", "end_date": "2025-01-01"},
+        {"account_id": org.accounts["csm_a1"][0].pk, "start_date": "2025-02-01", "end_date": "2025-01-01", "arr": "1"},
         content_type="application/json",
     )
     assert bad_dates.status_code == 400 and "end_date" in bad_dates.json()
