@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -20,10 +20,10 @@ class ApiDocsPermission(BasePermission):
         return bool(settings.HOURGLASS_PUBLIC_API_DOCS or (request.user and request.user.is_authenticated))
 
 
-def docs_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def docs_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """The Swagger UI page: a person who is not signed in is sent to the login page."""
 
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not settings.HOURGLASS_PUBLIC_API_DOCS and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
