@@ -1,4 +1,4 @@
-"""Per-CSM columns of the manager's team page: outcomes and seed 003's process quality.
+"""Per-CSM columns of the manager's team page: outcomes and process quality.
 
 Every column is one set-based query over the CSMs shown, whatever their number.
 A column appears only when some CSM has a figure in it. The team page
