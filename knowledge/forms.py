@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Industry, TouchpointKind
 from accounts.segments import Segment
 
-from .models import Campaign, Case, FeedbackRequest, FeedbackStatus, SizeBand, Urgency
+from .models import CASE_CONTENT_FIELDS, Campaign, Case, FeedbackRequest, FeedbackStatus, SizeBand, Urgency
 
 
 class CaseForm(forms.ModelForm):
@@ -16,20 +16,7 @@ class CaseForm(forms.ModelForm):
 
     class Meta:
         model = Case
-        fields = [
-            "title",
-            "industry",
-            "size_band",
-            "arr_band",
-            "products",
-            "problem",
-            "approach",
-            "result",
-            "policy_support",
-            "resources",
-            "org_capability",
-            "business_volume",
-        ]
+        fields = list(CASE_CONTENT_FIELDS)
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in (
             "problem", "approach", "result", "policy_support", "resources", "org_capability", "business_volume"
         )}  # fmt: skip

@@ -41,6 +41,23 @@ class CaseStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+# What the author of a case writes (form, API and services share the list).
+CASE_CONTENT_FIELDS = (
+    "title",
+    "industry",
+    "size_band",
+    "arr_band",
+    "products",
+    "problem",
+    "approach",
+    "result",
+    "policy_support",
+    "resources",
+    "org_capability",
+    "business_volume",
+)
+
+
 class Case(models.Model):
     """A best practice, written by a CSM and approved by a manager before others see it."""
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from ..models import Campaign, Case, FeedbackLink, FeedbackRequest, FeedbackStatus, Urgency
+from ..models import CASE_CONTENT_FIELDS, Campaign, Case, FeedbackLink, FeedbackRequest, FeedbackStatus, Urgency
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -19,24 +19,7 @@ class CaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = [
-            "id",
-            "title",
-            "industry",
-            "size_band",
-            "arr_band",
-            "products",
-            "problem",
-            "approach",
-            "result",
-            "policy_support",
-            "resources",
-            "org_capability",
-            "business_volume",
-            "status",
-            "author",
-            "updated_at",
-        ]
+        fields = ["id", *CASE_CONTENT_FIELDS, "status", "author", "updated_at"]
         read_only_fields = fields
 
 

@@ -18,6 +18,7 @@ from core.types import AnyUser
 
 from ..access import can_review_case
 from ..models import (
+    CASE_CONTENT_FIELDS,
     Case,
     CaseShare,
     CaseStatus,
@@ -26,21 +27,7 @@ from ..models import (
 )
 from .common import absolute_link, clean_products
 
-CASE_FIELDS = (
-    "title",
-    "industry",
-    "size_band",
-    "arr_band",
-    "products",
-    "problem",
-    "approach",
-    "result",
-    "policy_support",
-    "resources",
-    "org_capability",
-    "business_volume",
-    "source_account",
-)
+CASE_FIELDS = (*CASE_CONTENT_FIELDS, "source_account")
 
 
 def _case_check(case: Case) -> None:
