@@ -154,6 +154,15 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my_day"
 LOGOUT_REDIRECT_URL = "login"
+# Single sign-on (OIDC): the OIDC_* and HOURGLASS_SSO_* settings, docs/sso.md.
+from config.sso_settings import *  # noqa: E402, F403
+from config.sso_settings import OIDC_RP_CLIENT_ID  # noqa: E402
+
+if OIDC_RP_CLIENT_ID:
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    # After django-axes (it stays first), before the password check; OIDC last.
+    AUTHENTICATION_BACKENDS.insert(1, "org.sso.SsoOnlyPasswordGuard")
+    AUTHENTICATION_BACKENDS.append("org.sso.OidcBackend")
 
 # --- Security headers and cookies ----------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

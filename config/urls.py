@@ -12,6 +12,7 @@ from capacity import urls as capacity_urls
 from capacity import views as capacity_views
 from core import views as core_views
 from core.api.docs import ApiDocsPermission, docs_page
+from org.sso_views import SsoLoginForm
 from workspace import urls as workspace_urls
 from workspace.my_day import my_day_view
 
@@ -31,7 +32,8 @@ urlpatterns = [
     path("i18n/setlang/", capacity_views.language_set_view, name="set_language"),
     path("notifications/", core_views.notifications_view, name="notifications"),
     path("api-token/", core_views.api_token_view, name="api_token"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=SsoLoginForm), name="login"),
+    path("oidc/", include("org.sso_urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
