@@ -17,3 +17,19 @@ risk_flag_raised = Signal()
 # Sent after commit when a manager reviews a dossier; kwargs: ``review``, ``account``,
 # ``verdict`` ("approved" / "needs_work" — playbooks act on the latter).
 dossier_reviewed = Signal()
+
+# Personal-data export and erasure (accounts.privacy, docs/privacy.md). Unlike the
+# signals above these are sent synchronously, inside the caller's transaction: the
+# erasure is one transaction across every app, and the export is one answer.
+# ``stakeholder_personal_data``: kwargs ``stakeholder``, ``terms`` (every name, email and
+#   phone the contact was stored with); a receiver returns ``{section: JSON-able rows}``.
+# ``stakeholder_erasing``: kwargs ``stakeholder``, ``pattern`` (a compiled regex of
+#   ``terms``, or None), ``replacement``, ``emails``, ``actor``; a receiver redacts its
+#   app's rows and returns ``{what: rows changed}`` for the erasure record.
+stakeholder_personal_data = Signal()
+stakeholder_erasing = Signal()
+
+# ``person_accounts_released``: sent inside the deactivation's transaction
+# (``accounts.departures``) once a deactivated person's accounts are unassigned.
+#   kwargs: ``person``, ``accounts`` (the list released, never empty), ``actor``.
+person_accounts_released = Signal()

@@ -26,6 +26,7 @@ SYSTEM_KINDS: dict[str, Any] = {
     "account_created": _("Account created"),
     "owner_changed": _("Owner changed"),
     "stakeholder_left": _("Stakeholder left"),
+    "stakeholder_erased": _("Contact's personal data erased"),
     "decision_chain_changed": _("Decision chain changed"),
     "dossier_reviewed": _("Dossier reviewed"),
     "stage_changed": _("Lifecycle stage changed"),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import privacy_views, views
 
 # The book (the list), its CSV export, the account page and its timeline are workspace
 # screens: config/urls.py puts them in this namespace beside these.
@@ -25,4 +25,14 @@ urlpatterns = [
     path("<int:pk>/stakeholders/<int:stakeholder_pk>/edit/", views.stakeholder_edit_view, name="stakeholder_edit"),
     path("<int:pk>/stakeholders/<int:stakeholder_pk>/left/", views.stakeholder_left_view, name="stakeholder_left"),
     path("<int:pk>/risks/<int:flag_pk>/resolve/", views.risk_flag_resolve_view, name="risk_resolve"),
+    path(
+        "<int:pk>/stakeholders/<int:stakeholder_pk>/personal-data.json",
+        privacy_views.stakeholder_export_view,
+        name="stakeholder_export",
+    ),
+    path(
+        "<int:pk>/stakeholders/<int:stakeholder_pk>/erase/",
+        privacy_views.stakeholder_erase_view,
+        name="stakeholder_erase",
+    ),
 ]

@@ -41,6 +41,7 @@ from .forms import (
 )
 from .imports import import_start
 from .models import Account, ImportRun, RiskFlag, SectionKey, Stakeholder, TouchpointKind
+from .privacy import can_manage_personal_data
 from .reviews import can_review, dossier_quality_by_owner, dossier_review_create, review_queue
 from .selectors import (
     account_scope,
@@ -110,9 +111,9 @@ def stakeholder_edit_view(request: HtmxHttpRequest, pk: int, stakeholder_pk: int
         else:
             messages.success(request, _("Stakeholder saved."))
             return redirect("accounts:detail", pk=pk)
-    return render(
-        request, "accounts/stakeholder_form.html", {"form": form, "account": account, "stakeholder": stakeholder}
-    )
+    context = {"form": form, "account": account, "stakeholder": stakeholder}
+    context["can_manage_personal_data"] = can_manage_personal_data(request.user)
+    return render(request, "accounts/stakeholder_form.html", context)
 
 
 @login_required

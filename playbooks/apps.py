@@ -13,3 +13,10 @@ class PlaybooksConfig(AppConfig):
         from . import receivers
 
         receivers.connect()
+
+        from accounts.signals import stakeholder_erasing, stakeholder_personal_data
+
+        from .privacy import on_erasing, on_personal_data
+
+        stakeholder_personal_data.connect(on_personal_data, dispatch_uid="playbooks.privacy.export")
+        stakeholder_erasing.connect(on_erasing, dispatch_uid="playbooks.privacy.erase")

@@ -12,3 +12,10 @@ class RenewalsConfig(AppConfig):
         from .reminders import REMINDER_RENDERER
 
         email_renderer_register(REMINDER_RENDERER, reminder_email_render)
+
+        from accounts.signals import stakeholder_erasing, stakeholder_personal_data
+
+        from .privacy import on_erasing, on_personal_data
+
+        stakeholder_personal_data.connect(on_personal_data, dispatch_uid="renewals.privacy.export")
+        stakeholder_erasing.connect(on_erasing, dispatch_uid="renewals.privacy.erase")

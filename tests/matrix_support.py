@@ -37,6 +37,13 @@ PROFILES: dict[str, dict[str, str]] = {
     "api": {"anonymous": DENIED} | dict.fromkeys(ROLES[1:], OK),
     "api_scoped": {"anonymous": DENIED, "csm_a1": OK, "csm_a2": HIDDEN, "csm_b1": HIDDEN,
                    "manager_a": OK, "manager_b": HIDDEN, "admin": OK},
+    # A machine endpoint (/metrics) that a session never opens: token or address only.
+    "machine_only": dict.fromkeys(ROLES, DENIED),
+    "api_admin": dict.fromkeys(ROLES[:-1], DENIED) | {"admin": OK},
+    # A person of team A (csm_a1) on the people pages: their manager and admins; other
+    # managers do not learn they exist; CSMs manage no one.
+    "team_person": {"anonymous": LOGIN, "csm_a1": DENIED, "csm_a2": DENIED, "csm_b1": DENIED,
+                    "manager_a": OK, "manager_b": HIDDEN, "admin": OK},
 }  # fmt: skip
 
 

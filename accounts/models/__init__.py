@@ -19,6 +19,7 @@ from .dossier import (
     Verdict,
 )
 from .imports import ImportKind, ImportRun
+from .privacy import ErasureRecord
 from .risk import RiskFlag, RiskKind
 from .stakeholders import KeyPersonLevel, RelationshipStage, Stakeholder, Tier
 from .timeline import TimelineEntry, TouchpointKind
@@ -32,6 +33,7 @@ __all__ = [
     "DossierReview",
     "DossierReviewRating",
     "DossierSection",
+    "ErasureRecord",
     "IcpFit",
     "ImportKind",
     "ImportRun",

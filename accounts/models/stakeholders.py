@@ -59,6 +59,8 @@ class Stakeholder(ChoiceLabels, models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     left_on = models.DateField(_("left on"), null=True, blank=True)
+    # Set when an admin erased this contact's personal data (accounts.privacy).
+    erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
