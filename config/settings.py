@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "org",
     "accounts",
@@ -76,6 +79,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Second factor: django-otp marks a verified session; ours holds back an unverified one.
+    "django_otp.middleware.OTPMiddleware",
+    "org.two_factor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -151,6 +157,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Two-factor (docs/two-factor.md): roles that must enrol; whether SSO sessions count as verified.
+HOURGLASS_2FA_REQUIRED_ROLES = env.list("HOURGLASS_2FA_REQUIRED_ROLES", default=[])
+HOURGLASS_2FA_TRUST_SSO = env.bool("HOURGLASS_2FA_TRUST_SSO", default=True)
+OTP_TOTP_ISSUER = env.str("HOURGLASS_2FA_ISSUER", default="Hourglass")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my_day"
 LOGOUT_REDIRECT_URL = "login"

@@ -32,6 +32,7 @@ urlpatterns = [
     path("i18n/setlang/", capacity_views.language_set_view, name="set_language"),
     path("notifications/", core_views.notifications_view, name="notifications"),
     path("api-token/", core_views.api_token_view, name="api_token"),
+    path("security/two-factor/", include("org.two_factor.urls")),
     path("login/", auth_views.LoginView.as_view(authentication_form=SsoLoginForm), name="login"),
     path("oidc/", include("org.sso_urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

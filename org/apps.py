@@ -11,3 +11,4 @@ class OrgConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401 - connects the receivers
+        from .two_factor import checks  # noqa: F401 - registers the system check
