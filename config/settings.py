@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "org.middleware.ProfileLanguageCookieMiddleware",
+    "org.middleware.SessionActivityMiddleware",  # sessions page: "last seen", once a minute at most
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout into the response.
     "axes.middleware.AxesMiddleware",
@@ -403,6 +404,7 @@ HOURGLASS_DOSSIER_STALE_DAYS = env.int("HOURGLASS_DOSSIER_STALE_DAYS", default=9
 HOURGLASS_DOSSIER_REVIEW_INTERVAL_DAYS = env.int("HOURGLASS_DOSSIER_REVIEW_INTERVAL_DAYS", default=90)
 # Absolute links in emails and notifications point here.
 HOURGLASS_BASE_URL = env.str("HOURGLASS_BASE_URL", default="http://localhost:8000")
+HOURGLASS_INVITE_DAYS = env.int("HOURGLASS_INVITE_DAYS", default=7)  # days an invitation link works
 
 # The queue tasks go to unless routed elsewhere; tests use their own so that a shared
 # broker never mixes their messages with a running deployment's.

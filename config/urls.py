@@ -12,6 +12,8 @@ from capacity import urls as capacity_urls
 from capacity import views as capacity_views
 from core import views as core_views
 from core.api.docs import ApiDocsPermission, docs_page
+from org import urls as org_urls
+from org import views as org_views
 from org.sso_views import SsoLoginForm
 from workspace import urls as workspace_urls
 from workspace.my_day import my_day_view
@@ -36,13 +38,17 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(authentication_form=SsoLoginForm), name="login"),
     path("oidc/", include("org.sso_urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    # Django's password change; the person's other sessions end with it.
+    path("password/", org_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
     path("my-day/", my_day_view, name="my_day"),
+    path("people/", include((org_urls.people_urlpatterns, "people"))),
+    path("invite/<str:uidb64>/<str:token>/", org_views.invite_accept_view, name="invite_accept"),
+    path("security/sessions/", include((org_urls.sessions_urlpatterns, "sessions"))),
     # The workspace screens keep the URL names of the apps they grew out of.
     path("accounts/", include((workspace_urls.accounts_urlpatterns + accounts_urls.urlpatterns, "accounts"))),
     path("renewals/", include("renewals.urls")),

@@ -10,5 +10,10 @@ class OrgConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the receivers
+        from core.outbox import email_renderer_register
+
+        from . import sessions, signals  # noqa: F401 - connects the receivers
+        from .invitations import INVITATION_RENDERER, invitation_email_render
         from .two_factor import checks  # noqa: F401 - registers the system check
+
+        email_renderer_register(INVITATION_RENDERER, invitation_email_render)

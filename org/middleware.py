@@ -25,3 +25,16 @@ class ProfileLanguageCookieMiddleware:
                 httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
             )
         return response
+
+
+class SessionActivityMiddleware:
+    """Keeps the sessions page's "last seen" current: one UPDATE a minute per session at most."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        from .sessions import session_seen
+
+        session_seen(request)
+        return self.get_response(request)

@@ -10,9 +10,10 @@ class PlaybooksConfig(AppConfig):
     verbose_name = _("Playbooks and tasks")
 
     def ready(self) -> None:
-        from . import receivers
+        from . import departures, receivers
 
         receivers.connect()
+        departures.connect()  # a deactivated person's accounts: the manager's task
 
         from accounts.signals import stakeholder_erasing, stakeholder_personal_data
 

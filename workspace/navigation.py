@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.reviews import can_review
 from core.types import AnyUser
+from org.people import can_manage_people
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Knowledge"), "knowledge:case_list", "/knowledge/"),
     NavItem(_("Team"), "capacity:team", "/capacity/"),
     NavItem(_("Time"), "capacity:timesheet", "/capacity/time/"),
+    NavItem(_("People"), "people:list", "/people/", visible_if=can_manage_people),
     NavItem(_("Admin"), "admin:index", "/admin/", staff_only=True),
 ]
 
