@@ -13,7 +13,7 @@ from django.contrib.messages import get_messages
 
 from org.models import Role
 from tests.factories import make_person
-from tests.sso.conftest import PROVIDER_NAME, configure_sso, provider_redirect, sign_in
+from tests.sso.support import PROVIDER_NAME, configure_sso, provider_redirect, sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.test import RequestFactory
 
 from org.models import Role
 from tests.factories import PASSWORD, make_person
-from tests.sso.conftest import PROVIDER_NAME, configure_sso
+from tests.sso.support import PROVIDER_NAME, configure_sso
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """A tiny OIDC provider (django-oauth-toolkit) that the single sign-on tests sign in at.
 
 Its own SQLite file and RSA key come from the environment the fixture starts it with
-(tests/sso/conftest.py); it serves on 127.0.0.1 so its cookies never mix with Hourglass's
+(tests/sso/support.py); it serves on 127.0.0.1 so its cookies never mix with Hourglass's
 (which the browser test serves on localhost).
 """
 

@@ -7,9 +7,10 @@ from playwright.sync_api import expect
 
 from org.models import Role
 from tests.factories import make_person
-from tests.sso.conftest import PROVIDER_NAME, PROVIDER_PASSWORD
+from tests.sso.support import PROVIDER_NAME, PROVIDER_PASSWORD, oidc_provider, sso  # noqa: F401 (fixtures)
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# Hourglass pointed at the provider (the fixture imported above), for every test here.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sso")]
 
 
 def through_the_provider(page, username):
@@ -23,7 +24,7 @@ def through_the_provider(page, username):
     page.get_by_role("button", name="Authorize").click()
 
 
-def test_sign_in_with_the_provider_lands_on_my_day(page, sso, screenshot):
+def test_sign_in_with_the_provider_lands_on_my_day(page, screenshot):
     make_person(Role.CSM, username="alice.li", email="alice.li@example.com", first_name="Alice", last_name="Li")
     page.goto("/login/")
     screenshot("sso-login-page")
@@ -33,7 +34,7 @@ def test_sign_in_with_the_provider_lands_on_my_day(page, sso, screenshot):
     screenshot("sso-my-day")
 
 
-def test_an_identity_unknown_to_hourglass_comes_back_to_the_login_page(page, sso):
+def test_an_identity_unknown_to_hourglass_comes_back_to_the_login_page(page):
     through_the_provider(page, "newbie")
     page.wait_for_url("**/login/")
     expect(page.get_by_role("status")).to_have_text(
