@@ -10,6 +10,7 @@ transaction: ``stakeholder_personal_data`` and ``stakeholder_erasing``.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -47,6 +48,8 @@ from .models import (
 )
 from .signals import stakeholder_erasing, stakeholder_personal_data
 from .timeline import timeline_record
+
+logger = logging.getLogger("hourglass.privacy")
 
 # Stored as data, in one language for every reader (the catalogue has its translation).
 ERASED_NAME = gettext_noop("Erased contact")
@@ -156,8 +159,12 @@ def _mentions(stakeholder: Stakeholder, pattern: re.Pattern[str] | None) -> list
     return found
 
 
-def stakeholder_personal_data_export(*, stakeholder: Stakeholder) -> dict[str, Any]:
-    """Everything held about the contact, as JSON-ready data (dates as ISO strings)."""
+def stakeholder_personal_data_export(*, stakeholder: Stakeholder, actor: AnyUser | None = None) -> dict[str, Any]:
+    """Everything held about the contact, as JSON-ready data (dates as ISO strings).
+
+    Who read it is logged (by ids: the log must not become another copy of the data).
+    """
+    logger.info("personal data of stakeholder %s exported by user %s", stakeholder.pk, getattr(actor, "pk", None))
     terms = stakeholder_terms(stakeholder)
     pattern = redaction_pattern(terms)
     fields = [f.attname for f in Stakeholder._meta.concrete_fields]

@@ -48,7 +48,7 @@ def _admin_stakeholder(request: HtmxHttpRequest, pk: int, stakeholder_pk: int) -
 @login_required
 def stakeholder_export_view(request: HtmxHttpRequest, pk: int, stakeholder_pk: int) -> HttpResponse:
     _account, stakeholder = _admin_stakeholder(request, pk, stakeholder_pk)
-    body = personal_data_json(stakeholder_personal_data_export(stakeholder=stakeholder))
+    body = personal_data_json(stakeholder_personal_data_export(stakeholder=stakeholder, actor=request.user))
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="stakeholder-{stakeholder.pk}-personal-data.json"'
     response["Cache-Control"] = "no-store"

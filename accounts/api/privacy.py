@@ -40,6 +40,6 @@ class StakeholderPersonalDataView(APIView):
         stakeholder = get_object_or_404(
             Stakeholder.objects.select_related("account").filter(account__in=account_scope(user=request.user)), pk=pk
         )
-        response = Response(stakeholder_personal_data_export(stakeholder=stakeholder))
+        response = Response(stakeholder_personal_data_export(stakeholder=stakeholder, actor=request.user))
         response["Cache-Control"] = "no-store"
         return response

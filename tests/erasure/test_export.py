@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -82,10 +83,13 @@ def test_every_relation_to_a_stakeholder_is_covered() -> None:
     assert missing == set(), f"cover these in accounts/privacy.py (export and erasure): {missing}"
 
 
-def test_export_page_is_a_json_download_for_admins(client: Any, org: Any, world: World) -> None:
+def test_export_page_is_a_json_download_for_admins(client: Any, org: Any, world: World, caplog: Any) -> None:
     client.force_login(org.admin)
     url = f"/accounts/{world.account.pk}/stakeholders/{world.person.pk}/personal-data.json"
-    response = client.get(url)
+    with caplog.at_level(logging.INFO, logger="hourglass.privacy"):
+        response = client.get(url)
+    assert f"stakeholder {world.person.pk} exported by user {org.admin.pk}" in caplog.text
+    assert NAME not in caplog.text and EMAIL not in caplog.text  # the log is not another copy
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     assert "attachment" in response["Content-Disposition"]
