@@ -85,3 +85,17 @@ def test_sso_only_without_sso_configured_changes_nothing(client, settings):
     settings.HOURGLASS_SSO_ONLY = True  # no client id: no one could sign in through SSO
     make_person(Role.CSM, username="csm.zhang")
     assert post_login(client, "csm.zhang")["Location"] == "/my-day/"
+
+
+def test_the_login_page_and_its_refusals_read_in_chinese(client, settings):
+    configure_sso(settings, HOURGLASS_SSO_ONLY=True)
+    make_person(Role.CSM, username="csm.zhang")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get("/login/").content.decode()
+    assert f"使用 {PROVIDER_NAME} 登录" in page and "管理员密码登录" in page
+    refused = post_login(client, "csm.zhang")
+    assert refused.context["form"].errors["__all__"] == [
+        f"用户名或密码错误。这里只有管理员使用密码登录；其他人请使用 {PROVIDER_NAME} 登录。"
+    ]
+    off = client.get("/oidc/callback/", follow=True).content.decode()
+    assert "登录已过期，或是在另一个窗口中发起的。请重试。" in off
