@@ -162,6 +162,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 HOURGLASS_2FA_REQUIRED_ROLES = env.list("HOURGLASS_2FA_REQUIRED_ROLES", default=[])
 HOURGLASS_2FA_TRUST_SSO = env.bool("HOURGLASS_2FA_TRUST_SSO", default=True)
 OTP_TOTP_ISSUER = env.str("HOURGLASS_2FA_ISSUER", default="Hourglass")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # Django admin never shows a secret key or a backup code
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my_day"
 LOGOUT_REDIRECT_URL = "login"

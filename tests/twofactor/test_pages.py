@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
 from rest_framework.authtoken.models import Token
 
 from org.models import Role
@@ -257,3 +258,14 @@ def test_a_session_opened_before_enrolment_is_asked_for_the_code(client, passwor
     assert client.get("/my-day/").status_code == 200
     enrol(user)  # from another browser
     assert client.get("/my-day/")["Location"].startswith(VERIFY)
+
+
+def test_django_admin_never_shows_a_secret_key_or_a_backup_code(client):
+    csm = make_person(Role.CSM, username="li")
+    device, codes = enrol(csm)
+    client.force_login(make_person(Role.ADMIN, username="root"))
+    page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert page.status_code == 200 and device.key not in page.content.decode()
+    static = StaticDevice.objects.get(user=csm)
+    page = client.get(f"/admin/otp_static/staticdevice/{static.pk}/change/")
+    assert page.status_code == 200 and not any(code in page.content.decode() for code in codes)
