@@ -9,7 +9,7 @@ PORT   ?= 8000
 PIP_FLAGS := --quiet --disable-pip-version-check
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev messages migrate lint typecheck check bench chromium clean help fuzz load
+.PHONY: run test install install-dev messages migrate lint typecheck check bench chromium prometheus clean help fuzz load
 
 help:
 	@echo "make run        set up and start Hourglass (web + Celery worker + beat) on PORT=$(PORT)"
@@ -50,7 +50,11 @@ run: install messages migrate
 chromium:
 	@scripts/ensure-chromium.sh
 
-test: install-dev messages chromium
+# The metrics integration test scrapes the app with Debian's Prometheus.
+prometheus:
+	@scripts/ensure-prometheus.sh
+
+test: install-dev messages chromium prometheus
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

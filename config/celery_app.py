@@ -22,6 +22,13 @@ signals.before_task_publish.connect(observability.on_before_task_publish, weak=F
 signals.task_prerun.connect(observability.on_task_prerun, weak=False)
 signals.task_postrun.connect(observability.on_task_postrun, weak=False)
 signals.task_failure.connect(observability.on_task_failure, weak=False)
+# The last run, duration and outcome of each beat schedule (core.monitoring.jobs).
+from core.monitoring import jobs as monitoring_jobs  # noqa: E402
+
+signals.task_prerun.connect(monitoring_jobs.on_task_prerun, weak=False)
+signals.task_postrun.connect(monitoring_jobs.on_task_postrun, weak=False)
+# Monitoring and retention tasks that read several apps (workspace/system/tasks.py).
+app.autodiscover_tasks(["workspace.system"])
 
 app.conf.beat_schedule = {
     # Lets /healthz and the admin tell whether workers and beat are alive.
@@ -50,4 +57,11 @@ app.conf.beat_schedule = {
         "task": "knowledge.campaign_stall_sweep_task",
         "schedule": crontab(hour=1, minute=5),
     },
+    # Late jobs and an old outbox backlog notify the admins, once per incident.
+    "workspace-monitoring-scan": {"task": "workspace.monitoring_scan_task", "schedule": 5 * 60.0},
+    # Raw events, timeline system entries and sent emails past their retention (batched).
+    "workspace-data-retention": {"task": "workspace.data_retention_task", "schedule": crontab(hour=4, minute=10)},
 }
+
+# Beat marks each message with its schedule, so that only scheduled runs count as runs.
+monitoring_jobs.schedules_mark(app.conf.beat_schedule)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every log line of the request, and the response, carry its id.
     "core.observability.RequestIdMiddleware",
+    "core.monitoring.metrics.MetricsMiddleware",  # requests, latency, queries by view (/metrics)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -476,3 +477,13 @@ HOURGLASS_USD_TO_LOCAL = env.float("HOURGLASS_USD_TO_LOCAL", default=7.0)
 # The team page keeps its figures this many seconds per viewer (0: always recompute);
 # "Refresh" on the page and changes made from the capacity pages recompute at once.
 HOURGLASS_TEAM_FIGURES_CACHE_SECONDS = env.int("HOURGLASS_TEAM_FIGURES_CACHE_SECONDS", default=300)
+
+# --- Monitoring and data retention (docs/monitoring.md: every variable explained) ------
+HOURGLASS_METRICS_TOKEN = env.str("HOURGLASS_METRICS_TOKEN", default="")  # neither set: /metrics 403
+HOURGLASS_METRICS_ALLOW = env.list("HOURGLASS_METRICS_ALLOW", default=[])  # addresses/networks
+HOURGLASS_JOB_LATE_GRACE_MINUTES = env.int("HOURGLASS_JOB_LATE_GRACE_MINUTES", default=60)
+HOURGLASS_OUTBOX_ALERT_MINUTES = env.int("HOURGLASS_OUTBOX_ALERT_MINUTES", default=30)
+HOURGLASS_EVENT_RETENTION_DAYS = env.int("HOURGLASS_EVENT_RETENTION_DAYS", default=400)  # 0: for ever
+HOURGLASS_TIMELINE_SYSTEM_RETENTION_DAYS = env.int("HOURGLASS_TIMELINE_SYSTEM_RETENTION_DAYS", default=730)
+HOURGLASS_DELIVERY_LOG_RETENTION_DAYS = env.int("HOURGLASS_DELIVERY_LOG_RETENTION_DAYS", default=90)
+HOURGLASS_RETENTION_BATCH = env.int("HOURGLASS_RETENTION_BATCH", default=5000)

@@ -17,6 +17,7 @@ from org import views as org_views
 from org.sso_views import SsoLoginForm
 from workspace import urls as workspace_urls
 from workspace.my_day import my_day_view
+from workspace.system import views as system_views
 
 api_v1 = [
     path("", include("workspace.api")),
@@ -31,6 +32,8 @@ api_v1 = [
 urlpatterns = [
     path("", include("core.urls")),
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", system_views.metrics_view, name="metrics"),
+    path("system/", include("workspace.system.urls")),
     path("i18n/setlang/", capacity_views.language_set_view, name="set_language"),
     path("notifications/", core_views.notifications_view, name="notifications"),
     path("api-token/", core_views.api_token_view, name="api_token"),

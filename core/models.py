@@ -140,3 +140,7 @@ class TaskFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} ({self.task_id})"
+
+
+# Registered with the core app from their own module (core.monitoring).
+from .monitoring.models import IncidentKind, JobOutcome, JobRun, MonitoringIncident  # noqa: E402, F401

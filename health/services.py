@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from django.utils import timezone
 from accounts.access import AnyUser
 from core.clock import local_date, local_day_bounds, local_zone
 from core.locks import advisory_xact_lock
+from core.monitoring.metrics import ingest_observe
 
 from .defaults import DEFAULT_MEASURES, DEFAULT_MODEL_NAME
 from .models import DailyFeatureRollup, DailyRollup, HealthMeasure, HealthModel, UsageEvent
@@ -71,14 +73,18 @@ def events_ingest(*, actor: AnyUser, events: Sequence[Any]) -> IngestResult:
     counted as duplicates and not stored again (the first one wins). The rollups of
     the touched account-days are refreshed by a Celery task after commit.
     """
+    started = time.perf_counter()
     valid, errors = events_validate(actor=actor, events=events)
     if errors:
+        rejected = len({error["index"] for error in errors})
+        ingest_observe(rejected=rejected, seconds=time.perf_counter() - started)
         raise IngestValidationError(errors)
     unique: dict[tuple[int, str, datetime], ValidEvent] = {}
     for event in valid:
         unique.setdefault(event.key, event)
     batch = list(unique.values())
     stored = events_store(events=batch, received_at=timezone.now())
+    ingest_observe(stored=stored, duplicates=len(valid) - stored, seconds=time.perf_counter() - started)
     if stored:
         pairs = sorted({(event.account_id, local_date(event.occurred_at)) for event in batch})
         # robust: the events are committed whatever happens to the broker; a failed

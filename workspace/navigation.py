@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.reviews import can_review
 from core.types import AnyUser
+from org.models import Role
 from org.people import can_manage_people
+from org.roles import role_of
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Team"), "capacity:team", "/capacity/"),
     NavItem(_("Time"), "capacity:timesheet", "/capacity/time/"),
     NavItem(_("People"), "people:list", "/people/", visible_if=can_manage_people),
+    NavItem(_("System"), "system:status", "/system/", visible_if=lambda user: role_of(user) == Role.ADMIN),
     NavItem(_("Admin"), "admin:index", "/admin/", staff_only=True),
 ]
 

@@ -1,0 +1,41 @@
+"""Admin actions of the status page on core's rows: retry a failed email or task."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import OutboundEmail, TaskFailure
+
+logger = logging.getLogger(__name__)
+
+
+def email_retry(*, message_id: int) -> bool:
+    """Put a failed email back in the queue with fresh attempts; False if it is not failed."""
+    from ..tasks import email_deliver_task
+
+    requeued = OutboundEmail.objects.filter(pk=message_id, status=OutboundEmail.Status.FAILED).update(
+        status=OutboundEmail.Status.QUEUED, attempts=0, next_attempt_at=timezone.now(), claimed_at=None
+    )
+    if requeued:
+        transaction.on_commit(lambda: email_deliver_task.delay(message_id=message_id))
+    return bool(requeued)
+
+
+def task_failure_retry(*, failure_id: int) -> bool:
+    """Send a failed task again with its arguments and forget the failure (a new failure
+    is recorded again). Tasks are idempotent, so a retry of one that since succeeded is
+    harmless. False when the failure is gone (someone retried it already)."""
+    from config.celery_app import app as celery_app
+
+    with transaction.atomic():
+        failure = TaskFailure.objects.select_for_update().filter(pk=failure_id).first()
+        if failure is None:
+            return False
+        name, args, kwargs = failure.task_name, list(failure.args or []), dict(failure.kwargs or {})
+        failure.delete()
+    transaction.on_commit(lambda: celery_app.send_task(name, args=args, kwargs=kwargs))
+    logger.info("retrying failed task %s (failure %s)", name, failure_id)
+    return True
