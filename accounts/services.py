@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core.audit_source import current_audit_source
 from core.people import display_name, person_or_none
 from core.types import AnyUser
 
@@ -246,10 +247,12 @@ class AccountBatch:
     @transaction.atomic
     def save(self) -> tuple[int, int]:
         """Write the queued accounts, their history and timeline rows; (created, updated)."""
-        user = person_or_none(self.actor)
+        user, source = person_or_none(self.actor), current_audit_source()  # bulk writes send no signal
         entries: list[TimelineDraft] = []
         if self.to_create:
-            created = bulk_create_with_history(self.to_create, Account, batch_size=BATCH_SIZE, default_user=user)
+            created = bulk_create_with_history(
+                self.to_create, Account, batch_size=BATCH_SIZE, default_user=user, default_change_reason=source
+            )
             title = _("Account created")
             entries += [_created_entry(account, self.actor, title) for account in created]
         if self.to_update:
@@ -258,7 +261,9 @@ class AccountBatch:
             for account in accounts:
                 account.updated_at = now  # as save() would (bulk_update skips auto_now)
             fields = [*sorted(self._update_fields), "updated_at"]
-            bulk_update_with_history(accounts, Account, fields, batch_size=BATCH_SIZE, default_user=user)
+            bulk_update_with_history(
+                accounts, Account, fields, batch_size=BATCH_SIZE, default_user=user, default_change_reason=source
+            )
             entries += self._owner_changed_entries()
         timeline_record_many(entries)
         return len(self.to_create), len(self.to_update)

@@ -16,7 +16,7 @@ app.autodiscover_tasks()
 # Request ids in task logs, and failed tasks kept for the admin (core.observability).
 from celery import signals  # noqa: E402
 
-from core import observability  # noqa: E402
+from core import audit_source, observability  # noqa: E402
 
 signals.before_task_publish.connect(observability.on_before_task_publish, weak=False)
 signals.task_prerun.connect(observability.on_task_prerun, weak=False)
@@ -29,6 +29,9 @@ signals.task_prerun.connect(monitoring_jobs.on_task_prerun, weak=False)
 signals.task_postrun.connect(monitoring_jobs.on_task_postrun, weak=False)
 # Monitoring and retention tasks that read several apps (workspace/system/tasks.py).
 app.autodiscover_tasks(["workspace.system"])
+# History rows written by a task record it as their source (core.audit_source).
+signals.task_prerun.connect(audit_source.on_task_prerun, weak=False)
+signals.task_postrun.connect(audit_source.on_task_postrun, weak=False)
 
 app.conf.beat_schedule = {
     # Lets /healthz and the admin tell whether workers and beat are alive.
@@ -45,6 +48,8 @@ app.conf.beat_schedule = {
         "task": "core.heartbeat_prune_task",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Audit trail retention: history and login rows past HOURGLASS_AUDIT_RETENTION_DAYS.
+    "core-audit-purge": {"task": "core.audit_purge_task", "schedule": crontab(hour=3, minute=40)},
     "health-event-partitions": {"task": "health.ensure_event_partitions_task", "schedule": crontab(hour=2, minute=10)},
     "health-activity-drop-scan": {"task": "health.activity_drop_scan_task", "schedule": crontab(hour=0, minute=30)},
     "health-scores-recent": {"task": "health.score_recent_accounts_task", "schedule": 15 * 60.0},

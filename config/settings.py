@@ -159,6 +159,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The login audit (/audit/logins/) also lists failures and lockouts (AccessFailureLog).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # Two-factor (docs/two-factor.md): roles that must enrol; whether SSO sessions count as verified.
 HOURGLASS_2FA_REQUIRED_ROLES = env.list("HOURGLASS_2FA_REQUIRED_ROLES", default=[])
 HOURGLASS_2FA_TRUST_SSO = env.bool("HOURGLASS_2FA_TRUST_SSO", default=True)
@@ -487,3 +489,6 @@ HOURGLASS_EVENT_RETENTION_DAYS = env.int("HOURGLASS_EVENT_RETENTION_DAYS", defau
 HOURGLASS_TIMELINE_SYSTEM_RETENTION_DAYS = env.int("HOURGLASS_TIMELINE_SYSTEM_RETENTION_DAYS", default=730)
 HOURGLASS_DELIVERY_LOG_RETENTION_DAYS = env.int("HOURGLASS_DELIVERY_LOG_RETENTION_DAYS", default=90)
 HOURGLASS_RETENTION_BATCH = env.int("HOURGLASS_RETENTION_BATCH", default=5000)
+
+# Audit log: history and login rows older than this many days are purged nightly; 0 keeps all.
+HOURGLASS_AUDIT_RETENTION_DAYS = env.int("HOURGLASS_AUDIT_RETENTION_DAYS", default=730)

@@ -59,6 +59,7 @@ urlpatterns = [
     path("health/", include("health.urls")),
     path("capacity/", include((workspace_urls.capacity_urlpatterns + capacity_urls.urlpatterns, "capacity"))),
     path("knowledge/", include("knowledge.urls")),
+    path("audit/", include("workspace.audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[ApiDocsPermission]), name="schema"),

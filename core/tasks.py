@@ -4,6 +4,7 @@ from typing import Any
 
 from celery import shared_task
 
+from .audit_retention import audit_purge
 from .outbox import email_deliver, email_due_ids
 from .services import heartbeat_prune, heartbeat_record
 
@@ -42,3 +43,9 @@ def email_flush_task() -> int:
     for message_id in email_due_ids():
         sent += int(email_deliver(message_id=message_id))
     return sent
+
+
+@shared_task(name="core.audit_purge_task", ignore_result=True)
+def audit_purge_task() -> dict[str, int]:
+    """History and login-audit rows past ``HOURGLASS_AUDIT_RETENTION_DAYS`` (idempotent, batched)."""
+    return audit_purge()

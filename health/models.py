@@ -25,6 +25,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Account
 from accounts.segments import Segment
@@ -241,6 +242,8 @@ class NpsResponse(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("NPS response")
         verbose_name_plural = _("NPS responses")
@@ -328,6 +331,8 @@ class HealthModel(models.Model):
     red_below = models.PositiveSmallIntegerField(_("score red below"), default=40, validators=[MaxValueValidator(100)])
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("health model")
         verbose_name_plural = _("health models")
@@ -352,6 +357,8 @@ class HealthMeasure(models.Model):
     direction = models.CharField(
         _("direction"), max_length=8, choices=Direction.choices, default=Direction.HIGHER_IS_BETTER
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("health measure")

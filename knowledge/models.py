@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Industry
 from accounts.segments import Segment
@@ -93,6 +94,8 @@ class Case(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("best-practice case")
@@ -176,6 +179,8 @@ class FeedbackRequest(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("product feedback request")
         verbose_name_plural = _("product feedback requests")
@@ -206,6 +211,8 @@ class FeedbackLink(models.Model):
     alternatives = models.TextField(_("alternatives considered"), blank=True)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("account linked to a request")
@@ -281,6 +288,8 @@ class Campaign(models.Model):
     launched_at = models.DateTimeField(_("launched"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("adoption campaign")

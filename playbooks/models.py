@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, TimelineEntry
 from core.models import ChoiceLabels
@@ -168,6 +169,8 @@ class Playbook(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("playbook")
         verbose_name_plural = _("playbooks")
@@ -203,6 +206,8 @@ class PlaybookStep(models.Model):
     owner_role = models.CharField(_("owner"), max_length=16, choices=OwnerRole.choices, default=OwnerRole.CSM)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.MEDIUM)
     task_type = models.CharField(_("type"), max_length=16, choices=TaskType.choices, default=TaskType.LIFECYCLE)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("playbook step")
@@ -260,6 +265,8 @@ class Task(ChoiceLabels, models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("task")

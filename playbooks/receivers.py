@@ -19,9 +19,11 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from accounts.models import Account, Verdict
 from accounts.signals import dossier_reviewed, stakeholder_left
+from core.audit_source import current_audit_source
 from health.signals import activity_drops_detected, nps_detractor_received
 from renewals.models import RenewalOpportunity
 from renewals.signals import renewal_marked_at_risk
@@ -129,6 +131,28 @@ def _refresh_stage_after_commit(account_id: int, using: str = DEFAULT_DB_ALIAS) 
 STAGE_AND_OWNER_FIELDS = {"owner", "owner_id", "go_live_date", "status"}
 
 
+def _tasks_follow(account: Account) -> None:
+    """The account's open tasks that follow its owner go to the new owner, with history
+    rows (the audit log shows them moving, by whoever changed the owner)."""
+    moved = list(
+        Task.objects.filter(account_id=account.pk, follows_owner=True, status__in=OPEN_STATUSES).exclude(
+            assignee_id=account.owner_id
+        )
+    )
+    if not moved:
+        return
+    now = timezone.now()
+    for task in moved:
+        task.assignee_id, task.updated_at = account.owner_id, now
+    bulk_update_with_history(
+        moved,
+        Task,
+        ["assignee", "updated_at"],
+        default_user=getattr(account, "_history_user", None),
+        default_change_reason=current_audit_source(),
+    )
+
+
 def on_account_saved(
     sender: Any, *, instance: Account, created: bool, raw: bool = False, update_fields: Any = None, **kwargs: Any
 ) -> None:
@@ -137,9 +161,7 @@ def on_account_saved(
     if update_fields is not None and not STAGE_AND_OWNER_FIELDS & set(update_fields):
         return  # e.g. the dossier score: neither the stage nor the owner moved
     if not created and instance.owner_id is not None:
-        Task.objects.filter(account_id=instance.pk, follows_owner=True, status__in=OPEN_STATUSES).exclude(
-            assignee_id=instance.owner_id
-        ).update(assignee_id=instance.owner_id, updated_at=timezone.now())
+        _tasks_follow(instance)
     # Go-live or status may have changed: the stage changes now, not at tonight's sweep.
     _refresh_stage_after_commit(instance.pk, kwargs.get("using") or DEFAULT_DB_ALIAS)
 

@@ -19,15 +19,18 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from accounts.models import Account
 from accounts.segments import arr_range_for_segment, segment_for_arr
 from accounts.selectors import account_scope, assignable_owners
 from accounts.timeline import touchpoint_log
+from core.audit_source import current_audit_source
 from core.people import person_or_none
 from core.types import AnyUser
 from org.models import Team
 
+from .history import tasks_history_created
 from .models import (
     OPEN_STATUSES,
     OwnerRole,
@@ -121,7 +124,9 @@ def playbooks_fire(requests: Sequence[FireRequest], *, today: date | None = None
     if not tasks:
         return 0
     before = Task.objects.filter(account__in={t.account_id for t in tasks}).count()
+    started = timezone.now()
     Task.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=1000)
+    tasks_history_created(account_ids={t.account_id for t in tasks}, since=started)
     return Task.objects.filter(account__in={t.account_id for t in tasks}).count() - before
 
 
@@ -376,5 +381,11 @@ def task_reassign(*, tasks: Sequence[Task], assignee: User | None, actor: AnyUse
         task.updated_at = now
         task.assignee_id = assignee.pk
         task.follows_owner = owners.get(task.account_id) == assignee.pk
-    Task.objects.bulk_update(locked, ["assignee", "follows_owner", "updated_at"])
+    bulk_update_with_history(
+        locked,
+        Task,
+        ["assignee", "follows_owner", "updated_at"],
+        default_user=person_or_none(actor),
+        default_change_reason=current_audit_source(),
+    )
     return len(locked)

@@ -15,7 +15,7 @@ from accounts.reviews import can_review
 from core.types import AnyUser
 from org.models import Role
 from org.people import can_manage_people
-from org.roles import role_of
+from org.roles import is_manager_or_admin, role_of
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Time"), "capacity:timesheet", "/capacity/time/"),
     NavItem(_("People"), "people:list", "/people/", visible_if=can_manage_people),
     NavItem(_("System"), "system:status", "/system/", visible_if=lambda user: role_of(user) == Role.ADMIN),
+    NavItem(_("Audit log"), "audit:log", "/audit/", visible_if=is_manager_or_admin),
     NavItem(_("Admin"), "admin:index", "/admin/", staff_only=True),
 ]
 

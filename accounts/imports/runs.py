@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
+from core.audit_source import audit_source
 from core.people import person_or_none
 from core.types import AnyUser
 
@@ -104,14 +105,19 @@ def csv_import(
     valid_only: bool = False,
     progress: Progress | None = None,
 ) -> tuple[ImportResult, ImportRun]:
-    """Import a file now (page for small files, API, management command)."""
-    result = _execute(actor=actor, kind=kind, data=data, valid_only=valid_only, progress=progress)
-    run = ImportRun(
+    """Import a file now (page for small files, API, management command).
+
+    The run row comes first so that every history row the import writes names it
+    (``import #<id>``, core.audit_source)."""
+    run = ImportRun.objects.create(
         actor=person_or_none(actor),
         kind=kind if kind in ImportKind.values else ImportKind.ACCOUNTS,
         filename=filename[:255],
         valid_only=valid_only,
+        status=ImportRun.Status.VALIDATING,
     )
+    with audit_source(f"import #{run.pk}"):
+        result = _execute(actor=actor, kind=kind, data=data, valid_only=valid_only, progress=progress)
     _fill_run(run, result)
     run.save()
     return result, run
@@ -171,14 +177,15 @@ def import_run_execute(*, run_id: int) -> ImportRun | None:
     else:
         with override(run.language or settings.LANGUAGE_CODE):
             try:
-                result = _execute(
-                    actor=run.actor,
-                    kind=run.kind,
-                    data=bytes(run.source),
-                    valid_only=run.valid_only,
-                    progress=progress,
-                    on_write=on_write,
-                )
+                with audit_source(f"import #{run.pk}"):
+                    result = _execute(
+                        actor=run.actor,
+                        kind=run.kind,
+                        data=bytes(run.source),
+                        valid_only=run.valid_only,
+                        progress=progress,
+                        on_write=on_write,
+                    )
             except Exception:
                 _fill_run(
                     run,

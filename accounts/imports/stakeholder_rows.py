@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core.audit_source import current_audit_source
 from core.people import person_or_none
 from core.types import AnyUser
 
@@ -112,11 +113,15 @@ def _write_stakeholders(actor: AnyUser, valid: list[dict[str, Any]]) -> tuple[in
             to_update.append(found)
         else:
             unchanged += 1
-    user = person_or_none(actor)
+    user, source = person_or_none(actor), current_audit_source()  # bulk writes send no signal
     if to_create:
-        bulk_create_with_history(to_create, Stakeholder, batch_size=2000, default_user=user)
+        bulk_create_with_history(
+            to_create, Stakeholder, batch_size=2000, default_user=user, default_change_reason=source
+        )
     if to_update:
-        bulk_update_with_history(to_update, Stakeholder, FIELDS, batch_size=2000, default_user=user)
+        bulk_update_with_history(
+            to_update, Stakeholder, FIELDS, batch_size=2000, default_user=user, default_change_reason=source
+        )
     # Only accounts whose key people changed can have a different dossier score.
     dossier_rescore(account_ids={person.account_id for person in [*to_create, *to_update]})
     return len(to_create), len(to_update), unchanged

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import AccountStatus, PurchasedProduct
 from accounts.segments import arr_range_for_segment
 from accounts.selectors import account_scope
+from core.audit_source import history_record_updates
 from core.notifications import user_language
 from core.people import person_or_none
 from core.types import AnyUser
@@ -117,6 +118,7 @@ def campaign_launch(*, actor: AnyUser, campaign: Campaign, today: Any = None) ->
     if claimed != 1:
         raise ValidationError({"status": _("This campaign was already launched.")})
     campaign.refresh_from_db()
+    history_record_updates([campaign], Campaign, user=person_or_none(actor))  # the claim was an UPDATE
     accounts = list(campaign_targets(campaign=campaign, actor=actor).select_related("owner"))
     rows = []
     for account in accounts:
@@ -141,6 +143,7 @@ def campaign_close(*, actor: AnyUser, campaign: Campaign) -> Campaign:
     if updated != 1:
         raise ValidationError({"status": _("Only an active campaign can be closed.")})
     campaign.refresh_from_db()
+    history_record_updates([campaign], Campaign, user=person_or_none(actor))
     return campaign
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account
 from accounts.timeline import timeline_record
+from core.audit_source import history_record_updates
 from core.notifications import notification_send, user_language
 from core.people import person_or_none
 from core.types import AnyUser
@@ -110,7 +111,11 @@ def feedback_merge(*, actor: AnyUser, duplicate: FeedbackRequest, into: Feedback
     if duplicate.merged_into_id or into.merged_into_id:
         raise ValidationError({"into": _("That request was already merged.")})
     already = FeedbackLink.objects.filter(request=into).values("account_id")
-    FeedbackLink.objects.filter(request=duplicate).exclude(account_id__in=already).update(request=into)
+    moving = list(FeedbackLink.objects.filter(request=duplicate).exclude(account_id__in=already))
+    FeedbackLink.objects.filter(pk__in=[link.pk for link in moving]).update(request=into)
+    for link in moving:
+        link.request = into
+    history_record_updates(moving, FeedbackLink, user=person_or_none(actor))
     FeedbackLink.objects.filter(request=duplicate).delete()  # accounts that were on both
     duplicate.merged_into = into
     duplicate.save(update_fields=["merged_into", "updated_at"])

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.imports import csv_import, estimated_rows
 from accounts.models import ImportKind
+from core.audit_source import audit_source
 
 
 class Command(BaseCommand):
@@ -36,14 +37,15 @@ class Command(BaseCommand):
             self.stdout.write(f"checked {done}/{expected} rows ({min(percent, 100)}%)")
             self.stdout.flush()
 
-        result, run = csv_import(
-            actor=actor,
-            kind=options["kind"],
-            data=data,
-            filename=path.name,
-            valid_only=options["valid_only"],
-            progress=progress,
-        )
+        with audit_source("command import_csv"):  # the rows' history names the import run
+            result, run = csv_import(
+                actor=actor,
+                kind=options["kind"],
+                data=data,
+                filename=path.name,
+                valid_only=options["valid_only"],
+                progress=progress,
+            )
         for error in result.errors[:200]:
             where = f"row {error.row}, column {error.column}" if error.row else "file"
             self.stderr.write(f"{where}: {error.reason}")

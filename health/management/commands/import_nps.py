@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.audit_source import audit_source
 from health.nps import CSV_COLUMNS, NpsImportError, nps_responses_import, read_csv
 
 
@@ -34,7 +35,8 @@ class Command(BaseCommand):
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(str(exc)) from exc
         try:
-            result = nps_responses_import(actor=actor, rows=read_csv(text))
+            with audit_source("command import_nps"):
+                result = nps_responses_import(actor=actor, rows=read_csv(text))
         except NpsImportError as exc:
             for error in exc.errors:
                 self.stderr.write(f"row {error.row}, column {error.column}: {error.reason}")

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from core.audit_source import audit_source
 from health.repairs import rollups_repair
 from playbooks.repairs import stage_sweep_repair
 from renewals.repairs import reminder_sweep_repair
@@ -62,5 +63,6 @@ class Command(BaseCommand):
             end = _day(options["end"]) if options["end"] else (start if options["start"] else today)
         if end < start:
             raise CommandError("--end is before --start")
-        summary = repairs[name](start=start, end=end)
+        with audit_source(f"command repair {name}"):
+            summary = repairs[name](start=start, end=end)
         self.stdout.write(self.style.SUCCESS(summary))

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.audit_source import audit_source
 from core.demo import DemoDataPresent
 from workspace.demo import demo_data_present, demo_logins, demo_reset, demo_seed
 
@@ -26,7 +27,8 @@ class Command(BaseCommand):
         if options["reset"]:
             demo_reset()
         try:
-            ctx = demo_seed(seed=options["seed"], accounts=options["accounts"])
+            with audit_source("command seed_demo"):
+                ctx = demo_seed(seed=options["seed"], accounts=options["accounts"])
         except DemoDataPresent as exc:
             raise CommandError(f"{exc}; use --reset to replace it or --if-empty to keep it") from exc
         self.stdout.write(self.style.SUCCESS("Created: " + "; ".join(ctx.summary)))
