@@ -9,7 +9,7 @@ PORT   ?= 8000
 PIP_FLAGS := --quiet --disable-pip-version-check
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev messages migrate lint typecheck check bench chromium prometheus clean help fuzz load
+.PHONY: run test install install-dev messages migrate lint typecheck check bench chromium prometheus deploy-tools clean help fuzz load
 
 help:
 	@echo "make run        set up and start Hourglass (web + Celery worker + beat) on PORT=$(PORT)"
@@ -54,7 +54,11 @@ chromium:
 prometheus:
 	@scripts/ensure-prometheus.sh
 
-test: install-dev messages chromium prometheus
+# nginx, systemd-analyze and logrotate check the deployment recipe (tests/ops).
+deploy-tools:
+	@scripts/ensure-nginx.sh
+
+test: install-dev messages chromium prometheus deploy-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

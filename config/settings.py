@@ -414,6 +414,11 @@ HOURGLASS_INVITE_DAYS = env.int("HOURGLASS_INVITE_DAYS", default=7)  # days an i
 # broker never mixes their messages with a running deployment's.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 
+# --- Backups (manage.py backup / restore, docs/backups.md) ------------------------------
+HOURGLASS_BACKUP_DIR = Path(env.str("HOURGLASS_BACKUP_DIR", default=str(VAR_DIR / "backups")))
+# How many backups `manage.py backup` keeps in HOURGLASS_BACKUP_DIR (the newest ones).
+HOURGLASS_BACKUP_KEEP = env.int("HOURGLASS_BACKUP_KEEP", default=14)
+
 for _folder in (VAR_DIR, STATIC_ROOT, VAR_DIR / "broker" / "queue", VAR_DIR / "broker" / "control"):
     _folder.mkdir(parents=True, exist_ok=True)
 
