@@ -16,7 +16,7 @@ help:
 	@echo "make test       set up and run the whole test suite"
 	@echo "make check      ruff + mypy"
 	@echo "make bench      run the benchmarks (bench/run.py)"
-	@echo "make fuzz       fuzz every API operation longer (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES), coverage phase on)"
+	@echo "make fuzz       fuzz every API operation as a CSM and an admin, stateful too (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES), coverage on)"
 	@echo "make load       load test (locust, headless, LOAD_SECONDS) against gunicorn on PostgreSQL + Redis"
 
 $(PY):
@@ -73,10 +73,10 @@ check: lint typecheck
 bench: install-dev
 	$(PY) bench/run.py
 
-FUZZ_EXAMPLES ?= 50
+FUZZ_EXAMPLES ?= 100
 fuzz: install-dev
 	HOURGLASS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) HOURGLASS_FUZZ_COVERAGE=1 HOURGLASS_FUZZ_RANDOM=1 \
-		$(PY) -m pytest -p no:cacheprovider -o timeout=3600 tests/hardening/test_fuzz.py
+		$(PY) -m pytest -p no:cacheprovider -o timeout=7200 tests/hardening/test_fuzz.py
 
 LOAD_SECONDS ?= 30
 LOAD_USERS ?= 20

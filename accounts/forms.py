@@ -6,6 +6,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import FormDateField, FormDateTimeField
+
 from .access import AnyUser
 from .dossier import ROW_FIELDS, ROW_MODELS
 from .models import Account, ImportKind, SectionKey, Stakeholder, Tier, TouchpointKind, Verdict
@@ -18,6 +20,7 @@ class AccountForm(forms.ModelForm):
         model = Account
         fields = ["name", "external_id", "industry", "arr", "icp_fit", "owner", "go_live_date", "status"]
         widgets = {"go_live_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        field_classes = {"go_live_date": FormDateField}
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -59,7 +62,7 @@ class StakeholderForm(forms.ModelForm):
 
 class TouchpointForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=TouchpointKind.choices)
-    occurred_at = forms.DateTimeField(
+    occurred_at = FormDateTimeField(
         label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
     title = forms.CharField(label=_("Subject"), max_length=300)

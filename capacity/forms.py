@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account
 from accounts.segments import Segment
 from accounts.selectors import account_scope
+from core.dates import FormDateField
 from core.types import AnyUser
 
 from .models import ActivityType, CapacityPreset
@@ -37,7 +38,7 @@ class PlannerForm(forms.Form):
 
 
 class TimeEntryForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = FormDateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     activity_type = forms.ModelChoiceField(label=_("Activity"), queryset=ActivityType.objects.none())
     account = forms.ModelChoiceField(
         label=_("Account"), queryset=Account.objects.none(), required=False, empty_label=_("— none (internal) —")

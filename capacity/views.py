@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from config.http import HtmxHttpRequest
+from core.dates import date_in_range
 from core.forms import form_add_service_errors
 from org.models import CsProfile, Role
 from org.roles import is_manager_or_admin, role_of
@@ -80,9 +81,10 @@ def planner_view(request: HtmxHttpRequest) -> HttpResponse:
 def _week_of(request: HttpRequest) -> date:
     raw = request.GET.get("week") or request.POST.get("week") or ""
     try:
-        return date.fromisoformat(raw)
+        week = date.fromisoformat(raw)
     except ValueError:
         return timezone.localdate()
+    return week if date_in_range(week) else timezone.localdate()
 
 
 @login_required

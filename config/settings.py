@@ -241,9 +241,11 @@ STORAGES = {
 
 # --- REST framework ---------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: without credentials DRF answers 401 with "WWW-Authenticate: Token"
+    # (the first class's header); a session still authenticates, CSRF checked as before.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -78,3 +78,5 @@ urlpatterns = [
 
 # An unknown /api/ URL answers in JSON like every other API error.
 handler404 = "core.views.not_found"
+# A production 500 under /api/ is JSON too (the HTML page elsewhere).
+handler500 = "core.views.server_error"

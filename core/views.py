@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from .health import check_broker, check_database, last_worker_heartbeat
 from .http import safe_next
 from .notifications import notifications_for, notifications_mark_read
+from .observability import current_request_id
 from .tokens import api_token_for, api_token_issue, api_token_revoke
 
 
@@ -66,3 +67,17 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500 in production: JSON under /api/ (a client parses every API answer), else the page.
+
+    The body carries the request id (also in the ``X-Request-ID`` header and on the log
+    line of the exception), so a caller can quote it; no detail of the failure leaves
+    the server.
+    """
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error.", "request_id": current_request_id()}, status=500)
+    from django.views.defaults import server_error as server_error_page
+
+    return server_error_page(request)

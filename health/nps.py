@@ -23,6 +23,7 @@ from accounts.access import AnyUser
 from accounts.models import Account, Stakeholder
 from accounts.segments import segment_case
 from accounts.selectors import account_scope
+from core.dates import date_in_range, date_range_message
 from core.people import person_or_none
 
 from .models import DETRACTOR_MAX, PROMOTER_MIN, NpsResponse
@@ -142,6 +143,8 @@ def _parse_rows(*, actor: AnyUser, rows: Sequence[Mapping[str, str]]) -> tuple[l
             day = None
         if day is None:
             row_errors.append(RowError(index, "responded_on", _("Give a date as YYYY-MM-DD.")))
+        elif not date_in_range(day):
+            row_errors.append(RowError(index, "responded_on", date_range_message()))
         email = (row.get("stakeholder_email") or "").strip().lower()
         stakeholder = None
         if email and account is not None:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts.access import AnyUser
 from accounts.models import Account
 from accounts.selectors import account_scope
+from core.dates import date_in_range, date_range_message
 
 from .models import (
     CUSTOMER_USER_ID_MAX_LENGTH,
@@ -195,6 +196,9 @@ def _occurred_at(value: Any, limit: datetime, safe_before: str, errors: Errors) 
         return None
     if text >= safe_before and parsed > limit:
         errors.append(("occurred_at", _("More than one day in the future.")))
+        return None
+    if not date_in_range(parsed):
+        errors.append(("occurred_at", date_range_message()))
         return None
     return parsed
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import visible_accounts_q
 from accounts.models import Account
 from accounts.selectors import get_account_for_user
+from core.dates import FormDateField
 
 from .alerts import activity_alert_acknowledge, activity_alert_resolve
 from .models import RecalculationRun
@@ -124,7 +125,7 @@ class NpsFilterForm(forms.Form):
         choices=[("segment", _("Segment")), ("owner", _("CSM")), ("account", _("Account")), ("company", _("Company"))],
         required=False,
     )
-    at = forms.DateField(label=_("Period starting"), required=False, widget=forms.HiddenInput)
+    at = FormDateField(label=_("Period starting"), required=False, widget=forms.HiddenInput)
     key = forms.CharField(required=False, widget=forms.HiddenInput)
 
 

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.access import visible_accounts_q
 from accounts.models import Account, PurchasedProduct
 from accounts.segments import segment_for_arr
 from accounts.selectors import account_scope
@@ -85,16 +86,21 @@ def cases_for_account(*, account: Account, limit: int = 5) -> list[Match]:
 # --- Feedback -------------------------------------------------------------------------
 
 
-def _with_demand(requests: QuerySet[FeedbackRequest]) -> QuerySet[FeedbackRequest]:
+def _with_demand(requests: QuerySet[FeedbackRequest], *, user: AnyUser) -> QuerySet[FeedbackRequest]:
     """Affected accounts, their ARR (the ARR-weighted demand), ROI and top urgency.
 
+    Every figure counts only the links to accounts in ``user``'s scope: a company-wide
+    total minus one's own ARR would reveal the ARR of accounts one may not see. An
+    admin's scope is every account, so the admin's board is the company-wide one.
     All sums run over the links alone (one row per account), so nothing is counted twice.
     """
+    condition = visible_accounts_q(user)
+    scoped = None if condition is None else Q(links__account__in=Account.objects.filter(condition).values("pk"))
     return requests.annotate(
-        account_count=Count("links", distinct=True),
-        demand_arr=Coalesce(Sum("links__account__arr"), Decimal("0")),
-        roi_total=Coalesce(Sum("links__roi_estimate"), Decimal("0")),
-        top_urgency=Max("links__urgency"),
+        account_count=Count("links", filter=scoped, distinct=True),
+        demand_arr=Coalesce(Sum("links__account__arr", filter=scoped), Decimal("0")),
+        roi_total=Coalesce(Sum("links__roi_estimate", filter=scoped), Decimal("0")),
+        top_urgency=Max("links__urgency", filter=scoped),
     )
 
 
@@ -107,7 +113,7 @@ def feedback_board(*, user: AnyUser) -> QuerySet[FeedbackRequest]:
     if not can_manage(user):
         mine = FeedbackLink.objects.filter(request=OuterRef("pk"), account__in=account_scope(user=user))
         requests = requests.filter(Exists(mine))
-    return _with_demand(requests).order_by("-demand_arr", "-account_count", "-roi_total", "-pk")
+    return _with_demand(requests, user=user).order_by("-demand_arr", "-account_count", "-roi_total", "-pk")
 
 
 def get_request_for_user(user: AnyUser, pk: int | str) -> FeedbackRequest:
@@ -116,7 +122,7 @@ def get_request_for_user(user: AnyUser, pk: int | str) -> FeedbackRequest:
         mine = FeedbackLink.objects.filter(request=OuterRef("pk"), account__in=account_scope(user=user))
         visible = visible.filter(Exists(mine))
     try:
-        return _with_demand(visible).get(pk=pk)
+        return _with_demand(visible, user=user).get(pk=pk)
     except (FeedbackRequest.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such request.") from exc
 
@@ -129,10 +135,13 @@ def request_links(*, request: FeedbackRequest, user: AnyUser) -> QuerySet[Feedba
     return links
 
 
-def duplicate_candidates(*, text: str, exclude_pk: int | None = None, limit: int = 10) -> list[FeedbackRequest]:
+def duplicate_candidates(
+    *, text: str, user: AnyUser, exclude_pk: int | None = None, limit: int = 10
+) -> list[FeedbackRequest]:
     """Open requests whose title or problem mention the words typed (to link, not duplicate).
 
-    Titles are shown to everyone raising feedback: deduplication needs them.
+    Titles are shown to everyone raising feedback: deduplication needs them; their
+    figures are the viewer's scope's, as everywhere.
     """
     words = [w for w in (text or "").split() if len(w) >= 3][:6]
     if not words:
@@ -143,7 +152,7 @@ def duplicate_candidates(*, text: str, exclude_pk: int | None = None, limit: int
     requests = FeedbackRequest.objects.filter(condition, merged_into=None).exclude(status=FeedbackStatus.DECLINED)
     if exclude_pk:
         requests = requests.exclude(pk=exclude_pk)
-    return list(_with_demand(requests).order_by("-demand_arr", "-pk")[:limit])
+    return list(_with_demand(requests, user=user).order_by("-demand_arr", "-pk")[:limit])
 
 
 def account_feedback(*, account: Account) -> QuerySet[FeedbackLink]:

@@ -278,7 +278,7 @@ def feedback_detail_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "can_manage": can_manage(request.user),
         "status_form": FeedbackStatusForm(initial={"status": item.status}),
         "merge_form": FeedbackMergeForm(),
-        "candidates": duplicate_candidates(text=item.title, exclude_pk=item.pk, limit=5),
+        "candidates": duplicate_candidates(text=item.title, user=request.user, exclude_pk=item.pk, limit=5),
         "tab": "feedback",
     }
     return render(request, "knowledge/feedback_detail.html", context)
@@ -302,7 +302,7 @@ def feedback_raise_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def feedback_similar_view(request: HtmxHttpRequest) -> HttpResponse:
     """Existing requests like the title being typed (htmx), to link instead of duplicating."""
-    candidates = duplicate_candidates(text=request.GET.get("title", ""))
+    candidates = duplicate_candidates(text=request.GET.get("title", ""), user=request.user)
     return render(request, "knowledge/_similar_requests.html", {"candidates": candidates})
 
 

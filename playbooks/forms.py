@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.filters import person_name
 from accounts.models import Account, TouchpointKind
 from accounts.selectors import account_scope, assignable_owners
+from core.dates import FormDateField
 from core.types import AnyUser
 
 from .models import Priority, TaskType
@@ -67,7 +68,7 @@ class TaskCreateForm(forms.Form):
         required=False,
         help_text=_("Empty: the account owner."),
     )
-    due_date = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = FormDateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
     priority = forms.TypedChoiceField(
         label=_("Priority"), choices=Priority.choices, coerce=int, initial=Priority.MEDIUM
     )

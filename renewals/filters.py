@@ -17,6 +17,7 @@ from accounts.filters import person_name
 from accounts.models import Account, IcpFit, Industry
 from accounts.segments import Segment
 from accounts.selectors import assignable_owners
+from core.dates import validate_date_range
 from core.ids import IdMultipleChoiceFilter, validate_id_or_keyword
 
 from .models import RenewalOpportunity, RenewalStatus
@@ -48,10 +49,18 @@ class RenewalFilter(django_filters.FilterSet):
         method="filter_due_within", label=_("Due within (days)"), min_value=0, max_value=3650
     )
     due_from = django_filters.DateFilter(
-        field_name="due_date", lookup_expr="gte", label=_("Due from"), widget=forms.DateInput(attrs={"type": "date"})
+        field_name="due_date",
+        lookup_expr="gte",
+        label=_("Due from"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_range],
     )
     due_to = django_filters.DateFilter(
-        field_name="due_date", lookup_expr="lte", label=_("Due until"), widget=forms.DateInput(attrs={"type": "date"})
+        field_name="due_date",
+        lookup_expr="lte",
+        label=_("Due until"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_range],
     )
     # Through the owner's profile (renewals may not import capacity): a team id, or
     # "none" for accounts whose owner has no team.

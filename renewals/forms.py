@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import FormDateField
+
 from .kpis import GROUP_BY_CHOICES, default_period
 from .models import CLOSED_STATUSES, ChurnReason, ExpansionKind, ExpansionStage, RenewalStatus
 
@@ -67,7 +69,7 @@ class CloseForm(_StyledForm):
     churn_reason = forms.ModelChoiceField(
         label=_("Churn reason"), queryset=ChurnReason.objects.filter(active=True), required=False
     )
-    next_end_date = forms.DateField(
+    next_end_date = FormDateField(
         label=_("Next period ends"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -80,8 +82,8 @@ class KpiForm(_StyledForm):
 
     MAX_DAYS = 366 * 10
 
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = FormDateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = FormDateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
     group_by = forms.ChoiceField(label=_("Group by"), choices=GROUP_BY_CHOICES)
 
     @classmethod
@@ -107,6 +109,6 @@ class ExpansionForm(_StyledForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=ExpansionKind.choices)
     amount = forms.DecimalField(label=_("Amount (ARR)"), max_digits=14, decimal_places=2, min_value=0)
     stage = forms.ChoiceField(label=_("Stage"), choices=ExpansionStage.choices, initial=ExpansionStage.IDENTIFIED)
-    expected_close = forms.DateField(
+    expected_close = FormDateField(
         label=_("Expected close"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

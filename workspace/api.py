@@ -22,6 +22,7 @@ from accounts.api.serializers import OwnerSerializer
 from accounts.models import Account
 from accounts.segments import Segment
 from accounts.services import account_create, account_update
+from core.dates import validate_date_range
 
 from .book import BookFilter, book_accounts
 
@@ -94,6 +95,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["dossier_score", "created_at", "updated_at"]
+        extra_kwargs = {"go_live_date": {"validators": [validate_date_range]}}
 
     def get_health_score(self, account: Account) -> int | None:
         return getattr(account, "health_score", None)

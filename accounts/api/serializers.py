@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from accounts.models import Account, ImportRun, Stakeholder, TimelineEntry, TouchpointKind
 from core.api.fields import IdField, IdListField
+from core.dates import BoundedDateTimeField
 from core.people import display_name
 
 
@@ -56,7 +57,7 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 class TouchpointCreateSerializer(serializers.Serializer):
     account_id = IdField()
     kind = serializers.ChoiceField(choices=TouchpointKind.choices)
-    occurred_at = serializers.DateTimeField(required=False)
+    occurred_at = BoundedDateTimeField(required=False)
     title = serializers.CharField(max_length=300)
     body = serializers.CharField(required=False, allow_blank=True, default="")
     outcome = serializers.CharField(required=False, allow_blank=True, default="")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from core.csv_export import SafeCsvDictWriter
+from core.dates import date_in_range, date_range_message
 
 MAX_ROWS = 200_000
 PROGRESS_EVERY = 1000  # rows between two progress reports
@@ -162,9 +163,14 @@ class Cells:
         if not text:
             return
         try:
-            self.values[column] = date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             self.bad(column, _("Not a date (YYYY-MM-DD): %(value)r.") % {"value": text})
+            return
+        if date_in_range(day):
+            self.values[column] = day
+        else:
+            self.bad(column, date_range_message())
 
     def model_errors(self, errors: dict[str, list[str]] | None) -> None:
         """The service's verdict on the values read (field names are the column names)."""

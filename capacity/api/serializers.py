@@ -7,6 +7,7 @@ from rest_framework import serializers
 from accounts.models import Account
 from accounts.segments import Segment
 from accounts.selectors import account_scope
+from core.dates import validate_date_range
 from core.people import display_name
 
 from ..models import ActivityType, TimeEntry
@@ -32,9 +33,10 @@ class BookSerializer(serializers.Serializer):
     health = serializers.DictField(child=serializers.IntegerField())
     renewals_due_90d = serializers.IntegerField(source="renewals_due")
     renewals_due_90d_arr = serializers.DecimalField(source="renewals_due_arr", max_digits=16, decimal_places=2)
-    dossier_completeness = serializers.FloatField(source="quality.average_completeness", default=None)
+    # None when the person has no accounts with a dossier to measure.
+    dossier_completeness = serializers.FloatField(source="quality.average_completeness", default=None, allow_null=True)
     dossier_rating = serializers.FloatField(source="quality.average_rating", default=None, allow_null=True)
-    overdue_reviews = serializers.IntegerField(source="quality.overdue_reviews", default=None)
+    overdue_reviews = serializers.IntegerField(source="quality.overdue_reviews", default=None, allow_null=True)
     time_load = serializers.DecimalField(source="time_share", max_digits=8, decimal_places=3, allow_null=True)
     status = serializers.CharField()
     reasons = serializers.ListField(child=serializers.CharField())
@@ -103,6 +105,7 @@ class TimeEntrySerializer(serializers.ModelSerializer):
         model = TimeEntry
         fields = ["id", "user", "account", "activity_type", "date", "minutes", "note", "created_at"]
         read_only_fields = ["id", "user", "created_at"]
+        extra_kwargs = {"date": {"validators": [validate_date_range]}}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

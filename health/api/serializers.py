@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.dates import BoundedDateField
 from health.scoring import explain_changes
 
 
@@ -42,10 +43,11 @@ class ActivityAlertSerializer(serializers.Serializer):
     drop_share = serializers.DecimalField(max_digits=5, decimal_places=4, read_only=True)
     status = serializers.CharField(read_only=True)
     note = serializers.CharField(read_only=True)
-    acknowledged_at = serializers.DateTimeField(read_only=True)
-    acknowledged_by = serializers.IntegerField(source="acknowledged_by_id", read_only=True)
-    resolved_at = serializers.DateTimeField(read_only=True)
-    resolved_by = serializers.IntegerField(source="resolved_by_id", read_only=True)
+    # None until the alert is acknowledged / resolved (the schema says so).
+    acknowledged_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    acknowledged_by = serializers.IntegerField(source="acknowledged_by_id", read_only=True, allow_null=True)
+    resolved_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    resolved_by = serializers.IntegerField(source="resolved_by_id", read_only=True, allow_null=True)
 
 
 class AlertNoteInput(serializers.Serializer):
@@ -60,7 +62,7 @@ class NpsResponseSerializer(serializers.Serializer):
     )
     score = serializers.IntegerField(min_value=0, max_value=10)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-    responded_on = serializers.DateField()
+    responded_on = BoundedDateField()
     external_id = serializers.CharField(
         required=False,
         allow_null=True,
@@ -82,7 +84,7 @@ class NpsFigureSerializer(serializers.Serializer):
 
 class HealthScoreSerializer(serializers.Serializer):
     account = serializers.IntegerField(source="account_id")
-    day = serializers.DateField()
+    day = BoundedDateField()
     score = serializers.IntegerField(allow_null=True, help_text=_("0-100; null when every input is missing."))
     colour = serializers.CharField()
     previous_score = serializers.IntegerField(allow_null=True)

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Stakeholder
 from accounts.selectors import account_scope
+from core.dates import date_in_range, date_range_message
 from health.alerts import activity_alert_acknowledge, activity_alert_resolve
 from health.models import ActivityAlert, HealthScore, NpsResponse
 from health.nps import GROUPINGS, nps_response_record, nps_responses_for_user, nps_summary
@@ -189,6 +190,9 @@ class NpsResponseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
                 bounds[name] = None
             if raw and bounds[name] is None:
                 raise ValidationError({name: [_("Give a date as YYYY-MM-DD.")]})
+            day = bounds[name]
+            if day is not None and not date_in_range(day):
+                raise ValidationError({name: [date_range_message()]})
         figures = nps_summary(
             nps_responses_for_user(user=request.user), group_by=group_by, start=bounds["start"], end=bounds["end"]
         )

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from accounts.api.serializers import OwnerSerializer
 from accounts.models import TouchpointKind
 from core.api.fields import IdField, IdListField
+from core.dates import BoundedDateField
 
 from ..models import Playbook, PlaybookStep, Priority, Task, TaskType
 
@@ -75,7 +76,7 @@ class TaskCreateSerializer(serializers.Serializer):
 
     account_id = IdField()
     title = serializers.CharField(max_length=300)
-    due_date = serializers.DateField()
+    due_date = BoundedDateField()
     assignee_id = IdField(required=False, allow_null=True, default=None)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False, default=Priority.MEDIUM)
@@ -101,7 +102,7 @@ class TaskCompleteSerializer(serializers.Serializer):
 
 
 class TaskSnoozeSerializer(serializers.Serializer):
-    until = serializers.DateField()
+    until = BoundedDateField()
 
 
 class TaskReassignSerializer(serializers.Serializer):

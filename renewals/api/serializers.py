@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import OwnerSerializer
 from accounts.selectors import account_scope
+from core.dates import BoundedDateField, validate_date_range
 
 from ..models import (
     CLOSED_STATUSES,
@@ -32,7 +33,8 @@ class ScopedAccountField(serializers.PrimaryKeyRelatedField):
 class ContractSerializer(serializers.ModelSerializer):
     account_id = ScopedAccountField(source="account")
     products = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
-    renewal_id = serializers.IntegerField(source="renewal.pk", read_only=True, default=None)
+    # None for a contract without a renewal opportunity (yet).
+    renewal_id = serializers.IntegerField(source="renewal.pk", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Contract
@@ -55,7 +57,11 @@ class ContractSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["previous", "created_at", "updated_at"]
         # The model defaults ARR to 0 for other writers; through the API it must be said.
-        extra_kwargs = {"arr": {"required": True}}
+        extra_kwargs = {
+            "arr": {"required": True},
+            "start_date": {"validators": [validate_date_range]},
+            "end_date": {"validators": [validate_date_range]},
+        }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start = attrs.get("start_date", getattr(self.instance, "start_date", None))
@@ -84,7 +90,7 @@ class RenewalSerializer(serializers.ModelSerializer):
     csm_forecast = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, allow_null=True)
     disagrees = serializers.BooleanField(read_only=True)
     churn_reason: serializers.SlugRelatedField[ChurnReason] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -145,7 +151,7 @@ class CloseInput(serializers.Serializer):
         allow_null=True,
         default=None,
     )
-    next_end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    next_end_date = BoundedDateField(required=False, allow_null=True, default=None)
 
 
 class SelfCheckItemSerializer(serializers.Serializer):
@@ -190,8 +196,8 @@ class KpiRowSerializer(serializers.Serializer):
 
 
 class KpiTableSerializer(serializers.Serializer):
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = BoundedDateField()
+    end = BoundedDateField()
     group_by = serializers.CharField()
     rows = KpiRowSerializer(many=True)
 
@@ -216,6 +222,7 @@ class ExpansionSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "account_id", "owner_role", "created_at", "updated_at"]
+        extra_kwargs = {"expected_close": {"validators": [validate_date_range]}}
 
 
 class ExpansionUpdateInput(serializers.Serializer):
@@ -224,4 +231,4 @@ class ExpansionUpdateInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ExpansionKind.choices, required=False)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"), required=False)
     stage = serializers.ChoiceField(choices=ExpansionStage.choices, required=False)
-    expected_close = serializers.DateField(required=False, allow_null=True)
+    expected_close = BoundedDateField(required=False, allow_null=True)

@@ -35,7 +35,7 @@ def test_linking_instead_of_duplicating_sums_accounts_and_arr(org):
     first = raise_for(a1, org.csm_a1, title="Bulk edit", problem="One by one", roi_estimate=Decimal("5000"))
     raise_for(b1, org.csm_b1, existing=first.request, urgency=4, roi_estimate=Decimal("7000"))
     assert FeedbackRequest.objects.count() == 1
-    item = get_request_for_user(org.manager_a, first.request_id)
+    item = get_request_for_user(org.admin, first.request_id)
     assert (item.account_count, item.demand_arr, item.roi_total, item.top_urgency) == (
         2,
         Decimal("140000"),
@@ -72,7 +72,7 @@ def test_board_is_sorted_by_arr_weighted_demand(org):
     for account in small[1:]:
         raise_for(account, org.csm_a1, existing=many.request, urgency=4)
     raise_for(big, org.csm_a2, title="One big", problem="p", urgency=1)
-    assert [r.title for r in feedback_board(user=org.manager_b)] == ["One big", "Many small"]
+    assert [r.title for r in feedback_board(user=org.admin)] == ["One big", "Many small"]
 
 
 def test_csms_see_only_requests_linked_to_their_accounts(client, org):
