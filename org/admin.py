@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -44,6 +46,24 @@ class HourglassUserAdmin(UserAdmin):
     list_display = ("username", "first_name", "last_name", "email", "role", "is_active", "is_staff")
     list_select_related = ("cs_profile",)
     list_filter = ("cs_profile__role", "is_active", "is_staff", "is_superuser")
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        """Unticking "active" here deactivates as the people page does (accounts unassigned,
+        the manager's task, token revoked, sessions ended), or refuses with the reason."""
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            from django.contrib import messages
+            from django.core.exceptions import ValidationError
+            from django.http import Http404
+
+            from .people import person_deactivate
+
+            try:
+                person_deactivate(actor=request.user, person=obj)
+            except (ValidationError, Http404) as error:
+                obj.is_active = True
+                reason = error.messages if isinstance(error, ValidationError) else [_("Not a person you manage.")]
+                messages.error(request, " ".join(reason))
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("role"), ordering="cs_profile__role")
     def role(self, user: object) -> str:

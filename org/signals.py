@@ -3,7 +3,8 @@
 ``person_deactivated``: sent inside the deactivation's transaction (``org.people.person_deactivate``),
   so a receiver that fails rolls the deactivation back: a deactivated person never keeps
   accounts. kwargs: ``person`` (the user, now inactive), ``actor`` (who deactivated them).
-  Received by ``accounts.receivers.on_person_deactivated`` (their accounts become unassigned).
+  Received by ``accounts.departures.on_person_deactivated`` (their accounts become unassigned),
+  which sends ``accounts.signals.person_accounts_released`` (playbooks: the manager's task).
 
 A person's saved language applies from the moment they sign in (``apply_profile_language``).
 """

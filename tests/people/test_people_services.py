@@ -173,3 +173,29 @@ def test_a_sign_in_writes_no_user_history_row(org, client, password):
     assert client.post("/login/", {"username": "csm_a1", "password": password}).status_code == 302
     assert User.objects.get(pk=org.csm_a1.pk).last_login is not None
     assert org.csm_a1.history.count() == before
+
+
+def test_unticking_active_in_django_admin_deactivates_like_the_people_page(org, rf):
+    from django.contrib.admin.sites import site
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    model_admin = site._registry[User]
+    request = rf.post("/admin/")
+    request.user = org.admin
+    request.session = {}
+    request._messages = FallbackStorage(request)
+
+    class Form:
+        changed_data = ["is_active"]
+
+    person = User.objects.get(pk=org.csm_a1.pk)
+    person.is_active = False
+    model_admin.save_model(request, person, Form(), change=True)
+    assert not User.objects.get(pk=org.csm_a1.pk).is_active
+    assert Account.objects.filter(owner=org.csm_a1).count() == 0
+    assert Task.objects.filter(episode_key=f"person-deactivated:{org.csm_a1.pk}").count() == 1
+
+    me = User.objects.get(pk=org.admin.pk)
+    me.is_active = False
+    model_admin.save_model(request, me, Form(), change=True)  # oneself: refused, stays active
+    assert User.objects.get(pk=org.admin.pk).is_active

@@ -48,3 +48,12 @@ def _no_throttle_delay(settings: Any) -> None:
     several codes in a row would wait. The throttle has its own test (factor 1)."""
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     settings.OTP_STATIC_THROTTLE_FACTOR = 0
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    """Messages are compared in English, whatever language an earlier request left active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

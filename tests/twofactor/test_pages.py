@@ -269,3 +269,12 @@ def test_django_admin_never_shows_a_secret_key_or_a_backup_code(client):
     static = StaticDevice.objects.get(user=csm)
     page = client.get(f"/admin/otp_static/staticdevice/{static.pk}/change/")
     assert page.status_code == 200 and not any(code in page.content.decode() for code in codes)
+
+
+def test_the_pages_read_in_chinese(client, enrolled):
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(VERIFY).content.decode()
+    assert "双重身份验证" in page and "验证码" in page
+    _user, device, _codes = enrolled
+    wrong = client.post(VERIFY, {"code": wrong_code_for(device)}).content.decode()
+    assert "验证码不正确" in wrong
