@@ -22,7 +22,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
+from django.core.validators import validate_email
 from django.http import HttpRequest
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
@@ -82,6 +83,10 @@ def sso_user_for_claims(claims: Mapping[str, Any]) -> Any:
     if not isinstance(email, str) or not email.strip():
         raise SsoRefused(NO_EMAIL)
     email = email.strip()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise SsoRefused(NO_EMAIL) from exc
     if claims.get("email_verified") is False:
         raise SsoRefused(UNVERIFIED_EMAIL)
     users = list(get_user_model()._default_manager.filter(email__iexact=email)[:2])

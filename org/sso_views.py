@@ -30,7 +30,7 @@ PROVIDER_ERROR_CODE = re.compile(r"^[a-z_]{1,40}$")
 def refusal_message(reason: str) -> str:
     name = provider_name()
     text = {
-        sso.NO_EMAIL: _("%(provider)s did not tell Hourglass your email address, so you cannot be signed in."),
+        sso.NO_EMAIL: _("%(provider)s did not give Hourglass a valid email address, so you cannot be signed in."),
         sso.UNVERIFIED_EMAIL: _("%(provider)s has not verified your email address; verify it there first."),
         sso.UNKNOWN: _("No Hourglass user has the email address %(provider)s gave. Ask an admin to add you."),
         sso.AMBIGUOUS: _("Several Hourglass users share your email address; an admin must resolve it first."),
