@@ -165,3 +165,14 @@ def test_long_paths_fit_the_reason_column(client: Any, org: Any) -> None:
 
     reason = source_from_request(Request())
     assert reason is not None and len(reason) == 100 and reason.startswith("page /accounts/")
+
+
+def test_django_admin_records_its_path(client: Any, org: Any) -> None:
+    from org.models import Team
+
+    client.force_login(org.admin)
+    url = reverse("admin:org_team_change", args=[org.team_a.pk])
+    response = client.post(url, {"name": "Team A renamed", "lead": org.manager_a.pk})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = Team.objects.get(pk=org.team_a.pk).history.latest()
+    assert (row.name, row.history_change_reason, row.history_user) == ("Team A renamed", f"admin {url}", org.admin)
