@@ -159,8 +159,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# The login audit (/audit/logins/) also lists failures and lockouts (AccessFailureLog).
-AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the login audit (/audit/logins/) lists failures and lockouts
 # Two-factor (docs/two-factor.md): roles that must enrol; whether SSO sessions count as verified.
 HOURGLASS_2FA_REQUIRED_ROLES = env.list("HOURGLASS_2FA_REQUIRED_ROLES", default=[])
 HOURGLASS_2FA_TRUST_SSO = env.bool("HOURGLASS_2FA_TRUST_SSO", default=True)
