@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from core.audit_source import current_audit_source
 from core.people import display_name, person_or_none
 from core.types import AnyUser
 
@@ -34,7 +35,13 @@ def accounts_release_owner(*, owner: Any, actor: AnyUser) -> list[Account]:
     now = timezone.now()
     for account in accounts:
         account.owner, account.updated_at = None, now
-    bulk_update_with_history(accounts, Account, ["owner", "updated_at"], default_user=person_or_none(actor))
+    bulk_update_with_history(  # bulk writes send no signal: the history user and source are given
+        accounts,
+        Account,
+        ["owner", "updated_at"],
+        default_user=person_or_none(actor),
+        default_change_reason=current_audit_source(),
+    )
     title = _("Owner changed: %(old)s → %(new)s") % {"old": display_name(owner), "new": _("nobody")}
     timeline_record_many(
         TimelineDraft(

@@ -76,6 +76,9 @@ def test_deactivate_from_the_page_then_reactivate(org):
     assert victim.get("/my-day/").status_code == 302
     assert Account.objects.filter(owner=org.csm_a1).count() == 0
     assert Task.objects.filter(assignee=org.manager_a, title__startswith="Reassign 2 accounts").count() == 1
+    history = Account.objects.get(name="csm_a1 account 0").history.first()
+    assert (history.owner_id, history.history_user) == (None, org.manager_a)
+    assert history.history_change_reason.startswith("page ")  # the audit log's source
     client.post(f"/people/{org.csm_a1.pk}/deactivate/")  # twice: still one task
     assert Task.objects.filter(assignee=org.manager_a, title__startswith="Reassign").count() == 1
     assert client.post(f"/people/{org.csm_a1.pk}/reactivate/").status_code == 302
