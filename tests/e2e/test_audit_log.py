@@ -11,13 +11,12 @@ from playwright.sync_api import expect
 
 from org.models import Role, Team
 from playbooks.models import Task
-from tests.e2e.conftest import browser, page, screenshot  # noqa: F401 - fixtures
 from tests.factories import PASSWORD, AccountFactory, make_person
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_manager_finds_a_task_change_in_the_audit_log(page: Any, screenshot: Any) -> None:  # noqa: F811
+def test_a_manager_finds_a_task_change_in_the_audit_log(page: Any, screenshot: Any) -> None:
     manager = make_person(Role.MANAGER, username="mgr", first_name="Min", last_name="Zhao")
     team = Team.objects.create(name="East", lead=manager)
     csm = make_person(Role.CSM, username="wei", team=team, first_name="Wei", last_name="Li")
