@@ -42,6 +42,8 @@ DEFAULTS = {
     "tls_certificate": "/etc/letsencrypt/live/hourglass.example.com/fullchain.pem",
     "tls_certificate_key": "/etc/letsencrypt/live/hourglass.example.com/privkey.pem",
     "nginx_log_dir": "/var/log/nginx",
+    "http_port": "80",
+    "https_port": "443",
     "web_bind": "127.0.0.1:8000",
     "web_workers": "5",
     "worker_concurrency": "4",
