@@ -182,3 +182,17 @@ def test_public_for_every_role_when_on(client, org, sso):
         assert started.status_code == 302 and started["Location"].startswith(sso.url), person
         returned = client.get("/oidc/callback/", {"code": "stolen", "state": "guessed"})
         assert returned["Location"] == "/login/", person
+
+
+@pytest.mark.parametrize("trust_sso", [True, False])
+def test_two_factor_recognises_the_sso_session(client, settings, sso, trust_sso):
+    """The session's backend is how two-factor tells an SSO sign-in (HOURGLASS_2FA_TRUST_SSO)."""
+    settings.HOURGLASS_2FA_REQUIRED_ROLES = ["csm"]
+    settings.HOURGLASS_2FA_TRUST_SSO = trust_sso
+    make_person(Role.CSM, username="alice.li", email="alice.li@example.com")
+    assert sign_in(client, "alice")["Location"] == "/my-day/"
+    my_day = client.get("/my-day/")
+    if trust_sso:
+        assert my_day.status_code == 200
+    else:
+        assert my_day.status_code == 302 and "two-factor" in my_day["Location"]
