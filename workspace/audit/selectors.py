@@ -13,7 +13,7 @@ own records (profile, user); anyone else nothing (the view answers 403).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -267,4 +267,4 @@ def audit_entries_all(*, user: AnyUser, query: AuditQuery, batch: int = 500, cap
         done += len(page.entries)
         if page.next_cursor is None:
             return
-        query = AuditQuery(**{**query.__dict__, "before": page.next_cursor})
+        query = replace(query, before=page.next_cursor)
