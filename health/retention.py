@@ -38,6 +38,9 @@ def events_prune(*, before: datetime, batch_size: int = DEFAULT_BATCH) -> Events
     if partitioning_supported():
         for name in event_partitions_detach(before=before.date()):
             with connection.cursor() as cursor:
+                # A caller's open transaction may hold deferred foreign-key checks on
+                # the table, which DROP refuses: run them now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
             dropped.append(name)
     deleted = delete_in_batches(events_expired(before=before), batch_size=batch_size)

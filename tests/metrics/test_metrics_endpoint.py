@@ -134,3 +134,23 @@ def test_multiprocess_mode_adds_up_every_process(tmp_path: Path) -> None:
     ).stdout  # fmt: skip
     assert value(out, "hourglass_events_ingested_total") == 10
     assert value(out, "hourglass_ingest_batch_duration_seconds_count") == 2
+
+
+def test_queue_depth_counts_waiting_messages(client, settings) -> None:
+    import uuid
+
+    from core.tasks import heartbeat_prune_task
+
+    settings.HOURGLASS_METRICS_ALLOW = ["127.0.0.1"]
+    queue = f"metrics-{uuid.uuid4().hex[:8]}"
+    settings.CELERY_TASK_ROUTES = {"nothing.routed_task": {"queue": queue}}  # a routed queue is watched too
+    from config.celery_app import app
+
+    try:
+        for _ in range(2):
+            heartbeat_prune_task.apply_async(queue=queue)  # no worker consumes this queue
+        body = client.get(reverse("metrics")).content.decode()
+        assert value(body, f'hourglass_celery_queue_depth{{queue="{queue}"}}') == 2
+    finally:
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(queue)
