@@ -20,22 +20,23 @@ def email_retry(*, message_id: int) -> bool:
         status=OutboundEmail.Status.QUEUED, attempts=0, next_attempt_at=timezone.now(), claimed_at=None
     )
     if requeued:
-        transaction.on_commit(lambda: email_deliver_task.delay(message_id=message_id))
+        # robust: with the broker down the message stays queued for the minute flush.
+        transaction.on_commit(lambda: email_deliver_task.delay(message_id=message_id), robust=True)
     return bool(requeued)
 
 
 def task_failure_retry(*, failure_id: int) -> bool:
     """Send a failed task again with its arguments and forget the failure (a new failure
     is recorded again). Tasks are idempotent, so a retry of one that since succeeded is
-    harmless. False when the failure is gone (someone retried it already)."""
+    harmless. False when the failure is gone (someone retried it already). When the
+    broker refuses the message the error propagates and the failure is kept."""
     from config.celery_app import app as celery_app
 
     with transaction.atomic():
         failure = TaskFailure.objects.select_for_update().filter(pk=failure_id).first()
         if failure is None:
             return False
-        name, args, kwargs = failure.task_name, list(failure.args or []), dict(failure.kwargs or {})
+        celery_app.send_task(failure.task_name, args=list(failure.args or []), kwargs=dict(failure.kwargs or {}))
         failure.delete()
-    transaction.on_commit(lambda: celery_app.send_task(name, args=args, kwargs=kwargs))
-    logger.info("retrying failed task %s (failure %s)", name, failure_id)
+    logger.info("retried failed task %s (failure %s)", failure.task_name, failure_id)
     return True

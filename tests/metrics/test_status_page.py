@@ -107,3 +107,27 @@ def test_retry_a_failed_task_sends_it_again(client, org, django_capture_on_commi
 def test_get_is_not_a_retry(client, org) -> None:
     client.force_login(org.admin)
     assert client.get(reverse("system:email_retry", args=[1])).status_code == 405
+
+
+def test_the_page_reads_in_chinese(client, org, frozen) -> None:
+    succeeded("health-scores-nightly", at=frozen.now - timedelta(hours=26))
+    client.force_login(org.admin)
+    page = client.get(reverse("system:status"), headers={"Accept-Language": "zh-hans"}).content.decode()
+    assert "系统状态" in page and "定时任务" in page and "数据保留" in page
+    assert "已延迟" in page  # the late banner
+
+
+def test_a_retry_with_the_broker_down_keeps_the_failure(client, org, monkeypatch) -> None:
+    from kombu.exceptions import OperationalError
+
+    from config.celery_app import app
+
+    def refuse(*_: object, **__: object) -> None:
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr(app, "send_task", refuse)
+    failure = TaskFailure.objects.create(task_name="health.score_recompute_task", task_id="t2")
+    client.force_login(org.admin)
+    response = client.post(reverse("system:task_retry", args=[failure.pk]), follow=True)
+    assert "The task queue is unreachable: nothing was retried." in response.content.decode()
+    assert TaskFailure.objects.filter(pk=failure.pk).exists()

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from kombu.exceptions import KombuError
 
 from core.monitoring.actions import email_retry, task_failure_retry
 from core.monitoring.collectors import CoreCollector
@@ -59,7 +60,12 @@ def email_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     _require_admin(request)
-    if task_failure_retry(failure_id=pk):
+    try:
+        retried = task_failure_retry(failure_id=pk)
+    except KombuError:
+        messages.error(request, _("The task queue is unreachable: nothing was retried."))
+        return redirect("system:status")
+    if retried:
         messages.success(request, _("The task was sent again."))
     else:
         messages.info(request, _("That failure was already retried."))
