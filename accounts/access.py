@@ -2,7 +2,9 @@
 
 Pages and API alike read accounts through ``accounts.selectors``, which filter by the
 rule here. CSM: the accounts they own. CS manager: their own plus those of the members
-of the teams they lead. Admin: everything, unassigned accounts included.
+of the teams they lead, and the unassigned accounts waiting in those teams' queue (a
+deactivated member's accounts, until someone is given them). Admin: everything,
+unassigned accounts included.
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ def visible_accounts_q(user: AnyUser) -> Q | None:
     if role == Role.ADMIN:
         return None
     if role == Role.MANAGER:
-        return Q(owner_id=user.pk) | Q(owner__cs_profile__team__lead_id=user.pk)
+        return (
+            Q(owner_id=user.pk)
+            | Q(owner__cs_profile__team__lead_id=user.pk)
+            | Q(owner__isnull=True, queue_team__lead_id=user.pk)
+        )
     return Q(owner_id=user.pk)
 
 

@@ -1,8 +1,9 @@
 """A person leaves (deactivated on the people page): their accounts become unassigned.
 
 ``org`` sends ``person_deactivated`` inside the deactivation's transaction; this
-receiver moves every account the person owned to the unassigned queue (owner none:
-only admins see them until someone is given them) in one bulk UPDATE with a history row
+receiver moves every account the person owned to their team's unassigned queue (owner
+none, ``queue_team`` their team: the team's manager and admins see them until someone is
+given them) in one bulk UPDATE with a history row
 per account and an "Owner changed" timeline entry, then tells the apps above which
 accounts were released (``accounts.signals.person_accounts_released``, playbooks
 creates the manager's task). A failure here rolls the deactivation back.
@@ -20,6 +21,7 @@ from simple_history.utils import bulk_update_with_history
 from core.audit_source import current_audit_source
 from core.people import display_name, person_or_none
 from core.types import AnyUser
+from org.models import Team
 
 from .models import Account
 from .signals import person_accounts_released
@@ -33,12 +35,13 @@ def accounts_release_owner(*, owner: Any, actor: AnyUser) -> list[Account]:
     if not accounts:
         return []
     now = timezone.now()
+    team_id = Team.objects.filter(members__user=owner).values_list("pk", flat=True).first()
     for account in accounts:
-        account.owner, account.updated_at = None, now
+        account.owner, account.queue_team_id, account.updated_at = None, team_id, now
     bulk_update_with_history(  # bulk writes send no signal: the history user and source are given
         accounts,
         Account,
-        ["owner", "updated_at"],
+        ["owner", "queue_team", "updated_at"],
         default_user=person_or_none(actor),
         default_change_reason=current_audit_source(),
     )

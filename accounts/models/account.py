@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -58,6 +59,17 @@ class Account(ChoiceLabels, models.Model):
         null=True,
         blank=True,
     )
+    # Set when the owner is deactivated: the account waits in that team's unassigned
+    # queue, which the team's manager sees (accounts.access); cleared once it has an owner.
+    queue_team = models.ForeignKey(
+        "org.Team",
+        verbose_name=_("unassigned queue of"),
+        related_name="queued_accounts",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+    )
     go_live_date = models.DateField(_("go-live date"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=AccountStatus.choices, default=AccountStatus.ONBOARDING
@@ -86,6 +98,14 @@ class Account(ChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # An account given an owner leaves the team's unassigned queue.
+        if self.owner_id is not None and self.queue_team_id is not None:
+            self.queue_team = None
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "queue_team"}
+        super().save(*args, **kwargs)
 
     @property
     def segment(self) -> str:

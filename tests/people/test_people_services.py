@@ -199,3 +199,24 @@ def test_unticking_active_in_django_admin_deactivates_like_the_people_page(org, 
     me.is_active = False
     model_admin.save_model(request, me, Form(), change=True)  # oneself: refused, stays active
     assert User.objects.get(pk=org.admin.pk).is_active
+
+
+def test_released_accounts_wait_in_the_team_queue_that_its_manager_sees_and_clears(org):
+    """The manager given the reassignment task can open the accounts and give them out."""
+    from accounts.selectors import account_scope
+    from accounts.services import account_update
+
+    owned = set(Account.objects.filter(owner=org.csm_a1))
+    person_deactivate(actor=org.admin, person=org.csm_a1)
+
+    assert owned <= set(account_scope(user=org.manager_a))
+    assert not owned & set(account_scope(user=org.manager_b))
+    assert not owned & set(account_scope(user=org.csm_a2))
+    task = Task.objects.get(episode_key=f"person-deactivated:{org.csm_a1.pk}")
+    assert task.account in set(account_scope(user=org.manager_a))
+
+    account = owned.pop()
+    account_update(actor=org.manager_a, account=account, owner=org.csm_a2)
+    account.refresh_from_db()
+    assert (account.owner, account.queue_team) == (org.csm_a2, None)
+    assert account in set(account_scope(user=org.csm_a2))
