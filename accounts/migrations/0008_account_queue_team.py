@@ -5,21 +5,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0007_stakeholder_erasure'),
-        ('org', '0002_people_invitations_sessions_user_history'),
+        ("accounts", "0007_stakeholder_erasure"),
+        ("org", "0002_people_invitations_sessions_user_history"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='account',
-            name='queue_team',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='queued_accounts', to='org.team', verbose_name='unassigned queue of'),
+            model_name="account",
+            name="queue_team",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="queued_accounts",
+                to="org.team",
+                verbose_name="unassigned queue of",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalaccount',
-            name='queue_team',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='org.team', verbose_name='unassigned queue of'),
+            model_name="historicalaccount",
+            name="queue_team",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="org.team",
+                verbose_name="unassigned queue of",
+            ),
         ),
     ]
