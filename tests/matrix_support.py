@@ -39,8 +39,6 @@ PROFILES: dict[str, dict[str, str]] = {
                    "manager_a": OK, "manager_b": HIDDEN, "admin": OK},
     # A machine endpoint (/metrics) that a session never opens: token or address only.
     "machine_only": dict.fromkeys(ROLES, DENIED),
-    # A machine endpoint (/metrics) that a session never opens: token or address only.
-    "machine_only": dict.fromkeys(ROLES, DENIED),
     "api_admin": dict.fromkeys(ROLES[:-1], DENIED) | {"admin": OK},
     # A person of team A (csm_a1) on the people pages: their manager and admins; other
     # managers do not learn they exist; CSMs manage no one.
