@@ -108,7 +108,17 @@ def csv_import(
     """Import a file now (page for small files, API, management command).
 
     The run row comes first so that every history row the import writes names it
-    (``import #<id>``, core.audit_source)."""
+    (``import #<id>``, core.audit_source); one transaction holds both, so an import that
+    crashes leaves neither a half-written file nor a run stuck at "Checking rows"."""
+    with transaction.atomic():
+        return _csv_import_run(
+            actor=actor, kind=kind, data=data, filename=filename, valid_only=valid_only, progress=progress
+        )
+
+
+def _csv_import_run(
+    *, actor: AnyUser, kind: str, data: bytes, filename: str, valid_only: bool, progress: Progress | None
+) -> tuple[ImportResult, ImportRun]:
     run = ImportRun.objects.create(
         actor=person_or_none(actor),
         kind=kind if kind in ImportKind.values else ImportKind.ACCOUNTS,

@@ -248,3 +248,22 @@ def test_reimport_with_changes_updates_like_account_update(org):
     assert (changed.name, changed.arr, changed.owner) == ("Alpha Two", Decimal("2000.00"), org.csm_a1)
     assert changed.updated_at > account.updated_at
     assert changed.history.first().history_user == org.csm_a1
+
+
+def test_an_import_that_crashes_leaves_no_run_and_no_rows(org, monkeypatch):
+    """A fault mid-import (a bug, the database going away) rolls back the run row with
+    the rows, so no run is left stuck at "Checking rows"."""
+    import accounts.imports.runs as runs
+
+    def crash(**kwargs):
+        Account.objects.create(name="half-written")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(runs, "_execute", crash)
+    runs_before = ImportRun.objects.count()
+    with pytest.raises(RuntimeError):
+        csv_import(
+            actor=org.csm_a1, kind="accounts", data=accounts_csv("CRM-9,Crash Ltd,retail,1,target,csm_a1,,active")
+        )
+    assert ImportRun.objects.count() == runs_before
+    assert not Account.objects.filter(name="half-written").exists()
