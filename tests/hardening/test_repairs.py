@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 from django.utils import timezone
 
 from core.models import OutboundEmail
@@ -30,6 +31,7 @@ def snapshot() -> list[tuple]:
     return sorted(DailyRollup.objects.values_list("account_id", "day", "events", "active_users"))
 
 
+@override_settings(HOURGLASS_EVENT_RETENTION_DAYS=0)
 def test_rollups_repair_rebuilds_lost_and_wrong_rows_and_is_idempotent(org):
     account = org.accounts["csm_a1"][0]
     events_ingest(actor=org.admin, events=[make_event(account, i) for i in range(12)])
@@ -46,6 +48,24 @@ def test_rollups_repair_rebuilds_lost_and_wrong_rows_and_is_idempotent(org):
     second = repair("rollups", "--date", day.isoformat())
     assert snapshot() == after_first
     assert "rollups 2025-06-10..2025-06-10" in first and "rollups" in second
+
+
+@override_settings(HOURGLASS_EVENT_RETENTION_DAYS=30)
+def test_rollups_repair_keeps_the_rollups_of_days_past_event_retention(org):
+    """Retention pruned those days' events: rebuilding them would wipe the rollups."""
+    account = org.accounts["csm_a1"][0]
+    today = timezone.localdate()
+    old_day, recent_day = today - timedelta(days=60), today - timedelta(days=3)
+    DailyRollup.objects.create(account=account, day=old_day, events=40, active_users=4)
+    DailyRollup.objects.create(account=account, day=recent_day, events=7, active_users=2)  # no events behind it
+
+    out = repair("rollups", "--start", (today - timedelta(days=90)).isoformat(), "--end", today.isoformat())
+
+    assert DailyRollup.objects.filter(day=old_day, events=40).exists()
+    assert not DailyRollup.objects.filter(day=recent_day).exists()  # recent days are rebuilt
+    assert "past retention" in out
+    only_old = repair("rollups", "--date", old_day.isoformat())
+    assert "nothing to rebuild" in only_old and DailyRollup.objects.filter(day=old_day).exists()
 
 
 def test_stage_and_reminder_sweeps_run_twice_change_nothing(org):
