@@ -4,9 +4,10 @@ drf-spectacular documents the success responses a view declares. The framework i
 adds error responses that every operation can return (found by the fuzzer, issue 8):
 400 when a body or query is malformed or invalid, 401 without credentials, 403 outside
 the caller's scope, 404 for an id that does not exist (or is out of scope), 405 for a
-method the endpoint does not allow. This hook adds them where a view did not declare its
-own, and widens a declared 400 with DRF's generic error shape (a parse error is
-``{"detail": ...}`` whatever the view's own 400 body is). Success responses are untouched.
+method the endpoint does not allow, 415 for a body in a media type it cannot read. This
+hook adds them where a view did not declare its own, and widens a declared 400 with DRF's
+generic error shape (a parse error is ``{"detail": ...}`` whatever the view's own 400 body
+is). Success responses are untouched.
 """
 
 from __future__ import annotations
@@ -71,4 +72,7 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
             if has_path_id or "page" in names or operation.get("requestBody"):
                 responses.setdefault("404", _json(_ref(ERROR_COMPONENT), "No such object in the caller's scope."))
             responses.setdefault("405", _json(_ref(ERROR_COMPONENT), "Method not allowed."))
+            # DRF's answer to a body it has no parser for (or whose media type it cannot read).
+            if operation.get("requestBody"):
+                responses.setdefault("415", _json(_ref(ERROR_COMPONENT), "Unsupported media type."))
     return result

@@ -79,6 +79,9 @@ def validate_id_or_keyword(*keywords: str) -> Any:
     def validate(value: str) -> None:
         value = (value or "").strip()
         if value and value not in keywords and not is_db_id(value):
-            raise ValidationError(forms.ChoiceField.default_error_messages["invalid_choice"] % {"value": value})
+            # The message stays a template with its params: django-filter interpolates it
+            # again, and a value with "%" in it must not be read as a format directive.
+            message = forms.ChoiceField.default_error_messages["invalid_choice"]
+            raise ValidationError(message, code="invalid_choice", params={"value": value})
 
     return validate

@@ -107,3 +107,22 @@ def test_fields_that_can_be_null_are_nullable_in_the_schema(client, org, compone
     client.force_login(org.admin)
     schemas = client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
     assert [name for name in fields if not schemas[component]["properties"][name].get("nullable")] == []
+
+
+def test_a_filter_value_with_a_percent_sign_is_a_400_not_a_500(client, org) -> None:
+    """Found by the fuzzer: the team filter's error text carried the value into a second %-format."""
+    client.force_login(org.admin)
+    for value in ("%", "50%s", "%(value)s", "a%E2"):
+        response = client.get("/api/v1/renewals/", {"team": value})
+        assert response.status_code == 400 and "team" in response.json(), value
+    assert client.get("/renewals/", {"team": "%s"}).status_code == 200
+
+
+def test_a_body_in_a_media_type_no_parser_reads_is_a_documented_415(client, org) -> None:
+    """Found by the fuzzer: DRF answers 415, which the schema did not list."""
+    client.force_login(org.admin)
+    response = client.post("/api/v1/tasks/reassign/", b"task_ids=1", content_type="text/plain")
+    assert response.status_code == 415 and "detail" in response.json()
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    assert "415" in schema["paths"]["/api/v1/tasks/reassign/"]["post"]["responses"]
+    assert "415" not in schema["paths"]["/api/v1/tasks/"]["get"]["responses"]
