@@ -80,3 +80,4 @@ urlpatterns = [
 handler404 = "core.views.not_found"
 # A production 500 under /api/ is JSON too (the HTML page elsewhere).
 handler500 = "core.views.server_error"
+handler400 = "core.views.bad_request"

@@ -69,6 +69,15 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return page_not_found(request, exception)
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400 Django raises before any view (over 1,000 form fields, a suspicious request): JSON under /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    from django.views.defaults import bad_request as bad_request_page
+
+    return bad_request_page(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """500 in production: JSON under /api/ (a client parses every API answer), else the page.
 

@@ -13,8 +13,9 @@ from config.urls import handler404
 from config.urls import urlpatterns as real_urlpatterns
 
 handler500 = "core.views.server_error"
+handler400 = "core.views.bad_request"
 
-__all__ = ["handler404", "handler500", "urlpatterns"]
+__all__ = ["handler400", "handler404", "handler500", "urlpatterns"]
 
 
 @api_view(["GET"])

@@ -126,3 +126,13 @@ def test_a_body_in_a_media_type_no_parser_reads_is_a_documented_415(client, org)
     schema = client.get("/api/schema/", {"format": "json"}).json()
     assert "415" in schema["paths"]["/api/v1/tasks/reassign/"]["post"]["responses"]
     assert "415" not in schema["paths"]["/api/v1/tasks/"]["get"]["responses"]
+
+
+def test_a_form_body_with_too_many_fields_is_a_json_400_under_api(org) -> None:
+    """Found by the fuzzer: Django's own 400 (DATA_UPLOAD_MAX_NUMBER_FIELDS) was an HTML page."""
+    client = Client(raise_request_exception=False)
+    client.force_login(org.admin)
+    body = "&".join(f"task_ids={n}" for n in range(1, 1101))
+    response = client.post("/api/v1/tasks/reassign/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Bad request."}
