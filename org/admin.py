@@ -61,7 +61,7 @@ class HourglassUserAdmin(UserAdmin):
                 person_deactivate(actor=request.user, person=obj)
             except (ValidationError, Http404) as error:
                 obj.is_active = True
-                reason = error.messages if isinstance(error, ValidationError) else [_("Not a person you manage.")]
+                reason = error.messages if isinstance(error, ValidationError) else [str(_("Not a person you manage."))]
                 messages.error(request, " ".join(reason))
         super().save_model(request, obj, form, change)
 
