@@ -15,13 +15,14 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
+from django.utils import timezone
 from kombu import pools as kombu_pools
 
 from config.celery_app import app as celery_app
@@ -107,7 +108,10 @@ def test_ingest_survives_a_redis_outage_without_loss_or_duplicates(org, client, 
     settings.HOURGLASS_INGEST_RATE = "10000/min"
     account = org.accounts["csm_a1"][0]
     token = api_token_issue(user=org.admin)
-    day1, day2, day3 = "2025-06-10", "2025-06-11", "2025-06-12"
+    # Recent days: the repair leaves days past event retention alone.
+    d1 = timezone.localdate() - timedelta(days=12)
+    d2, d3 = d1 + timedelta(days=1), d1 + timedelta(days=2)
+    day1, day2, day3 = d1.isoformat(), d2.isoformat(), d3.isoformat()
 
     def batch(prefix: str, day: str, n: int) -> list[dict[str, Any]]:
         return [make_event(account, i, event_id=f"{prefix}-{i}", occurred_at=f"{day}T09:30:00+00:00") for i in range(n)]
@@ -119,7 +123,7 @@ def test_ingest_survives_a_redis_outage_without_loss_or_duplicates(org, client, 
         # is rebuilt, so a queue cached by an earlier test in this process is not used).
         with redis_server(port):
             assert post_events(client, token, batch("a", day1, 30)).status_code == 201
-            assert wait_for(lambda: rollup_total(account, date(2025, 6, 10)) == 30), worker.logs()
+            assert wait_for(lambda: rollup_total(account, d1) == 30), worker.logs()
 
         # Redis is down: the API still stores every event; replays stay duplicates.
         response = post_events(client, token, batch("b", day2, 20))
@@ -130,15 +134,15 @@ def test_ingest_survives_a_redis_outage_without_loss_or_duplicates(org, client, 
         with redis_server(port):
             # Back: the worker reconnects and new batches roll up again.
             assert post_events(client, token, batch("c", day3, 10)).status_code == 201
-            assert wait_for(lambda: rollup_total(account, date(2025, 6, 12)) == 10), worker.logs()
+            assert wait_for(lambda: rollup_total(account, d3) == 10), worker.logs()
             # The outage's message is gone; the repair command recomputes from the events.
             call_command("repair", "rollups", "--start", day1, "--end", day3, stdout=StringIO())
             alerts_before = ActivityAlert.objects.count()
             call_command("repair", "rollups", "--start", day1, "--end", day3, stdout=StringIO())
 
     assert UsageEvent.objects.filter(account=account).count() == 60
-    assert rollup_total(account, date(2025, 6, 10)) == 30
-    assert rollup_total(account, date(2025, 6, 11)) == 20
-    assert rollup_total(account, date(2025, 6, 12)) == 10
+    assert rollup_total(account, d1) == 30
+    assert rollup_total(account, d2) == 20
+    assert rollup_total(account, d3) == 10
     assert DailyRollup.objects.filter(account=account).count() == 3
     assert ActivityAlert.objects.count() == alerts_before
