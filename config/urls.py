@@ -27,6 +27,10 @@ api_v1 = [
     path("", include("playbooks.api.urls")),
     path("", include("capacity.api.urls")),
     path("", include("knowledge.api.urls")),
+    path("", include("integrations.webhooks.api_urls")),
+    path("", include("integrations.inbox.api_urls")),
+    path("", include("integrations.crm.api_urls")),
+    path("", include("integrations.digests.api_urls")),
 ]
 
 urlpatterns = [
@@ -60,6 +64,10 @@ urlpatterns = [
     path("capacity/", include((workspace_urls.capacity_urlpatterns + capacity_urls.urlpatterns, "capacity"))),
     path("knowledge/", include("knowledge.urls")),
     path("audit/", include("workspace.audit.urls")),
+    path("integrations/webhooks/", include("integrations.webhooks.urls")),
+    path("integrations/inbox/", include("integrations.inbox.urls")),
+    path("integrations/crm/", include("integrations.crm.urls")),
+    path("integrations/notifications/", include("integrations.digests.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[ApiDocsPermission]), name="schema"),

@@ -10,7 +10,19 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ["config", "core", "org", "accounts", "health", "renewals", "playbooks", "capacity", "knowledge", "workspace"]
+APPS = [
+    "config",
+    "core",
+    "org",
+    "accounts",
+    "health",
+    "renewals",
+    "playbooks",
+    "capacity",
+    "knowledge",
+    "integrations",
+    "workspace",
+]
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
 

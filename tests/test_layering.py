@@ -8,7 +8,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = {"core", "org", "accounts", "capacity", "health", "renewals", "playbooks", "knowledge", "workspace"}
+APPS = {
+    "core",
+    "org",
+    "accounts",
+    "capacity",
+    "health",
+    "renewals",
+    "playbooks",
+    "knowledge",
+    "integrations",
+    "workspace",
+}
 
 # What each app may import, besides itself, Django and libraries (architecture.md):
 # core, then org (people), accounts, health and renewals, then the apps built on them;
@@ -23,7 +34,9 @@ ALLOWED = {
     "capacity": BELOW_DOMAIN,
     "playbooks": BELOW_DOMAIN,
     "knowledge": BELOW_DOMAIN | {"playbooks"},
-    # The screens that combine apps: may import every app.
+    # The screens that combine apps, and the connections to other tools: may import
+    # every app below them (workspace may also import integrations).
+    "integrations": APPS - {"workspace", "integrations"},
     "workspace": APPS - {"workspace"},
 }
 
@@ -56,6 +69,10 @@ def test_app_imports_only_what_it_may(app):
 
 def test_no_app_imports_workspace():
     assert [app for app, allowed in ALLOWED.items() if "workspace" in allowed] == []
+
+
+def test_only_workspace_imports_integrations():
+    assert [app for app, allowed in ALLOWED.items() if "integrations" in allowed] == ["workspace"]
 
 
 def test_the_checker_sees_imports():

@@ -20,7 +20,18 @@ from rest_framework import serializers
 
 from core.dates import EARLIEST, LATEST, date_in_range, validate_date_range
 
-APPS = ["accounts", "capacity", "core", "health", "knowledge", "org", "playbooks", "renewals", "workspace"]
+APPS = [
+    "accounts",
+    "capacity",
+    "core",
+    "health",
+    "integrations",
+    "knowledge",
+    "org",
+    "playbooks",
+    "renewals",
+    "workspace",
+]
 
 
 def _project_classes(base: type) -> list[type]:

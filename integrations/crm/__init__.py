@@ -1,0 +1,1 @@
+"""CRM sync (see integrations/__init__.py)."""

@@ -1,0 +1,1 @@
+"""Digests and calendar feeds (see integrations/__init__.py)."""

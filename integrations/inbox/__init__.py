@@ -1,0 +1,1 @@
+"""Inbound email (see integrations/__init__.py)."""

@@ -1,0 +1,1 @@
+"""Webhooks and chat (see integrations/__init__.py)."""

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WebhooksConfig(AppConfig):
+    name = "integrations.webhooks"
+    label = "webhooks"
+    verbose_name = _("Webhooks and chat")
+    default_auto_field = "django.db.models.BigAutoField"
