@@ -9,7 +9,7 @@ PORT   ?= 8000
 PIP_FLAGS := --quiet --disable-pip-version-check
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev messages migrate lint typecheck check bench chromium prometheus deploy-tools clean help fuzz load
+.PHONY: run test install install-dev messages migrate lint typecheck check bench chromium prometheus deploy-tools clean help fuzz load tags
 
 help:
 	@echo "make run        set up and start Hourglass (web + Celery worker + beat) on PORT=$(PORT)"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench      run the benchmarks (bench/run.py)"
 	@echo "make fuzz       fuzz every API operation as a CSM and an admin, stateful too (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES), coverage on)"
 	@echo "make load       load test (locust, headless, LOAD_SECONDS) against gunicorn on PostgreSQL + Redis"
+	@echo "make tags       create the release tags of scripts/releases.txt (the upgrade test starts from them)"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Hourglass needs Python 3.11 (set PYTHON=/path/to/python3.11)")'
@@ -83,6 +84,10 @@ LOAD_SECONDS ?= 30
 LOAD_USERS ?= 20
 load: install-dev
 	$(PY) bench/load/run.py --seconds $(LOAD_SECONDS) --users $(LOAD_USERS)
+
+# The release tags of scripts/releases.txt (annotated; a tag never moves).
+tags:
+	bash scripts/tag-releases.sh
 
 clean:
 	rm -rf $(VENV) var
