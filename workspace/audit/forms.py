@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import account_scope
 from core.audit_source import SourceKind
+from core.dates import FormDateTimeField
 from core.people import display_name
 from core.types import AnyUser
 
@@ -120,7 +121,7 @@ class AuditFilterForm(_DateRangeForm):
 
 class LoginFilterForm(_DateRangeForm):
     kind = forms.ChoiceField(label=_("Event"), required=False)
-    before = forms.DateTimeField(label=_("Position in the log"), required=False, widget=forms.HiddenInput)
+    before = FormDateTimeField(label=_("Position in the log"), required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
