@@ -16,4 +16,7 @@ env = environ.Env()
 
 # --- CRM sync (integrations.crm) -----------------------------------------------------
 
+# docs/crm-sync.md. Rows one POST /api/v1/sync/{accounts,stakeholders} may carry (413 above).
+HOURGLASS_CRM_SYNC_MAX_ROWS = env.int("HOURGLASS_CRM_SYNC_MAX_ROWS", default=5000)
+
 # --- Digests and calendar feeds (integrations.digests) -----------------------------

@@ -1,5 +1,12 @@
+"""The CRM sync API, mounted under /api/v1/ (no trailing slash, as documented)."""
+
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .api import AccountsSyncView, StakeholdersSyncView
+
+urlpatterns = [
+    path("sync/accounts", AccountsSyncView.as_view(), name="crm-sync-accounts"),
+    path("sync/stakeholders", StakeholdersSyncView.as_view(), name="crm-sync-stakeholders"),
+]
