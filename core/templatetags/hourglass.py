@@ -54,3 +54,10 @@ def chart(spec: Any, chart_id: str = "") -> dict[str, Any]:
         "data_id": f"{chart_id}-data",
         "height": spec.height,
     }
+
+
+@register.filter
+def timedelta_minutes(value: Any) -> int:
+    """A ``timedelta`` in whole minutes, rounded up (a lockout's wait: never "0 minutes")."""
+    seconds = value.total_seconds() if hasattr(value, "total_seconds") else float(value or 0)
+    return max(1, -(-int(seconds) // 60))

@@ -73,6 +73,20 @@ def test_repeated_wrong_passwords_lock_the_login(client):
 
 
 @pytest.mark.django_db
+def test_the_lockout_page_says_the_configured_wait_in_the_readers_language(client, settings):
+    settings.AXES_COOLOFF_TIME = 0.5  # hours
+    make_person(Role.CSM, username="target")
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "target", "password": "wrong"})
+    english = client.post(reverse("login"), {"username": "target", "password": PASSWORD}).content.decode()
+    assert "wrong passwords or two-factor codes" in english and "Try again in 30 minutes" in english
+    chinese = client.post(
+        reverse("login"), {"username": "target", "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "请在 30 分钟后重试" in chinese
+
+
+@pytest.mark.django_db
 def test_successful_login_is_audited_and_resets_failures(client):
     from axes.models import AccessLog
 
