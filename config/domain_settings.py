@@ -12,11 +12,18 @@ env = environ.Env()
 _LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 
 # --- Health: usage-event ingest (health app) ---------------------------------------
-# Per-token rate of POST /api/v1/events/bulk (DRF rate syntax: "120/min", "5000/hour").
-HOURGLASS_INGEST_RATE = env.str("HOURGLASS_INGEST_RATE", default="120/min")
+# Events per API token and minute that POST /api/v1/events/bulk accepts (429 beyond;
+# 0: no limit). Keep it above what one server sustains (docs/scaling.md).
+HOURGLASS_INGEST_EVENTS_PER_MINUTE = env.int("HOURGLASS_INGEST_EVENTS_PER_MINUTE", default=6_000_000)
+# Deprecated: requests per token (DRF rate syntax "120/min"); unset, requests are not
+# counted. Use HOURGLASS_INGEST_EVENTS_PER_MINUTE.
+HOURGLASS_INGEST_RATE = env.str("HOURGLASS_INGEST_RATE", default="")
 # One request holds at most this many events and this many bytes (else 413).
 HOURGLASS_INGEST_MAX_EVENTS = env.int("HOURGLASS_INGEST_MAX_EVENTS", default=10_000)
 HOURGLASS_INGEST_MAX_BYTES = env.int("HOURGLASS_INGEST_MAX_BYTES", default=10 * 1024 * 1024)
+# Seconds an API client is told to wait (Retry-After of the 503) when the database
+# cannot be reached: a restart or failover usually takes this long.
+HOURGLASS_DB_RETRY_AFTER = env.int("HOURGLASS_DB_RETRY_AFTER", default=5)
 # PostgreSQL: how many monthly event partitions the daily beat task keeps ready ahead.
 HOURGLASS_EVENT_PARTITIONS_AHEAD = env.int("HOURGLASS_EVENT_PARTITIONS_AHEAD", default=3)
 
@@ -51,6 +58,16 @@ HOURGLASS_HEALTH_SCORE_CHUNK = env.int("HOURGLASS_HEALTH_SCORE_CHUNK", default=1
 HOURGLASS_HEALTH_RECENT_MINUTES = env.int("HOURGLASS_HEALTH_RECENT_MINUTES", default=30)
 # NPS responses from this many days back feed the health score's NPS measure.
 HOURGLASS_HEALTH_NPS_DAYS = env.int("HOURGLASS_HEALTH_NPS_DAYS", default=180)
+# Event -> score: accounts whose rollups changed are rescored this many seconds later;
+# batches arriving meanwhile join the same rescore (debounce; health.rescore).
+HOURGLASS_HEALTH_RESCORE_DELAY = env.int("HOURGLASS_HEALTH_RESCORE_DELAY", default=5)
+# A rescore request still waiting after this many seconds lost its task (broker outage):
+# the next batch for the account sends a new one.
+HOURGLASS_HEALTH_RESCORE_STALE_SECONDS = env.int("HOURGLASS_HEALTH_RESCORE_STALE_SECONDS", default=120)
+# Silence alert: an account with a healthy baseline that sent no usage for this many
+# hours, though it did in the same hours of each of the four weeks before. With the
+# daily scan at 00:25, 12 alerts at most 36 h after the last event (health.silence).
+HOURGLASS_SILENCE_HOURS = env.int("HOURGLASS_SILENCE_HOURS", default=12)
 
 # --- Playbooks: lifecycle stages and tasks (playbooks app) ----------------------------
 # Lifecycle stage offsets (domain.md §3): the promotion month runs from go-live for this

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import sys
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -86,6 +91,14 @@ def server_error(request: HttpRequest) -> HttpResponse:
     the server.
     """
     if request.path.startswith("/api/"):
+        if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+            # The database went away outside a DRF view (a middleware's query): the same
+            # 503 + Retry-After as core.api.exceptions gives, the client retries.
+            return JsonResponse(
+                {"detail": _("The database is unavailable right now; retry later.")},
+                status=503,
+                headers={"Retry-After": str(settings.HOURGLASS_DB_RETRY_AFTER)},
+            )
         return JsonResponse({"detail": "Server error.", "request_id": current_request_id()}, status=500)
     from django.views.defaults import server_error as server_error_page
 

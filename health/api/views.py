@@ -39,7 +39,7 @@ from .serializers import (
     NpsFigureSerializer,
     NpsResponseSerializer,
 )
-from .throttling import EventIngestThrottle
+from .throttling import EventIngestThrottle, IngestRequestThrottle
 
 
 class EventBulkIngestView(APIView):
@@ -55,15 +55,17 @@ class EventBulkIngestView(APIView):
     everything was a duplicate.
 
     Accounts are named by `account_id` or `account_external_id` and must be in the
-    caller's scope. Rate limit: `HOURGLASS_INGEST_RATE` requests per API token
-    (default 120 per minute); over it the answer is 429 with `Retry-After` (seconds).
+    caller's scope. Rate limit: `HOURGLASS_INGEST_EVENTS_PER_MINUTE` events per API
+    token and minute (default 6,000,000); over it the answer is 429 with `Retry-After`
+    (seconds) and nothing of the batch is stored. If the database cannot be reached
+    the answer is 503 with `Retry-After`, nothing stored: send the batch again.
     """
 
     # Token first: a machine client without credentials is told 401 + WWW-Authenticate.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     parser_classes = [EventsJSONParser, NDJSONParser]
-    throttle_classes = [EventIngestThrottle]
+    throttle_classes = [IngestRequestThrottle, EventIngestThrottle]
 
     @extend_schema(
         operation_id="events_bulk_ingest",
@@ -79,6 +81,7 @@ class EventBulkIngestView(APIView):
             401: DetailSerializer,
             413: OpenApiResponse(DetailSerializer, description="More than 10,000 events or 10 MB."),
             429: OpenApiResponse(DetailSerializer, description="Rate limit exceeded; see Retry-After."),
+            503: OpenApiResponse(DetailSerializer, description="The database is unavailable; see Retry-After."),
         },
     )
     def post(self, request: Request) -> Response:
