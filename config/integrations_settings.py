@@ -11,6 +11,18 @@ import environ
 env = environ.Env()
 
 # --- Webhooks and chat (integrations.webhooks) -------------------------------------
+# docs/webhooks.md. Outbound HTTP to loopback/private/link-local addresses is refused in
+# production (SSRF guard, checked on the resolved address at send time) unless allowed.
+HOURGLASS_WEBHOOK_ALLOW_PRIVATE = env.bool("HOURGLASS_WEBHOOK_ALLOW_PRIVATE", default=env.bool("DEBUG", default=True))
+HOURGLASS_WEBHOOK_TIMEOUT_SECONDS = env.float("HOURGLASS_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# A receiver's answer is read up to this many bytes (the log keeps the first 512).
+HOURGLASS_WEBHOOK_RESPONSE_LIMIT = env.int("HOURGLASS_WEBHOOK_RESPONSE_LIMIT", default=16384)
+HOURGLASS_WEBHOOK_MAX_ATTEMPTS = env.int("HOURGLASS_WEBHOOK_MAX_ATTEMPTS", default=12)
+# First retry after this many seconds, doubling per attempt (capped at 6 hours).
+HOURGLASS_WEBHOOK_RETRY_BASE_SECONDS = env.float("HOURGLASS_WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+# Consecutive failed attempts that open an endpoint's circuit breaker.
+HOURGLASS_WEBHOOK_BREAKER_THRESHOLD = env.int("HOURGLASS_WEBHOOK_BREAKER_THRESHOLD", default=5)
+HOURGLASS_WEBHOOK_DISABLE_AFTER_HOURS = env.float("HOURGLASS_WEBHOOK_DISABLE_AFTER_HOURS", default=24.0)
 
 # --- Inbound email inbox (integrations.inbox) --------------------------------------
 

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from .models import Notification
 from .outbox import EmailDraft, email_enqueue, emails_enqueue
+from .signals import notifications_announce
 
 
 def user_language(user: Any) -> str:
@@ -44,6 +45,7 @@ def notification_send(
             )
     except IntegrityError:
         return None
+    notifications_announce(ids=[notification.pk])
     if email and recipient.email:
         email_enqueue(**_email_fields(recipient, notification.pk, title=title, body=body, url=url))
     return notification
@@ -128,6 +130,7 @@ def notifications_send(drafts: Iterable[NotificationDraft]) -> None:
     ]
     if mails:
         emails_enqueue(mails)
+    notifications_announce(ids=[n.pk for _draft, n in created if n.pk is not None], dedupe_keys=list(keyed))
 
 
 def notifications_for(*, user: Any, unread_only: bool = False) -> QuerySet[Notification]:

@@ -18,3 +18,7 @@ from django.dispatch import Signal
 activity_drop_detected = Signal()
 activity_drops_detected = Signal()
 nps_detractor_received = Signal()
+
+# Sent after commit once per scoring batch whose colours changed (webhooks).
+#   kwargs: ``changes`` ([(account_id, previous colour, colour, score)]), ``day``.
+health_colours_changed = Signal()

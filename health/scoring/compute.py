@@ -16,6 +16,7 @@ from accounts.models import Account, TimelineEntry
 from accounts.segments import segment_bands, segment_for_arr
 from health.models import DailyRollup, HealthModel, HealthScore, NpsResponse
 from health.services import health_model_default_ensure
+from health.signals import health_colours_changed
 from health.storage import health_scores_upsert
 
 from .inputs import measure_inputs
@@ -37,6 +38,7 @@ def model_for_segment(models: dict[str, HealthModel], segment: str) -> HealthMod
 class PreviousScore:
     score: int | None
     measures: list[dict[str, Any]]
+    colour: str = ""
 
 
 def _previous_scores(ids: Sequence[int], day: date) -> dict[int, PreviousScore]:
@@ -53,9 +55,12 @@ def _previous_scores(ids: Sequence[int], day: date) -> dict[int, PreviousScore]:
             HealthScore.objects.filter(account_id__any_of=ids, day__lt=day)
             .order_by("account_id", "-day")
             .distinct("account_id")
-            .values_list("account_id", "score", "measures")
+            .values_list("account_id", "score", "measures", "colour")
         )
-        return {account_id: PreviousScore(score=score, measures=measures) for account_id, score, measures in latest}
+        return {
+            account_id: PreviousScore(score=score, measures=measures, colour=colour)
+            for account_id, score, measures, colour in latest
+        }
     last_day = dict(
         HealthScore.objects.filter(account_id__any_of=ids, day__lt=day)
         .order_by()
@@ -68,10 +73,10 @@ def _previous_scores(ids: Sequence[int], day: date) -> dict[int, PreviousScore]:
         by_day[last].append(account_id)
     previous: dict[int, PreviousScore] = {}
     for last, account_ids in by_day.items():
-        for account_id, score, measures in HealthScore.objects.filter(
+        for account_id, score, measures, colour in HealthScore.objects.filter(
             day=last, account_id__any_of=account_ids
-        ).values_list("account_id", "score", "measures"):
-            previous[account_id] = PreviousScore(score=score, measures=measures)
+        ).values_list("account_id", "score", "measures", "colour"):
+            previous[account_id] = PreviousScore(score=score, measures=measures, colour=colour)
     return previous
 
 
@@ -121,7 +126,20 @@ def health_scores_compute(*, account_ids: Iterable[int], day: date | None = None
             )
         )
     health_scores_upsert(rows=rows)
+    _announce_colour_changes(rows, previous, day)
     return len(rows)
+
+
+def _announce_colour_changes(rows: list[HealthScore], previous: dict[int, PreviousScore], day: date) -> None:
+    """One signal per batch (after commit) with every account whose colour moved."""
+    before = {account_id: score.colour for account_id, score in previous.items() if score.colour}
+    changes = [
+        (row.account_id, before[row.account_id], row.colour, row.score)
+        for row in rows
+        if row.account_id in before and row.colour != before[row.account_id]
+    ]
+    if changes:
+        transaction.on_commit(lambda: health_colours_changed.send(sender=HealthScore, changes=changes, day=day))
 
 
 def accounts_with_new_data(*, since: datetime) -> list[int]:
