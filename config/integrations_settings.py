@@ -26,6 +26,20 @@ HOURGLASS_WEBHOOK_DISABLE_AFTER_HOURS = env.float("HOURGLASS_WEBHOOK_DISABLE_AFT
 
 # --- Inbound email inbox (integrations.inbox) --------------------------------------
 
+# docs/inbox.md. Where `manage.py runinbox` listens for SMTP (BCC'd and forwarded email).
+HOURGLASS_INBOX_HOST = env.str("HOURGLASS_INBOX_HOST", default="127.0.0.1")
+HOURGLASS_INBOX_PORT = env.int("HOURGLASS_INBOX_PORT", default=2525)
+# Recipient domains the listener accepts (log@<domain>); empty accepts any recipient.
+HOURGLASS_INBOX_DOMAINS = env.list("HOURGLASS_INBOX_DOMAINS", default=[])
+# Largest message accepted, bytes (bigger ones get SMTP 552).
+HOURGLASS_INBOX_MAX_BYTES = env.int("HOURGLASS_INBOX_MAX_BYTES", default=10 * 1024 * 1024)
+# Shared mailbox providers: an address there never matches an account by its domain.
+HOURGLASS_INBOX_PUBLIC_DOMAINS = env.list(
+    "HOURGLASS_INBOX_PUBLIC_DOMAINS",
+    default=["gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com", "qq.com", "163.com",
+             "126.com", "sina.com", "foxmail.com", "aliyun.com"],
+)  # fmt: skip
+
 # --- CRM sync (integrations.crm) -----------------------------------------------------
 
 # docs/crm-sync.md. Rows one POST /api/v1/sync/{accounts,stakeholders} may carry (413 above).

@@ -1,0 +1,25 @@
+"""Permission-matrix entries of the unmatched inbox (see tests/matrix_support.py).
+
+The list is every person's page (each sees their own scope, test_pages.py); an email
+csm_a1 sent is theirs, their manager's and the admins' — a 404 for everyone else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from integrations.inbox.models import InboundEmail, InboundStatus
+from tests.matrix_support import e
+
+ENTRIES = {
+    "inbox:unmatched": e("page"),
+    "inbox:detail": e("scoped", pk="inbound_email"),
+    "inbox:assign": e("scoped", "post", pk="inbound_email"),
+}
+
+
+def targets(org: Any, base: dict[str, Any]) -> dict[str, Any]:
+    email = InboundEmail.objects.create(
+        message_id="<matrix@example.com>", sender=org.csm_a1, subject="Unmatched", status=InboundStatus.UNMATCHED
+    )
+    return {"inbound_email": email}
