@@ -66,6 +66,8 @@ app.conf.beat_schedule = {
     "workspace-monitoring-scan": {"task": "workspace.monitoring_scan_task", "schedule": 5 * 60.0},
     # Raw events, timeline system entries and sent emails past their retention (batched).
     "workspace-data-retention": {"task": "workspace.data_retention_task", "schedule": crontab(hour=4, minute=10)},
+    # Digests: people whose local digest time has come (quarter hours) and no claim for today.
+    "digests-digest-sweep": {"task": "digests.digest_sweep_task", "schedule": crontab(minute="*/15")},
 }
 
 # Beat marks each message with its schedule, so that only scheduled runs count as runs.

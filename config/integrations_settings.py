@@ -46,3 +46,12 @@ HOURGLASS_INBOX_PUBLIC_DOMAINS = env.list(
 HOURGLASS_CRM_SYNC_MAX_ROWS = env.int("HOURGLASS_CRM_SYNC_MAX_ROWS", default=5000)
 
 # --- Digests and calendar feeds (integrations.digests) -----------------------------
+
+# docs/digests.md. People without a saved preference get the daily digest (false: none).
+HOURGLASS_DIGEST_DAILY_DEFAULT = env.bool("HOURGLASS_DIGEST_DAILY_DEFAULT", default=True)
+# Their digest time, HH:MM in the site's TIME_ZONE (each person may pick another).
+HOURGLASS_DIGEST_DEFAULT_TIME = env.str("HOURGLASS_DIGEST_DEFAULT_TIME", default="08:00")
+# People whose digests one task builds (the sweep fans out in batches of this size).
+HOURGLASS_DIGEST_BATCH = env.int("HOURGLASS_DIGEST_BATCH", default=100)
+# Days ahead a calendar feed lists task due dates and renewal dates (and as many back for tasks).
+HOURGLASS_CALENDAR_HORIZON_DAYS = env.int("HOURGLASS_CALENDAR_HORIZON_DAYS", default=365)

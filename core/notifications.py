@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -38,10 +38,18 @@ def notification_send(
     ``title`` and ``body`` must already be in the recipient's language (render them
     inside ``translation.override(user_language(recipient))``).
     """
+    (routed,) = _routed([NotificationDraft(recipient=recipient, kind=kind, title=title, email=email)])
+    email = routed.email
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
-                recipient=recipient, kind=kind, title=title[:300], body=body, url=url, dedupe_key=dedupe_key
+                recipient=recipient,
+                kind=kind,
+                title=title[:300],
+                body=body,
+                url=url,
+                dedupe_key=dedupe_key,
+                read_at=timezone.now() if routed.filed_read else None,
             )
     except IntegrityError:
         return None
@@ -62,6 +70,32 @@ class NotificationDraft:
     url: str = ""
     dedupe_key: str | None = None
     email: bool = False
+    filed_read: bool = False  # set by the email router: the person reads it in their digest
+
+
+# The recipients' preferences decide whether a notification its sender emails goes by
+# email ("email"), stays in the app ("in_app") or is filed read for the digest ("digest").
+# integrations.digests registers the router (core imports no app); only drafts with
+# email=True ask it, in one call per batch, so the path without email stays one insert.
+EmailRouter = Callable[[list[tuple[int, str]]], list[str]]
+_email_router: EmailRouter | None = None
+
+
+def notification_email_router_register(router: EmailRouter | None) -> None:
+    global _email_router
+    _email_router = router
+
+
+def _routed(drafts: list[NotificationDraft]) -> list[NotificationDraft]:
+    asking = [index for index, draft in enumerate(drafts) if draft.email]
+    if _email_router is None or not asking:
+        return drafts
+    channels = _email_router([(drafts[index].recipient.pk, drafts[index].kind) for index in asking])
+    routed = list(drafts)
+    for index, channel in zip(asking, channels, strict=True):
+        if channel != "email":
+            routed[index] = replace(drafts[index], email=False, filed_read=channel == "digest")
+    return routed
 
 
 def _email_fields(recipient: Any, notification_id: int, *, title: str, body: str, url: str) -> dict[str, Any]:
@@ -88,7 +122,7 @@ def notifications_send(drafts: Iterable[NotificationDraft]) -> None:
     """
     keyed: dict[str, NotificationDraft] = {}
     unkeyed: list[NotificationDraft] = []
-    for draft in drafts:
+    for draft in _routed(list(drafts)):
         if draft.dedupe_key is None:
             unkeyed.append(draft)
         else:
@@ -108,6 +142,7 @@ def notifications_send(drafts: Iterable[NotificationDraft]) -> None:
             body=draft.body,
             url=draft.url,
             dedupe_key=draft.dedupe_key,
+            read_at=timezone.now() if draft.filed_read else None,
         )
 
     created: list[tuple[NotificationDraft, Notification]] = []

@@ -9,3 +9,11 @@ class DigestsConfig(AppConfig):
     label = "digests"
     verbose_name = _("Digests and calendar feeds")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Core asks this app, not the other way round: core imports no app.
+        from core.notifications import notification_email_router_register
+
+        from .preferences import email_router
+
+        notification_email_router_register(email_router)

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "digests"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.preferences_view, name="preferences"),
+    path("calendar/", views.calendar_manage_view, name="calendar"),
+    path("calendar/<str:token>.ics", views.calendar_feed_view, name="calendar_feed"),
+]
