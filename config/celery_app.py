@@ -51,6 +51,11 @@ app.conf.beat_schedule = {
     # Audit trail retention: history and login rows past HOURGLASS_AUDIT_RETENTION_DAYS.
     "core-audit-purge": {"task": "core.audit_purge_task", "schedule": crontab(hour=3, minute=40)},
     "health-event-partitions": {"task": "health.ensure_event_partitions_task", "schedule": crontab(hour=2, minute=10)},
+    # Silence before the drop scan: an account whose usage stopped gets the alert that says so.
+    "health-activity-silence-scan": {
+        "task": "health.activity_silence_scan_task",
+        "schedule": crontab(hour=0, minute=25),
+    },
     "health-activity-drop-scan": {"task": "health.activity_drop_scan_task", "schedule": crontab(hour=0, minute=30)},
     "health-scores-recent": {"task": "health.score_recent_accounts_task", "schedule": 15 * 60.0},
     "health-scores-nightly": {"task": "health.score_all_accounts_task", "schedule": crontab(hour=23, minute=45)},

@@ -58,6 +58,16 @@ HOURGLASS_HEALTH_SCORE_CHUNK = env.int("HOURGLASS_HEALTH_SCORE_CHUNK", default=1
 HOURGLASS_HEALTH_RECENT_MINUTES = env.int("HOURGLASS_HEALTH_RECENT_MINUTES", default=30)
 # NPS responses from this many days back feed the health score's NPS measure.
 HOURGLASS_HEALTH_NPS_DAYS = env.int("HOURGLASS_HEALTH_NPS_DAYS", default=180)
+# Event -> score: accounts whose rollups changed are rescored this many seconds later;
+# batches arriving meanwhile join the same rescore (debounce; health.rescore).
+HOURGLASS_HEALTH_RESCORE_DELAY = env.int("HOURGLASS_HEALTH_RESCORE_DELAY", default=5)
+# A rescore request still waiting after this many seconds lost its task (broker outage):
+# the next batch for the account sends a new one.
+HOURGLASS_HEALTH_RESCORE_STALE_SECONDS = env.int("HOURGLASS_HEALTH_RESCORE_STALE_SECONDS", default=120)
+# Silence alert: an account with a healthy baseline that sent no usage for this many
+# hours, though it did in the same hours of each of the four weeks before. With the
+# daily scan at 00:25, 12 alerts at most 36 h after the last event (health.silence).
+HOURGLASS_SILENCE_HOURS = env.int("HOURGLASS_SILENCE_HOURS", default=12)
 
 # --- Playbooks: lifecycle stages and tasks (playbooks app) ----------------------------
 # Lifecycle stage offsets (domain.md §3): the promotion month runs from go-live for this

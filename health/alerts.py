@@ -26,6 +26,10 @@ a second scan sees the first one's alerts and its cooldown excludes them; the un
 ``(account, episode_key)`` constraint is the last guard. The alert rows inserted by
 *this* scan (found by its token) get their timeline entry, the owner's notification
 and email, and the signal — each of which is also keyed, so a retry adds nothing.
+
+Accounts whose usage stopped altogether get a *silence* alert (``health.silence``)
+sooner than this rule could; both kinds share the cooldown, the texts and the
+side effects (``announce_alerts``).
 """
 
 from __future__ import annotations
@@ -49,11 +53,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, AccountStatus
 from accounts.timeline import TimelineDraft, timeline_record, timeline_record_many
+from core.clock import local_zone
 from core.locks import advisory_xact_lock
 from core.notifications import NotificationDraft, notifications_send, user_language
 from core.people import person_or_none
 
-from .models import ActivityAlert, AlertStatus, DailyRollup
+from .models import ActivityAlert, AlertKind, AlertStatus, DailyRollup
 from .signals import activity_drop_detected, activity_drops_detected
 
 logger = logging.getLogger(__name__)
@@ -85,6 +90,11 @@ class ScanResult:
     day: date
     candidates: int
     raised: list[int]  # ids of the alerts this scan raised
+
+
+def scan_lock() -> tuple[int, int]:
+    """The advisory lock that serialises the alert scans (drop and silence)."""
+    return _SCAN_LOCK_NAMESPACE, _SCAN_LOCK_KEY
 
 
 def default_scan_day() -> date:
@@ -164,7 +174,7 @@ def activity_drop_scan(
     """Raise an alert for every account whose activity dropped on ``day`` (see module doc)."""
     day = day or default_scan_day()
     rule = rule or DropRule.from_settings()
-    advisory_xact_lock(_SCAN_LOCK_NAMESPACE, _SCAN_LOCK_KEY)
+    advisory_xact_lock(*scan_lock())
     candidates = list(drop_candidates(day=day, rule=rule, account_ids=account_ids))
     if not candidates:
         return ScanResult(day=day, candidates=0, raised=[])
@@ -192,7 +202,7 @@ def activity_drop_scan(
         .select_related("account__owner__cs_profile")
         .order_by("account_id")
     )
-    _announce(mine)
+    announce_alerts(mine)
     logger.info("activity drop scan %s: %s candidates, %s alerts raised", day, len(candidates), len(mine))
     return ScanResult(day=day, candidates=len(candidates), raised=[alert.pk for alert in mine])
 
@@ -202,7 +212,9 @@ def account_url(account: Account) -> str:
 
 
 def alert_texts(alert: ActivityAlert) -> tuple[str, str]:
-    """Title and body of an alert in the active language."""
+    """Title and body of an alert in the active language, explaining its rule."""
+    if alert.kind == AlertKind.SILENCE:
+        return _silence_texts(alert)
     account = alert.account
     figures = {
         "account": account.name,
@@ -224,7 +236,27 @@ def alert_texts(alert: ActivityAlert) -> tuple[str, str]:
     return title, body
 
 
-def _announce(alerts: list[ActivityAlert]) -> None:
+def _silence_texts(alert: ActivityAlert) -> tuple[str, str]:
+    figures = {
+        "account": alert.account.name,
+        "hours": settings.HOURGLASS_SILENCE_HOURS,
+        "last": alert.last_event_at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M") if alert.last_event_at else "-",
+        "baseline": f"{alert.baseline_events:.0f}",
+    }
+    title = _("Usage stopped: %(account)s sent no usage for %(hours)s hours") % figures
+    body = (
+        _(
+            "%(account)s sent no usage events since %(last)s, although it did in the same hours of each "
+            "of the 4 weeks before and averaged %(baseline)s events a week."
+        )
+        % figures
+        + "\n"
+        + _("Usage stopped rather than dropped: check the integration and check in with the customer.")
+    )
+    return title, body
+
+
+def announce_alerts(alerts: list[ActivityAlert]) -> None:
     """Timeline entry, owner notification (and its email) for each new alert, written per
     batch — one insert each whatever the number of alerts — then, after commit, the
     ``activity_drop_detected`` signal per alert and ``activity_drops_detected`` once for
@@ -246,6 +278,7 @@ def _announce(alerts: list[ActivityAlert]) -> None:
                     "current_events": alert.current_events,
                     "baseline_events": str(alert.baseline_events),
                     "drop_share": str(alert.drop_share),
+                    "alert_kind": alert.kind,
                 },
                 dedupe_key=f"activity-drop:{alert.pk}",
             )

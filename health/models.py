@@ -104,6 +104,11 @@ class DailyRollup(models.Model):
     active_users = models.PositiveIntegerField(_("active users"), default=0)
     quantity = models.DecimalField(_("quantity"), max_digits=24, decimal_places=QUANTITY_DECIMAL_PLACES, default=0)
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+    # When the day's first and last events occurred: whether an account was silent for
+    # some hours is then read from rollups alone (health.silence). Null on rows written
+    # before these fields existed (``manage.py repair rollups`` fills them).
+    first_event_at = models.DateTimeField(_("first event"), null=True, blank=True)
+    last_event_at = models.DateTimeField(_("last event"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("daily usage rollup")
@@ -156,6 +161,11 @@ class AlertStatus(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
 
 
+class AlertKind(models.TextChoices):
+    DROP = "drop", _("Activity drop")
+    SILENCE = "silence", _("Usage stopped")
+
+
 class ActivityAlert(ChoiceLabels, models.Model):
     """A sudden drop of an account's activity (domain.md §4), one per episode.
 
@@ -169,6 +179,9 @@ class ActivityAlert(ChoiceLabels, models.Model):
     )
     detected_on = models.DateField(_("detected on"), help_text=_("Last day of the 7-day window that showed the drop."))
     episode_key = models.CharField(_("episode"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=8, choices=AlertKind.choices, default=AlertKind.DROP)
+    # Silence alerts: the account's last usage event before the silence.
+    last_event_at = models.DateTimeField(_("last event"), null=True, blank=True)
     current_events = models.PositiveIntegerField(_("events in the last 7 days"))
     baseline_events = models.DecimalField(_("baseline events per 7 days"), max_digits=14, decimal_places=2)
     drop_share = models.DecimalField(_("drop"), max_digits=5, decimal_places=4)
@@ -439,3 +452,22 @@ class RecalculationRun(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, round(100 * self.done / self.total))
+
+
+class ScoreRequest(models.Model):
+    """An account whose score must be recomputed soon (its usage rollups just changed).
+
+    One row per account at most: while a request waits, further batches for the account
+    add nothing, so a stream of batches coalesces into one rescore (health.rescore).
+    ``token`` names the task that will take it.
+    """
+
+    account = models.OneToOneField(Account, primary_key=True, related_name="+", on_delete=models.CASCADE)
+    token = models.CharField(max_length=32)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["token"], name="score_request_token")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.requested_at:%H:%M:%S}"

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -144,6 +144,8 @@ def rollups_recompute(*, pairs: Iterable[AccountDay]) -> int:
         n_events=Count("pk"),
         n_users=Count("customer_user_id", distinct=True, filter=~Q(customer_user_id="")),
         total=Sum("quantity"),
+        first=Min("occurred_at"),
+        last=Max("occurred_at"),
     )
     rollups = [
         DailyRollup(
@@ -152,6 +154,8 @@ def rollups_recompute(*, pairs: Iterable[AccountDay]) -> int:
             events=row["n_events"],
             active_users=row["n_users"],
             quantity=row["total"] or 0,
+            first_event_at=row["first"],
+            last_event_at=row["last"],
             computed_at=run_at,
         )
         for row in per_day
@@ -175,7 +179,7 @@ def rollups_recompute(*, pairs: Iterable[AccountDay]) -> int:
         rollups,
         update_conflicts=True,
         unique_fields=["account", "day"],
-        update_fields=["events", "active_users", "quantity", "computed_at"],
+        update_fields=["events", "active_users", "quantity", "first_event_at", "last_event_at", "computed_at"],
     )
     DailyFeatureRollup.objects.bulk_create(
         features,

@@ -18,25 +18,46 @@ from core.people import person_or_none
 
 from .alerts import BASELINE_WINDOWS, WINDOW_DAYS, activity_drop_scan, default_scan_day
 from .models import RecalculationRun
+from .rescore import score_requests_add, score_requests_run
 from .scoring import accounts_with_new_data, health_scores_compute
 from .services import event_partitions_ensure, rollups_recompute
+from .silence import silence_resolve, silence_scan
 
 
 @shared_task(name="health.rollup_accounts_days_task", acks_late=True, ignore_result=True)
 def rollup_accounts_days_task(*, pairs: list[list[int | str]]) -> int:
-    """Recompute the rollups of ``[[account_id, "YYYY-MM-DD"], ...]``, then scan those
-    accounts for an activity drop if the days touched can change the latest scan.
+    """Recompute the rollups of ``[[account_id, "YYYY-MM-DD"], ...]``, request the
+    rescore of those accounts (debounced: health.rescore), resolve their silence alerts
+    if usage came back, and scan them for an activity drop if the days touched can
+    change the latest scan.
 
     Recomputation reads the events afresh, so a retry or a late duplicate message
-    only repeats the same result (hence acks_late); the scan is idempotent too.
+    only repeats the same result (hence acks_late); the rest is idempotent too.
     """
     parsed = [(int(account_id), date.fromisoformat(str(day))) for account_id, day in pairs]
     written = rollups_recompute(pairs=parsed)
+    touched = sorted({account_id for account_id, _day in parsed})
+    score_requests_add(account_ids=touched, after_commit=False)  # a task: autocommit
+    silence_resolve(account_ids=touched)
     oldest_relevant = default_scan_day() - timedelta(days=WINDOW_DAYS * (BASELINE_WINDOWS + 1))
     relevant = sorted({account_id for account_id, day in parsed if day >= oldest_relevant})
     if relevant:
         activity_drop_scan_task.delay(account_ids=relevant)
     return written
+
+
+@shared_task(name="health.score_requests_task", acks_late=True, ignore_result=True)
+def score_requests_task(*, token: str) -> int:
+    """Score the accounts whose rescore was requested under ``token`` (health.rescore);
+    a repeated message finds nothing left and writes nothing."""
+    return score_requests_run(token=token)
+
+
+@shared_task(name="health.activity_silence_scan_task", acks_late=True, ignore_result=True)
+def activity_silence_scan_task() -> int:
+    """Daily (beat, 00:25): raise a silence alert for every account whose usage stopped
+    (health.silence), over all accounts; idempotent (open alert + cooldown + episode)."""
+    return len(silence_scan().raised)
 
 
 @shared_task(name="health.ensure_event_partitions_task", acks_late=True, ignore_result=True)
