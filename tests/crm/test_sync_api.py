@@ -203,3 +203,12 @@ def test_the_schema_documents_both_operations(org) -> None:
         assert {"200", "400", "413"} <= set(operation["responses"])
         items = operation["requestBody"]["content"]["application/json"]["schema"]["properties"]["rows"]["items"]
         assert "name" in items["properties"]
+
+
+def test_errors_are_written_in_the_callers_language(org) -> None:
+    rows = _rows(1)
+    rows[0]["status"] = False
+    response = _client(org.admin).post(
+        ACCOUNTS, {"rows": rows}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.json()["errors"] == [{"index": 0, "field": "status", "message": "应为文本或数字。"}]
