@@ -22,6 +22,7 @@ TEMPLATES = (
     "systemd/hourglass-web.service",
     "systemd/hourglass-worker@.service",
     "systemd/hourglass-beat.service",
+    "systemd/hourglass-inbox.service",
     "systemd/hourglass-backup.service",
     "systemd/hourglass-backup.timer",
     "systemd/hourglass.target",

@@ -31,7 +31,7 @@ class InboundEmail(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("sender"), related_name="+", on_delete=models.CASCADE
     )
     envelope_from = models.CharField(_("envelope sender"), max_length=320, blank=True)
-    from_header = models.CharField(_("from"), max_length=500, blank=True)
+    from_header = models.CharField(_("From header"), max_length=500, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     # Addresses of the message (To/Cc) and of a forwarded message's header block, lower case.
     to_addresses = models.JSONField(default=list, blank=True)

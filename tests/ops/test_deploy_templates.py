@@ -23,6 +23,7 @@ UNITS = (
     "hourglass-web.service",
     "hourglass-worker@1.service",  # an instance of the template unit
     "hourglass-beat.service",
+    "hourglass-inbox.service",
     "hourglass-backup.service",
     "hourglass-backup.timer",
     "hourglass.target",

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("message_id", models.CharField(max_length=500, unique=True, verbose_name="Message-ID")),
                 ("envelope_from", models.CharField(blank=True, max_length=320, verbose_name="envelope sender")),
-                ("from_header", models.CharField(blank=True, max_length=500, verbose_name="from")),
+                ("from_header", models.CharField(blank=True, max_length=500, verbose_name="From header")),
                 ("subject", models.CharField(blank=True, max_length=300, verbose_name="subject")),
                 ("to_addresses", models.JSONField(blank=True, default=list)),
                 ("forwarded_addresses", models.JSONField(blank=True, default=list)),

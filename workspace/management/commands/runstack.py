@@ -1,8 +1,8 @@
-"""Run the web server, a Celery worker and Celery beat together; Ctrl-C stops all.
+"""Run the web server, a Celery worker, Celery beat and the email inbox together; Ctrl-C stops all.
 
-This is what ``make run`` starts. In production run the three as separate services
+This is what ``make run`` starts. In production run them as separate services
 (gunicorn for the web tier, ``celery worker`` on as many hosts as needed, one
-``celery beat``).
+``celery beat``, one ``manage.py runinbox`` — deploy/systemd/).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from workspace.demo import demo_logins
 
 
 class Command(BaseCommand):
-    help = "Run web server + Celery worker + Celery beat in one process group."
+    help = "Run web server + Celery worker + Celery beat + inbox listener in one process group."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -46,6 +46,8 @@ class Command(BaseCommand):
                 "--without-mingle",
             ],
             "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME],
+            # The SMTP listener for BCC'd email (docs/inbox.md), on HOURGLASS_INBOX_HOST/PORT.
+            "inbox": [python, "manage.py", "runinbox"],
         }
         os.makedirs(settings.VAR_DIR, exist_ok=True)
         children = {name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()}
