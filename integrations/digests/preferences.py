@@ -35,6 +35,8 @@ class EmailedKind:
 
 EMAILED_KINDS = (
     EmailedKind("activity_drop", _("Activity-drop alerts on your accounts")),
+    EmailedKind("dossier_review", _("Reviews of your accounts' dossiers")),
+    EmailedKind("webhook_disabled", _("Your webhooks or chat robots disabled after failing")),
     EmailedKind("monitoring", _("Monitoring incidents (late jobs, email backlog)"), admin_only=True),
 )
 KIND_KEYS = frozenset(kind.key for kind in EMAILED_KINDS)

@@ -20,7 +20,7 @@ from .forms import PreferenceForm
 from .preferences import kinds_for, preference_for, preference_save
 
 # Chat delivery belongs to the webhooks app (chat targets); the page links to it.
-CHAT_URL_NAMES = ("webhooks:chat_targets", "webhooks:list")
+CHAT_URL_NAMES = ("webhooks:chat",)
 
 
 def _chat_url() -> str | None:
