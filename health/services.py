@@ -24,7 +24,7 @@ from .defaults import DEFAULT_MEASURES, DEFAULT_MODEL_NAME
 from .models import DailyFeatureRollup, DailyRollup, HealthMeasure, HealthModel, UsageEvent
 from .partitions import event_partitions_detach, event_partitions_ensure
 from .storage import events_store
-from .validation import EventError, ValidEvent, events_validate
+from .validation import EventError, ValidEvent, events_check
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,8 @@ def events_ingest(*, actor: AnyUser, events: Sequence[Any]) -> IngestResult:
     the touched account-days are refreshed by a Celery task after commit.
     """
     started = time.perf_counter()
-    valid, errors = events_validate(actor=actor, events=events)
+    checked = events_check(actor=actor, events=events)  # stored events are left out
+    valid, errors, already = checked.valid, checked.errors, checked.already_stored
     if errors:
         rejected = len({error["index"] for error in errors})
         ingest_observe(rejected=rejected, seconds=time.perf_counter() - started)
@@ -84,13 +85,14 @@ def events_ingest(*, actor: AnyUser, events: Sequence[Any]) -> IngestResult:
         unique.setdefault(event.key, event)
     batch = list(unique.values())
     stored = events_store(events=batch, received_at=timezone.now())
-    ingest_observe(stored=stored, duplicates=len(valid) - stored, seconds=time.perf_counter() - started)
+    duplicates = already + len(valid) - stored
+    ingest_observe(stored=stored, duplicates=duplicates, seconds=time.perf_counter() - started)
     if stored:
         pairs = sorted({(event.account_id, local_date(event.occurred_at)) for event in batch})
         # robust: the events are committed whatever happens to the broker; a failed
         # enqueue is logged and `rebuild_rollups` catches up, the client gets its 201.
         transaction.on_commit(lambda: _enqueue_rollups(pairs), robust=True)
-    return IngestResult(stored=stored, duplicates=len(valid) - stored)
+    return IngestResult(stored=stored, duplicates=duplicates)
 
 
 def _enqueue_rollups(pairs: Sequence[AccountDay]) -> None:

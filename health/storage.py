@@ -19,12 +19,16 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models
 
 from .models import HealthScore, UsageEvent
-from .validation import ValidEvent
+
+if TYPE_CHECKING:  # validation asks this module which events are stored already
+    from .validation import ValidEvent
+
+EventKey = tuple[int, str, datetime]
 
 # Model field names, in the order the staging rows carry them.
 _FIELDS = ("account", "occurred_at", "event_name", "customer_user_id", "quantity", "properties", "event_id")
@@ -47,6 +51,45 @@ def _columns() -> list[str]:
 
 def _key_columns() -> str:
     return ", ".join(_column(name) for name in ("account", "event_id", "occurred_at"))
+
+
+def events_stored_positions(*, keys: Sequence[tuple[int, EventKey]]) -> set[int]:
+    """Of ``(position, (account_id, event_id, occurred_at))`` pairs, the positions whose
+    key is already stored: one indexed query for the whole batch, so a replayed batch
+    is recognised before the rest of its fields are checked.
+
+    The time range bounds the partitions PostgreSQL looks into.
+    """
+    if not keys:
+        return set()
+    table = connection.ops.quote_name(UsageEvent._meta.db_table)
+    account, event_id, occurred_at = (_column(name) for name in ("account", "event_id", "occurred_at"))
+    times = [key[2] for _position, key in keys]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT k.position FROM unnest(%s::int[], %s::bigint[], %s::text[], %s::timestamptz[]) "  # noqa: S608 - identifiers come from the model
+                f"AS k(position, account_id, event_id, occurred_at) JOIN {table} e ON e.{account} = k.account_id "
+                f"AND e.{event_id} = k.event_id AND e.{occurred_at} = k.occurred_at "
+                f"WHERE e.{occurred_at} BETWEEN %s AND %s",
+                [
+                    [position for position, _key in keys],
+                    [key[0] for _position, key in keys],
+                    [key[1] for _position, key in keys],
+                    times,
+                    min(times),
+                    max(times),
+                ],
+            )
+        else:
+            rows = [[position, key[0], key[1], _prepared("occurred_at", key[2])] for position, key in keys]
+            cursor.execute(
+                f"SELECT json_extract(k.value, '$[0]') FROM json_each(%s) k JOIN {table} e "  # noqa: S608 - identifiers come from the model
+                f"ON e.{account} = json_extract(k.value, '$[1]') AND e.{event_id} = json_extract(k.value, '$[2]') "
+                f"AND e.{occurred_at} = json_extract(k.value, '$[3]')",
+                [json.dumps(rows)],
+            )
+        return {int(row[0]) for row in cursor.fetchall()}
 
 
 def events_store(*, events: Sequence[ValidEvent], received_at: datetime) -> int:

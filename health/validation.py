@@ -31,6 +31,7 @@ from .models import (
     QUANTITY_DECIMAL_PLACES,
     QUANTITY_MAX_DIGITS,
 )
+from .storage import EventKey, events_stored_positions
 
 ACCOUNT_EXTERNAL_ID_MAX_LENGTH = Account._meta.get_field("external_id").max_length or 100
 
@@ -270,7 +271,17 @@ def _account_ref(raw: Mapping[str, Any], errors: Errors) -> tuple[str, Any] | No
     return None
 
 
-def _check(raw: Any, limit: datetime, safe_before: str) -> tuple[_Checked, Errors]:
+def _reference(raw: Any) -> tuple[tuple[str, Any] | None, Errors]:
+    """The account an event names (and the errors of that), before anything else is checked."""
+    errors: Errors = []
+    if type(raw) is not dict and (isinstance(raw, Unparsable) or not isinstance(raw, Mapping)):
+        return None, errors
+    return _account_ref(raw, errors), errors
+
+
+def _check(
+    raw: Any, limit: datetime, safe_before: str, account_ref: tuple[str, Any] | None, account_errors: Errors
+) -> tuple[_Checked, Errors]:
     """Every field of one event checked without the database: its values, or its errors."""
     errors: Errors = []
     if type(raw) is not dict:
@@ -281,7 +292,7 @@ def _check(raw: Any, limit: datetime, safe_before: str) -> tuple[_Checked, Error
     if not raw.keys() <= FIELDS:
         errors.extend((str(name), _("Unknown field.")) for name in sorted(set(raw) - FIELDS, key=str))
     get = raw.get
-    account_ref = _account_ref(raw, errors)
+    errors.extend(account_errors)
     values = {
         "occurred_at": _occurred_at(get("occurred_at"), limit, safe_before, errors),
         "event_name": _text(get("event_name"), "event_name", EVENT_NAME_MAX_LENGTH, True, errors),
@@ -318,29 +329,73 @@ def _resolve_accounts(*, actor: AnyUser, refs: list[tuple[str, Any] | None]) -> 
     return by_id, by_external
 
 
-def events_validate(
-    *, actor: AnyUser, events: Sequence[Any], now: datetime | None = None
-) -> tuple[list[ValidEvent], list[EventError]]:
-    """Check every event; one query for all the accounts, none per event.
+def _stored_key(raw: Any, account_id: int) -> EventKey | None:
+    """The idempotency key of a plainly typed event, read without checking its other
+    fields; ``None`` when it has none (the full check then says why)."""
+    event_id, occurred_at = raw.get("event_id"), raw.get("occurred_at")
+    if type(event_id) is not str or type(occurred_at) is not str:
+        return None
+    event_id = event_id.strip()
+    if not event_id or len(event_id) > EVENT_ID_MAX_LENGTH:
+        return None
+    try:
+        moment = datetime.fromisoformat(occurred_at.strip())
+    except ValueError:
+        return None
+    return (account_id, event_id, moment) if moment.tzinfo is not None else None
 
-    An account that does not exist and one outside the actor's scope get the same
-    answer, so the API does not reveal which accounts exist.
+
+def _already_stored(events: Sequence[Any], accounts: list[int | None]) -> set[int]:
+    """Positions of the events whose key is stored: one query (a replay skips the rest)."""
+    keys: list[tuple[int, EventKey]] = []
+    for index, account_id in enumerate(accounts):
+        if account_id is not None:
+            key = _stored_key(events[index], account_id)
+            if key is not None:
+                keys.append((index, key))
+    return events_stored_positions(keys=keys)
+
+
+@dataclass(frozen=True)
+class CheckedBatch:
+    valid: list[ValidEvent]
+    errors: list[EventError]
+    already_stored: int  # events left out of ``valid`` because their key is stored
+
+
+def events_check(
+    *, actor: AnyUser, events: Sequence[Any], now: datetime | None = None, skip_stored: bool = True
+) -> CheckedBatch:
+    """Check every event; one query for all the accounts, one for the stored keys, none
+    per event.
+
+    With ``skip_stored``, an event whose key (account in the actor's scope, event id,
+    time) is stored already is a duplicate whatever else it carries, as the stored event
+    wins anyway: it is counted in ``already_stored`` without the rest of its checks,
+    so a replayed batch costs a fraction of its first ingest. An account that does not
+    exist and one outside the actor's scope get the same answer, so the API does not
+    reveal which accounts exist.
     """
     limit = (now or timezone.now()) + MAX_FUTURE
     safe_before = (limit - timedelta(days=2)).date().isoformat()
-    checked = [_check(raw, limit, safe_before) for raw in events]
-    by_id, by_external = _resolve_accounts(actor=actor, refs=[item.account_ref for item, _errors in checked])
+    references = [_reference(raw) for raw in events]
+    by_id, by_external = _resolve_accounts(actor=actor, refs=[ref for ref, _errors in references])
+    accounts = [
+        None if ref is None else (by_id if ref[0] == "id" else by_external).get(ref[1]) for ref, _errors in references
+    ]
+    stored = _already_stored(events, accounts) if skip_stored else set()
 
     valid: list[ValidEvent] = []
     errors: list[EventError] = []
-    for index, (item, event_errors) in enumerate(checked):
-        account_id: int | None = None
-        if item.account_ref is not None:
-            kind, value = item.account_ref
-            account_id = (by_id if kind == "id" else by_external).get(value)
-            if account_id is None:
-                field_name = "account_id" if kind == "id" else "account_external_id"
-                event_errors.append((field_name, _("No such account, or not one of yours.")))
+    for index, raw in enumerate(events):
+        if index in stored:
+            continue
+        account_ref, account_errors = references[index]
+        item, event_errors = _check(raw, limit, safe_before, account_ref, account_errors)
+        account_id = accounts[index]
+        if account_ref is not None and account_id is None:
+            field_name = "account_id" if account_ref[0] == "id" else "account_external_id"
+            event_errors.append((field_name, _("No such account, or not one of yours.")))
         if event_errors:
             errors.extend(EventError(index=index, field=name, reason=reason) for name, reason in event_errors)
             continue
@@ -360,4 +415,12 @@ def events_validate(
                 values["event_id"],
             )
         )
-    return valid, errors
+    return CheckedBatch(valid, errors, len(stored))
+
+
+def events_validate(
+    *, actor: AnyUser, events: Sequence[Any], now: datetime | None = None
+) -> tuple[list[ValidEvent], list[EventError]]:
+    """Every event checked in full, stored or not (the import command's dry run)."""
+    checked = events_check(actor=actor, events=events, now=now, skip_stored=False)
+    return checked.valid, checked.errors
