@@ -60,6 +60,8 @@ app.conf.beat_schedule = {
     "health-scores-recent": {"task": "health.score_recent_accounts_task", "schedule": 15 * 60.0},
     "health-scores-nightly": {"task": "health.score_all_accounts_task", "schedule": crontab(hour=23, minute=45)},
     "renewals-reminder-sweep": {"task": "renewals.reminder_sweep_task", "schedule": crontab(hour=8, minute=0)},
+    # Webhook/chat deliveries: retries that came due and rows a dead worker left (docs/webhooks.md).
+    "webhooks-deliver-sweep": {"task": "webhooks.deliver_due_task", "schedule": 60.0},
     # Lifecycle stages move with the local date: just after midnight, before people start work.
     "playbooks-stage-sweep": {"task": "playbooks.stage_sweep_task", "schedule": crontab(hour=0, minute=50)},
     # Adoption campaigns: follow-up tasks for accounts not using a rolled-out feature (idempotent).

@@ -38,6 +38,12 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Team"), "capacity:team", "/capacity/"),
     NavItem(_("Time"), "capacity:timesheet", "/capacity/time/"),
     NavItem(_("People"), "people:list", "/people/", visible_if=can_manage_people),
+    NavItem(
+        _("Integrations"),
+        "webhooks:list",
+        "/integrations/webhooks/",
+        visible_if=lambda user: role_of(user) == Role.ADMIN,
+    ),
     NavItem(_("System"), "system:status", "/system/", visible_if=lambda user: role_of(user) == Role.ADMIN),
     NavItem(_("Audit log"), "audit:log", "/audit/", visible_if=is_manager_or_admin),
     NavItem(_("Admin"), "admin:index", "/admin/", staff_only=True),

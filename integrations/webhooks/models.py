@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -73,6 +74,10 @@ class Endpoint(models.Model):
     @property
     def is_chat(self) -> bool:
         return self.kind != Kind.WEBHOOK
+
+    @property
+    def breaker_open(self) -> bool:
+        return bool(self.breaker_open_until and self.breaker_open_until > timezone.now())
 
 
 class Delivery(models.Model):

@@ -100,6 +100,12 @@ def endpoint_update(
 
 
 @transaction.atomic
+def endpoint_delete(*, endpoint: Endpoint) -> None:
+    """Remove an endpoint with its delivery log (nothing more is sent to it)."""
+    endpoint.delete()
+
+
+@transaction.atomic
 def endpoint_rotate_secret(*, endpoint: Endpoint) -> str:
     secret = "whsec_" + secrets.token_urlsafe(32)
     Endpoint.objects.filter(pk=endpoint.pk).update(secret_encrypted=secret_encrypt(secret))
