@@ -68,6 +68,9 @@ HOURGLASS_HEALTH_RESCORE_STALE_SECONDS = env.int("HOURGLASS_HEALTH_RESCORE_STALE
 # hours, though it did in the same hours of each of the four weeks before. With the
 # daily scan at 00:25, 12 alerts at most 36 h after the last event (health.silence).
 HOURGLASS_SILENCE_HOURS = env.int("HOURGLASS_SILENCE_HOURS", default=12)
+# Also silent: an account whose last complete day held at most this many events while
+# that weekday held more in each of the four weeks before (0: only "no usage at all").
+HOURGLASS_SILENCE_FLOOR = env.int("HOURGLASS_SILENCE_FLOOR", default=0)
 
 # --- Playbooks: lifecycle stages and tasks (playbooks app) ----------------------------
 # Lifecycle stage offsets (domain.md §3): the promotion month runs from go-live for this

@@ -240,20 +240,25 @@ def _silence_texts(alert: ActivityAlert) -> tuple[str, str]:
     figures = {
         "account": alert.account.name,
         "hours": settings.HOURGLASS_SILENCE_HOURS,
+        "floor": settings.HOURGLASS_SILENCE_FLOOR,
+        "day": (alert.detected_on - timedelta(days=1)).isoformat(),
         "last": alert.last_event_at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M") if alert.last_event_at else "-",
         "baseline": f"{alert.baseline_events:.0f}",
     }
-    title = _("Usage stopped: %(account)s sent no usage for %(hours)s hours") % figures
-    body = (
-        _(
+    if alert.episode_key.startswith("below-floor:"):  # health.silence.FLOOR_EPISODE
+        title = _("Usage stopped: %(account)s fell to %(floor)s usage events a day or fewer") % figures
+        explained = _(
+            "%(account)s sent at most %(floor)s usage events on %(day)s, although it sent more on that weekday "
+            "in each of the 4 weeks before and averaged %(baseline)s events a week."
+        )
+    else:
+        title = _("Usage stopped: %(account)s sent no usage for %(hours)s hours") % figures
+        explained = _(
             "%(account)s sent no usage events since %(last)s, although it did in the same hours of each "
             "of the 4 weeks before and averaged %(baseline)s events a week."
         )
-        % figures
-        + "\n"
-        + _("Usage stopped rather than dropped: check the integration and check in with the customer.")
-    )
-    return title, body
+    next_step = _("Usage stopped rather than dropped: check the integration and check in with the customer.")
+    return title, explained % figures + "\n" + next_step
 
 
 def announce_alerts(alerts: list[ActivityAlert]) -> None:

@@ -141,3 +141,27 @@ def test_the_scan_query_count_does_not_grow_with_accounts(org, django_assert_max
     _silent_book(50, org.csm_b1)
     with django_assert_max_num_queries(len(queries)):
         assert len(silence_scan(now=NOW).raised) == 50
+
+
+def test_usage_below_the_configured_floor_is_silence_too(org, settings):
+    account = AccountFactory(owner=org.csm_a1)
+    yesterday = NOW.date() - timedelta(days=1)
+    usage(account, business_hours, start=NOW.date() - timedelta(days=60), end=yesterday - timedelta(days=1))
+    usage(account, lambda day: (2, 15, 16), start=yesterday, end=yesterday)  # a trickle until 16:00
+    assert silence_scan(now=NOW).raised == []  # floor 0: some usage is not silence
+    settings.HOURGLASS_SILENCE_FLOOR = 2
+    [alert_id] = silence_scan(now=NOW).raised
+    alert = ActivityAlert.objects.get(pk=alert_id)
+    assert alert.episode_key == f"below-floor:{yesterday.isoformat()}"
+    with translation.override("en"):
+        title, body = alert_texts(alert)
+    assert title == f"Usage stopped: {account.name} fell to 2 usage events a day or fewer"
+    assert f"at most 2 usage events on {yesterday.isoformat()}" in body and "that weekday" in body
+    with translation.override("zh-hans"):
+        assert "最多只有 2 次使用事件" in alert_texts(alert)[1]
+    assert silence_scan(now=NOW).raised == []
+    # A trickle today is still below the floor; a normal day resolves the alert.
+    usage(account, lambda day: (1, 9, 9), start=NOW.date(), end=NOW.date())
+    assert silence_resolve(account_ids=[account.pk]) == 0
+    DailyRollup.objects.filter(account=account, day=NOW.date()).update(events=10)
+    assert silence_resolve(account_ids=[account.pk]) == 1
