@@ -59,14 +59,15 @@ class DigestContent:
 
 
 def _team_lines(*, user: AnyUser, today: date) -> list[TeamLine]:
-    """A manager's roll-up: open work due by today per other person in their scope."""
+    """A manager's roll-up: open work due by today per other person in their scope, the
+    most behind first (an admin's scope is everyone: the first rows say enough)."""
     per_person = (
         task_scope(user=user)
         .filter(status__in=ACTIVE_STATUSES, due_date__lte=today, assignee__isnull=False)
         .exclude(assignee_id=user.pk)
         .values_list("assignee__first_name", "assignee__last_name", "assignee__username")
         .annotate(late=Count("pk", filter=Q(due_date__lt=today)), today=Count("pk", filter=Q(due_date=today)))
-        .order_by("-late", "-today", "assignee__username")
+        .order_by("-late", "-today", "assignee__username")[:SECTION_ROWS]
     )
     return [TeamLine(name_from_parts(first, last, login), late, due) for first, last, login, late, due in per_person]
 

@@ -156,3 +156,10 @@ def digest_sweep(*, now: datetime) -> dict[str, int]:
         for key, value in digests_claim_and_queue(due=batch, now=now).items():
             totals[key] += value
     return totals
+
+
+def digest_claims_prune(*, before: date) -> int:
+    """Delete the claims of local dates before ``before`` (a claim only matters on its
+    day: the sweep asks about today's); returns how many went."""
+    deleted, _by_model = DigestClaim.objects.filter(local_date__lt=before).delete()
+    return deleted

@@ -11,7 +11,13 @@ from django.test.utils import CaptureQueriesContext
 
 from core.models import OutboundEmail
 from integrations.digests.models import DigestClaim, DigestKind, Weekday
-from integrations.digests.sending import DueDigest, digest_sweep, digests_claim_and_queue, digests_due
+from integrations.digests.sending import (
+    DueDigest,
+    digest_claims_prune,
+    digest_sweep,
+    digests_claim_and_queue,
+    digests_due,
+)
 from org.models import CsProfile
 from tests.digests.conftest import NOW, TODAY, alert, prefer, task
 
@@ -119,3 +125,12 @@ def test_due_selection_is_one_query_per_time_zone_and_kind(org, settings):
         digests_due(now=NOW)
     zones = 3  # Shanghai (the site's), Tokyo, Berlin
     assert len(queries) == 1 + zones * len(DigestKind.values)
+
+
+def test_old_claims_can_be_pruned_without_resending(org):
+    task(org.csm_a1, org.accounts["csm_a1"][0])
+    digests_claim_and_queue(due=[DueDigest(org.csm_a1.pk, DigestKind.DAILY, TODAY - timedelta(days=40))], now=NOW)
+    digests_claim_and_queue(due=[DueDigest(org.csm_a1.pk, DigestKind.DAILY, TODAY)], now=NOW)
+    assert digest_claims_prune(before=TODAY - timedelta(days=30)) == 1
+    assert list(DigestClaim.objects.values_list("local_date", flat=True)) == [TODAY]
+    assert (org.csm_a1.pk, DigestKind.DAILY) not in due_pairs()
