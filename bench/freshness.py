@@ -223,23 +223,7 @@ def scans(args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rate", type=int, default=2000, help="events per second sent")
-    parser.add_argument("--seconds", type=int, default=30)
-    parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--accounts", type=int, default=200)
-    parser.add_argument("--scan-accounts", type=int, default=5000)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--database-url")
-    parser.add_argument("--no-json", action="store_true")
-    args = parser.parse_args()
-    if setup(args.database_url, name="freshness") is None:
-        return 1
-    with measuring_settings():
-        lat = latency(args)
-        with BrokerSpy():  # the scan's rescore messages: nobody consumes them here
-            scan = scans(args)
+def _print_latency(lat: dict[str, Any]) -> None:
     print(
         render_table(
             ["figure", "p50 s", "p95 s", "max s"],
@@ -255,6 +239,26 @@ def main() -> int:
         f"score/rollup p95 ratio {lat['score_p95'] / lat['rollup_p95']:.1f}; "
         f"unmatched: {lat['unmatched_rollups']} rollups, {lat['unmatched_scores']} scores"
     )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=int, default=2000, help="events per second sent")
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--accounts", type=int, default=200)
+    parser.add_argument("--scan-accounts", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database-url")
+    parser.add_argument("--no-json", action="store_true")
+    args = parser.parse_args()
+    if setup(args.database_url, name="freshness") is None:
+        return 1
+    with measuring_settings():
+        lat = latency(args)
+        _print_latency(lat)
+        with BrokerSpy():  # the scan's rescore messages: nobody consumes them here
+            scan = scans(args)
     print(
         render_table(
             ["scan", "accounts", "seconds", "alerts"],
