@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
@@ -15,6 +16,7 @@ from health.alerts import activity_drop_scan, alert_texts
 from health.models import ActivityAlert, AlertKind, AlertStatus, DailyRollup, HealthScore, ScoreRequest
 from health.rescore import score_requests_run
 from health.silence import silence_resolve, silence_scan
+from tests.conftest import login
 from tests.factories import AccountFactory
 
 from .conftest import NOW, ZONE, business_hours, usage, weekdays_only
@@ -165,3 +167,13 @@ def test_usage_below_the_configured_floor_is_silence_too(org, settings):
     assert silence_resolve(account_ids=[account.pk]) == 0
     DailyRollup.objects.filter(account=account, day=NOW.date()).update(events=10)
     assert silence_resolve(account_ids=[account.pk]) == 1
+
+
+def test_the_account_panel_names_a_silence_alert_as_usage_stopped(org):
+    account = silent_account(org.csm_a1)
+    silence_scan(now=NOW)
+    client = login(Client(), org.csm_a1)
+    page = client.get(f"/health/accounts/{account.pk}/").content.decode()
+    assert "Usage stopped: last usage event 2026-03-16 18:00" in page and "Activity dropped" not in page
+    page_zh = client.get(f"/health/accounts/{account.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "使用停止：最后一次使用事件 2026-03-16 18:00" in page_zh
