@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from core.outbox import EmailDraft, emails_enqueue
 
 from .content import DigestContent, digest_content
 from .models import DigestClaim, DigestKind, NotificationPreference
-from .preferences import default_send_at
+from .preferences import default_send_at, preference_for
 
 logger = logging.getLogger(__name__)
 
@@ -97,11 +98,15 @@ def _link(name: str, *args: object) -> str:
     return settings.HOURGLASS_BASE_URL.rstrip("/") + reverse(name, args=args)
 
 
+def digest_subject(content: DigestContent) -> str:
+    daily = content.kind == DigestKind.DAILY
+    subject = _("Your daily digest for %(date)s") if daily else _("Your weekly digest, %(date)s")
+    return subject % {"date": content.today.isoformat()}
+
+
 def digest_render(*, user: object, content: DigestContent) -> tuple[str, str, str]:
     """(subject, text, HTML) in the active language."""
-    subject = (
-        _("Your daily digest for %(date)s") if content.kind == DigestKind.DAILY else _("Your weekly digest, %(date)s")
-    ) % {"date": content.today.isoformat()}
+    subject = digest_subject(content)
     context = {
         "recipient": user,
         "digest": content,
@@ -163,3 +168,10 @@ def digest_claims_prune(*, before: date) -> int:
     day: the sweep asks about today's); returns how many went."""
     deleted, _by_model = DigestClaim.objects.filter(local_date__lt=before).delete()
     return deleted
+
+
+def digest_preview(*, user: Any, kind: str, now: datetime) -> DigestContent:
+    """What ``user``'s digest of ``kind`` would say at ``now``, on their local date."""
+    preference = preference_for(user=user)
+    zone = _zone(preference.time_zone) or ZoneInfo(settings.TIME_ZONE)
+    return digest_content(user=user, kind=kind, today=now.astimezone(zone).date(), now=now)

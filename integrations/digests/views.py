@@ -11,13 +11,18 @@ from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+
+from core.notifications import user_language
 
 from .calendar import calendar_feed_for, calendar_feed_issue, calendar_feed_revoke, calendar_feed_url, calendar_ics
 from .calendar import calendar_feed_user as feed_owner
 from .forms import PreferenceForm
+from .models import DigestKind
 from .preferences import kinds_for, preference_for, preference_save
+from .sending import digest_preview, digest_subject
 
 # Chat delivery belongs to the webhooks app (chat targets); the page links to it.
 CHAT_URL_NAMES = ("webhooks:chat",)
@@ -78,6 +83,21 @@ def calendar_manage_view(request: HttpRequest) -> HttpResponse:
     kinds = kinds_for(person)
     form = PreferenceForm(initial=PreferenceForm.initial_from(preference_for(user=person), kinds), kinds=kinds)
     return _page(request, form, new_feed_url=calendar_feed_url(token))
+
+
+@login_required
+@require_GET
+def digest_preview_view(request: HttpRequest) -> HttpResponse:
+    """Today's digest as it would be sent now (``?kind=weekly`` for the weekly one)."""
+    kind = request.GET.get("kind", DigestKind.DAILY)
+    if kind not in DigestKind.values:
+        kind = DigestKind.DAILY
+    person = _person(request)
+    with translation.override(user_language(person)):
+        digest = digest_preview(user=person, kind=kind, now=timezone.now())
+        subject = digest_subject(digest)
+    context = {"digest": digest, "subject": subject, "base_url": ""}
+    return render(request, "digests/preview.html", context)
 
 
 @require_GET

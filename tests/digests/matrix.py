@@ -10,6 +10,7 @@ from tests.matrix_support import e
 
 ENTRIES = {
     "digests:preferences": e("page"),
+    "digests:preview": e("page"),
     "digests:calendar": e("page", "post"),
     "digests:calendar_feed": e("public", token="calendar_token"),
 }

@@ -6,11 +6,15 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
 
 from core.notifications import notification_send
 from core.people import display_name
 from integrations.digests.content import digest_content
 from integrations.digests.models import DigestKind
+from playbooks.models import Task
+from tests.conftest import login
 from tests.digests.conftest import NOW, TODAY, alert, health_drop, task
 from tests.factories import AccountFactory
 from tests.renewals.conftest import make_renewal
@@ -104,3 +108,19 @@ def test_a_digest_takes_the_same_queries_for_1_or_20_rows(org, django_assert_max
     with django_assert_max_num_queries(len(small.captured_queries)):
         big = content(user)
     assert len(big.alerts) == 15 and len(big.renewals) == 15
+
+
+def test_the_preview_page_shows_the_persons_digest_only(client, org):
+    today = timezone.localdate()
+    Task.objects.create(account=org.accounts["csm_a1"][0], assignee=org.csm_a1, title="Mine", due_date=today)
+    Task.objects.create(account=org.accounts["csm_b1"][0], assignee=org.csm_b1, title="Theirs", due_date=today)
+    login(client, org.csm_a1)
+    page = client.get(reverse("digests:preview"))
+    assert page.status_code == 200
+    assert b"Mine" in page.content and b"Theirs" not in page.content
+    assert f"Your daily digest for {today.isoformat()}".encode() in page.content
+    weekly = client.get(reverse("digests:preview"), {"kind": "weekly"})
+    assert b"Your weekly digest" in weekly.content
+    assert client.get(reverse("digests:preview"), {"kind": "hourly"}).status_code == 200  # falls back to daily
+    login(client, org.csm_a2)
+    assert b'data-testid="digest-empty"' in client.get(reverse("digests:preview")).content

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import icalendar
 import pytest
 from django.utils import timezone
@@ -25,7 +27,9 @@ def log_in(page, username: str) -> None:
 def test_a_csm_sets_a_weekly_digest_and_subscribes_to_the_calendar(page, screenshot):
     csm = make_person(Role.CSM, username="csm", first_name="Wei", last_name="Li")
     account = AccountFactory(owner=csm, name="Harbor Freight Co")
-    task = Task.objects.create(account=account, assignee=csm, title="Send the QBR deck", due_date=timezone.localdate())
+    # Overdue in every time zone (the digest reads the person's own local date).
+    yesterday = timezone.localdate() - timedelta(days=1)
+    task = Task.objects.create(account=account, assignee=csm, title="Send the QBR deck", due_date=yesterday)
     log_in(page, "csm")
 
     page.click("[data-testid=user-menu]")
@@ -43,6 +47,9 @@ def test_a_csm_sets_a_weekly_digest_and_subscribes_to_the_calendar(page, screens
     assert (saved.daily, saved.weekly, saved.weekly_day, saved.send_at.strftime("%H:%M")) == (False, True, 4, "07:30")
     assert (saved.time_zone, saved.channels["activity_drop"]) == ("Europe/Berlin", "digest")
     assert page.locator("select[name=send_at]").input_value() == "07:30"  # the page shows what was saved
+    page.click("[data-testid=digest-preview-link]")
+    assert "Send the QBR deck" in page.inner_text("[data-testid=digest-preview]")
+    page.go_back()
 
     page.click("[data-testid=calendar-issue]")
     url = page.inner_text("[data-testid=calendar-url]")
