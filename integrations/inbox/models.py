@@ -14,6 +14,8 @@ class InboundStatus(models.TextChoices):
     MATCHED = "matched", _("On an account's timeline")
     UNMATCHED = "unmatched", _("Unmatched")
     ASSIGNED = "assigned", _("Assigned to an account")
+    # Parked, then judged not worth a timeline entry by its sender, manager or an admin.
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 class MatchedBy(models.TextChoices):
@@ -56,6 +58,7 @@ class InboundEmail(models.Model):
     timeline_entry = models.OneToOneField(
         "accounts.TimelineEntry", related_name="+", on_delete=models.SET_NULL, null=True, blank=True
     )
+    # Who assigned (or dismissed) a parked email.
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True, blank=True
     )

@@ -128,12 +128,27 @@ def inbound_emails_match_pending() -> int:
     return done
 
 
+def _lock_unmatched(email: InboundEmail) -> InboundEmail:
+    locked = InboundEmail.objects.select_for_update().select_related("sender").get(pk=email.pk)
+    if locked.status != InboundStatus.UNMATCHED:
+        raise ValidationError({"account": _("This email is no longer waiting for an account.")})
+    return locked
+
+
+@transaction.atomic
+def inbound_email_dismiss(*, email: InboundEmail, actor: AnyUser) -> InboundEmail:
+    """Drop a parked email from the unmatched inbox without a timeline entry."""
+    locked = _lock_unmatched(email)
+    locked.status, locked.matched_at = InboundStatus.DISMISSED, timezone.now()
+    locked.assigned_by = actor  # type: ignore[assignment]
+    locked.save(update_fields=["status", "matched_at", "assigned_by"])
+    return locked
+
+
 @transaction.atomic
 def inbound_email_assign(*, email: InboundEmail, account: Account, actor: AnyUser) -> InboundEmail:
     """The CSM (or their manager, or an admin) picks the account of an unmatched email."""
-    locked = InboundEmail.objects.select_for_update().select_related("sender").get(pk=email.pk)
-    if locked.status != InboundStatus.UNMATCHED:
-        raise ValidationError({"account": _("This email is already on an account's timeline.")})
+    locked = _lock_unmatched(email)
     if not account_scope(user=actor).filter(pk=account.pk).exists():
         raise ValidationError({"account": _("Pick one of your accounts.")})
     addresses = customer_addresses([*locked.to_addresses, *locked.forwarded_addresses])

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", views.unmatched_view, name="unmatched"),
     path("<int:pk>/", views.email_detail_view, name="detail"),
     path("<int:pk>/assign/", views.email_assign_view, name="assign"),
+    path("<int:pk>/dismiss/", views.email_dismiss_view, name="dismiss"),
 ]

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from .forms import AssignForm
 from .selectors import get_inbound_for_user, unmatched_for_user
-from .services import inbound_email_assign
+from .services import inbound_email_assign, inbound_email_dismiss
 
 PAGE_SIZE = 100
 
@@ -50,3 +50,16 @@ def email_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The email is on %(account)s's timeline.") % {"account": account.name})
             return redirect(reverse("accounts:detail", kwargs={"pk": account.pk}))
     return render(request, "inbox/email_detail.html", {"email": email, "form": form}, status=400)
+
+
+@require_POST
+@login_required
+def email_dismiss_view(request: HttpRequest, pk: int) -> HttpResponse:
+    email = get_inbound_for_user(request.user, pk)
+    try:
+        inbound_email_dismiss(email=email, actor=request.user)
+    except ValidationError as exc:
+        context = {"email": email, "form": AssignForm(user=request.user), "errors": exc.messages}
+        return render(request, "inbox/email_detail.html", context, status=400)
+    messages.success(request, _("The email was dismissed."))
+    return redirect(reverse("inbox:unmatched"))

@@ -15,6 +15,8 @@ ENTRIES = {
     "inbox:unmatched": e("page"),
     "inbox:detail": e("scoped", pk="inbound_email"),
     "inbox:assign": e("scoped", "post", pk="inbound_email"),
+    # The first allowed role dismisses it; the later ones get the 400 "no longer waiting".
+    "inbox:dismiss": e("scoped", "post", pk="inbound_email"),
 }
 
 

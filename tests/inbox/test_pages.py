@@ -77,7 +77,7 @@ def test_the_csm_assigns_an_email_to_one_of_their_accounts(client: Any, customer
     # Assigned, it leaves the list; a second POST is refused, with nothing written.
     assert subjects(client.get(reverse("inbox:unmatched"))) == set()
     again = client.post(reverse("inbox:assign", kwargs={"pk": email.pk}), {"account": customers.acme.pk})
-    assert again.status_code == 400 and "already on an account" in again.content.decode()
+    assert again.status_code == 400 and "no longer waiting for an account" in again.content.decode()
     assert TimelineEntry.objects.filter(kind="email").count() == 1
 
 
@@ -130,3 +130,23 @@ def test_the_page_in_chinese(client: Any, customers: Any):
     response = client.get(reverse("inbox:unmatched"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     html = response.content.decode()
     assert "未匹配的邮件" in html and "选择客户" in html
+
+
+def test_a_parked_email_can_be_dismissed_once_and_leaves_the_list(client: Any, customers: Any):
+    email = parked(customers.csm_a1)
+    login(client, customers.manager_a)
+    response = client.post(reverse("inbox:dismiss", kwargs={"pk": email.pk}))
+    assert response.status_code == 302 and response["Location"] == reverse("inbox:unmatched")
+    email.refresh_from_db()
+    assert (email.status, email.assigned_by, email.timeline_entry) == (
+        InboundStatus.DISMISSED,
+        customers.manager_a,
+        None,
+    )
+    assert subjects(client.get(reverse("inbox:unmatched"))) == set()
+    again = client.post(reverse("inbox:dismiss", kwargs={"pk": email.pk}))
+    assert again.status_code == 400 and "no longer waiting for an account" in again.content.decode()
+    assigned = client.post(reverse("inbox:assign", kwargs={"pk": email.pk}), {"account": customers.acme.pk})
+    assert assigned.status_code == 400 and not TimelineEntry.objects.filter(kind="email").exists()
+    login(client, customers.csm_b1)
+    assert client.post(reverse("inbox:dismiss", kwargs={"pk": parked(customers.csm_a1, 1).pk})).status_code == 404
