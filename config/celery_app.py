@@ -6,6 +6,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -39,10 +40,10 @@ app.conf.beat_schedule = {
         "task": "core.heartbeat_task",
         "schedule": 60.0,
     },
-    # Retries failed emails with backoff and rescues messages of a dead worker.
+    # Retries failed emails with backoff and rescues messages of a dead worker (docs/delivery.md).
     "core-email-flush": {
         "task": "core.email_flush_task",
-        "schedule": 60.0,
+        "schedule": float(settings.HOURGLASS_OUTBOX_FLUSH_SECONDS),
     },
     "core-heartbeat-prune": {
         "task": "core.heartbeat_prune_task",

@@ -311,7 +311,9 @@ _DEFAULT_CACHE_URL = (
 )
 CACHES = {"default": env.cache_url("CACHE_URL", default=_DEFAULT_CACHE_URL)}
 CACHES["default"].setdefault("KEY_PREFIX", "hourglass")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+# Redelivery of lost tasks, the outbox lease and flush (docs/delivery.md).
+from config.celery_settings import *  # noqa: E402, F403
+
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

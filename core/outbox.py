@@ -4,13 +4,22 @@ Guarantees (see README "Delivery guarantees"):
 - ``email_enqueue`` with the same ``dedupe_key`` creates one row, however often it runs;
   ``emails_enqueue`` does the same for a whole batch in two queries (an insert that
   skips existing keys, then one read of the batch's rows).
-- ``email_deliver`` sends only after winning an atomic claim (an UPDATE that matches
-  one row), so two workers never both send a message.
-- A worker that dies after claiming leaves the row "sending"; after the lease expires
-  the sweep re-claims and sends it, so nothing is lost. (If it died after the SMTP
-  server accepted the message but before the row was marked sent, the message goes
-  out again: the Message-ID is derived from the dedupe key, so mail systems can
-  collapse the copy. Closing that last gap would need the SMTP server's cooperation.)
+- ``email_deliver`` / ``email_deliver_many`` send only what they won in an atomic claim
+  (one ``UPDATE … RETURNING``), so two workers never both send a message. A worker
+  claims up to ``CLAIM_CHUNK`` messages at a time, with a lease of
+  ``HOURGLASS_OUTBOX_LEASE_SECONDS`` that it extends (a heartbeat: one UPDATE for the
+  rows it still holds) every third of the lease while it works through them.
+- Messages go out one SMTP transaction each over a kept-open connection, and each is
+  marked sent in its own short transaction right after the server's 250 reply: a
+  worker killed mid-batch leaves sent what was sent, and at most the one message in
+  that gap unmarked.
+- A worker that dies leaves its claimed rows "sending"; once their lease has run out
+  (at most ``HOURGLASS_OUTBOX_LEASE_SECONDS`` after the death) the flush, every
+  ``HOURGLASS_OUTBOX_FLUSH_SECONDS``, re-claims and sends them, so nothing is lost. (If
+  it died after the SMTP server accepted a message but before the row was marked sent,
+  that message goes out again: the Message-ID is derived from the dedupe key, so mail
+  systems can collapse the copy. Closing that last gap would need the SMTP server's
+  cooperation.) docs/delivery.md describes the measured figures.
 - SMTP failures are retried with exponential backoff, then marked failed (visible in
   the admin's outbox list) after ``MAX_ATTEMPTS``.
 - A message may be *rendered at delivery* (as django-post_office's
@@ -25,14 +34,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -41,7 +51,14 @@ from .models import OutboundEmail
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-CLAIM_LEASE = timedelta(minutes=5)
+# Messages one worker claims at once: small, so parallel deliveries share a large batch
+# and a dead worker holds few messages until their lease runs out.
+CLAIM_CHUNK = 20
+
+
+def claim_lease() -> timedelta:
+    """How long a claim holds without a heartbeat (``HOURGLASS_OUTBOX_LEASE_SECONDS``)."""
+    return timedelta(seconds=settings.HOURGLASS_OUTBOX_LEASE_SECONDS)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -168,15 +185,91 @@ def emails_enqueue(drafts: Iterable[EmailDraft]) -> dict[str, OutboundEmail]:
     return {key: messages[key] for key in rows if key in messages}
 
 
-def _claim(message_id: int) -> bool:
-    now = timezone.now()
-    claimable = Q(status=OutboundEmail.Status.QUEUED, next_attempt_at__lte=now) | Q(
-        status=OutboundEmail.Status.SENDING, claimed_at__lt=now - CLAIM_LEASE
-    )
-    claimed = OutboundEmail.objects.filter(claimable, pk=message_id).update(
-        status=OutboundEmail.Status.SENDING, claimed_at=now
-    )
-    return claimed == 1
+def _update_returning(assignments: str, condition: str, params: Sequence[Any]) -> list[int]:
+    """``UPDATE outbox SET <assignments> WHERE <condition> RETURNING id`` (PostgreSQL and
+    SQLite ≥ 3.35): the ids it changed, decided row by row by the database itself."""
+    table = connection.ops.quote_name(OutboundEmail._meta.db_table)
+    pk = connection.ops.quote_name(OutboundEmail._meta.pk.column)
+    sql = f"UPDATE {table} SET {assignments} WHERE {condition} RETURNING {pk}"  # noqa: S608 - names and placeholders
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _db_time(value: datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _in(ids: Sequence[int]) -> str:
+    return f"{connection.ops.quote_name(OutboundEmail._meta.pk.column)} IN ({', '.join(['%s'] * len(ids))})"
+
+
+@dataclass
+class _Claim:
+    """Messages this worker holds: each row's ``claimed_at`` is ``token`` (the time of the
+    claim or of the last heartbeat), which is how the heartbeat finds the rows still its own."""
+
+    token: datetime
+    ids: list[int]
+    renewed: float = field(default_factory=time.monotonic)
+
+    @classmethod
+    def take(cls, message_ids: Sequence[int]) -> _Claim:
+        """Claim those of ``message_ids`` that are due, or held by a claim past its lease."""
+        now = timezone.now()
+        sending, queued = OutboundEmail.Status.SENDING, OutboundEmail.Status.QUEUED
+        won = set(
+            _update_returning(
+                "status = %s, claimed_at = %s",
+                f"{_in(message_ids)} AND ((status = %s AND next_attempt_at <= %s)"
+                " OR (status = %s AND claimed_at < %s))",
+                [sending, _db_time(now), *message_ids, queued, _db_time(now), sending, _db_time(now - claim_lease())],
+            )
+        )
+        return cls(token=now, ids=[pk for pk in message_ids if pk in won])
+
+    def heartbeat(self, *, force: bool = False) -> None:
+        """Extend the lease of the rows still held (one UPDATE), every third of the lease.
+        A row another worker re-claimed meanwhile (this one stalled past its lease) is let go."""
+        if not self.ids or (not force and time.monotonic() - self.renewed < claim_lease().total_seconds() / 3):
+            return
+        now = timezone.now()
+        kept = set(
+            _update_returning(
+                "claimed_at = %s",
+                f"{_in(self.ids)} AND status = %s AND claimed_at = %s",
+                [_db_time(now), *self.ids, OutboundEmail.Status.SENDING, _db_time(self.token)],
+            )
+        )
+        lost = [pk for pk in self.ids if pk not in kept]
+        if lost:
+            logger.warning("outbox: lease of emails %s lost to another worker", lost)
+        self.token, self.ids, self.renewed = now, [pk for pk in self.ids if pk in kept], time.monotonic()
+
+
+class _Smtp:
+    """One connection kept open over a whole delivery run: an SMTP transaction per message."""
+
+    def __init__(self) -> None:
+        self.connection: Any = None
+
+    def send(self, email: EmailMultiAlternatives) -> None:
+        if self.connection is None:
+            self.connection = get_connection(fail_silently=False)
+            self.connection.open()
+        try:
+            self.connection.send_messages([email])  # an open connection stays open
+        except Exception:
+            self.close()  # the next message starts on a fresh connection
+            raise
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:  # noqa: BLE001 - a broken connection is dropped all the same
+                logger.debug("outbox: closing the SMTP connection failed", exc_info=True)
+            self.connection = None
 
 
 def _message_id(message: OutboundEmail) -> str:
@@ -184,11 +277,9 @@ def _message_id(message: OutboundEmail) -> str:
     return f"<{digest}@hourglass>"
 
 
-def email_deliver(*, message_id: int) -> bool:
-    """Send one outbox message if this caller wins the claim. True when it was sent now."""
-    if not _claim(message_id):
-        return False
-    message = OutboundEmail.objects.get(pk=message_id)
+def _send_one(message: OutboundEmail, smtp: _Smtp) -> bool:
+    """Render (first attempt), send, and record the outcome of one claimed message in its
+    own statement: sent right after the server's 250, or the failed attempt with backoff."""
     attempts = message.attempts + 1
     rendered = not message.body_text and bool(message.render_with)
     try:
@@ -205,7 +296,7 @@ def email_deliver(*, message_id: int) -> bool:
         )
         if body_html:
             email.attach_alternative(body_html, "text/html")
-        get_connection(fail_silently=False).send_messages([email])
+        smtp.send(email)
     except Exception as exc:  # noqa: BLE001 - any rendering, SMTP or network failure is retried
         failed = attempts >= MAX_ATTEMPTS
         OutboundEmail.objects.filter(pk=message.pk).update(
@@ -223,11 +314,44 @@ def email_deliver(*, message_id: int) -> bool:
     return True
 
 
+def _deliver_claimed(claim: _Claim, smtp: _Smtp) -> int:
+    messages = OutboundEmail.objects.in_bulk(claim.ids)
+    sent = 0
+    for pk in list(claim.ids):
+        claim.heartbeat()
+        if pk not in claim.ids:  # re-claimed by another worker while this one stalled
+            continue
+        sent += int(_send_one(messages[pk], smtp))
+        claim.ids.remove(pk)
+    return sent
+
+
+def email_deliver_many(message_ids: Sequence[int]) -> int:
+    """Send those of ``message_ids`` this caller wins, in order, ``CLAIM_CHUNK`` claimed at a
+    time, over one SMTP connection. Returns how many were sent now."""
+    ids = list(dict.fromkeys(message_ids))
+    smtp = _Smtp()
+    sent = 0
+    try:
+        for start in range(0, len(ids), CLAIM_CHUNK):
+            claim = _Claim.take(ids[start : start + CLAIM_CHUNK])
+            if claim.ids:
+                sent += _deliver_claimed(claim, smtp)
+    finally:
+        smtp.close()
+    return sent
+
+
+def email_deliver(*, message_id: int) -> bool:
+    """Send one outbox message if this caller wins the claim. True when it was sent now."""
+    return email_deliver_many([message_id]) == 1
+
+
 def email_due_ids(*, limit: int = 500) -> list[int]:
     """Messages ready for (another) attempt: queued and due, or claimed by a dead worker."""
     now = timezone.now()
     due = Q(status=OutboundEmail.Status.QUEUED, next_attempt_at__lte=now) | Q(
-        status=OutboundEmail.Status.SENDING, claimed_at__lt=now - CLAIM_LEASE
+        status=OutboundEmail.Status.SENDING, claimed_at__lt=now - claim_lease()
     )
     return list(
         OutboundEmail.objects.filter(due).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]

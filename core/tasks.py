@@ -5,7 +5,7 @@ from typing import Any
 from celery import shared_task
 
 from .audit_retention import audit_purge
-from .outbox import email_deliver, email_due_ids
+from .outbox import email_deliver, email_deliver_many, email_due_ids
 from .services import heartbeat_prune, heartbeat_record
 
 
@@ -29,20 +29,19 @@ def email_deliver_task(*, message_id: int) -> None:
 def email_deliver_many_task(*, message_ids: list[int]) -> int:
     """Deliver a batch enqueued together (``emails_enqueue``): one message on the broker.
 
-    Each email is still claimed on its own, so a redelivered task (``acks_late``), an
-    overlapping flush or a second scheduling sends nothing twice; what a dead worker
-    left behind is picked up by the flush after the claim lease.
+    The emails are claimed a few at a time under a lease the task keeps extending, so a
+    redelivered task (late acks, rejected when its worker was lost), an overlapping flush
+    or a second scheduling sends nothing twice; what a dead worker held is re-claimed by
+    the flush once its lease ran out (``HOURGLASS_OUTBOX_LEASE_SECONDS``).
     """
-    return sum(int(email_deliver(message_id=message_id)) for message_id in message_ids)
+    return email_deliver_many(message_ids)
 
 
-@shared_task(name="core.email_flush_task", ignore_result=True)
+@shared_task(name="core.email_flush_task", ignore_result=True, acks_late=True)
 def email_flush_task() -> int:
-    """Retry due messages and rescue those claimed by a worker that died."""
-    sent = 0
-    for message_id in email_due_ids():
-        sent += int(email_deliver(message_id=message_id))
-    return sent
+    """Retry due messages and rescue those claimed by a worker that died (beat, every
+    ``HOURGLASS_OUTBOX_FLUSH_SECONDS``); two flushes at once share the work."""
+    return email_deliver_many(email_due_ids())
 
 
 @shared_task(name="core.audit_purge_task", ignore_result=True)

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from core.models import Notification, OutboundEmail
 from core.notifications import notification_send, notifications_mark_read, unread_count
-from core.outbox import CLAIM_LEASE, email_deliver, email_due_ids, email_enqueue
+from core.outbox import claim_lease, email_deliver, email_due_ids, email_enqueue
 from core.tasks import email_flush_task
 from org.models import CsProfile, Role
 from tests.conftest import free_port
@@ -78,7 +78,7 @@ def test_message_claimed_by_a_dead_worker_is_rescued_after_the_lease(smtp_server
         status=OutboundEmail.Status.SENDING, claimed_at=timezone.now() - timedelta(seconds=10)
     )
     assert email_flush_task() == 0  # another worker may still be sending it
-    OutboundEmail.objects.filter(pk=message.pk).update(claimed_at=timezone.now() - CLAIM_LEASE - timedelta(seconds=1))
+    OutboundEmail.objects.filter(pk=message.pk).update(claimed_at=timezone.now() - claim_lease() - timedelta(seconds=1))
     assert email_flush_task() == 1
     assert len(smtp_server.wait_for(1)) == 1
 

@@ -49,10 +49,14 @@ class Worker:
 
 
 @contextmanager
-def running_worker(*, concurrency: int = 1, extra_env: dict[str, str] | None = None) -> Iterator[Worker]:
-    """A worker on a queue of its own, so a shared broker never mixes test messages."""
-    queue = f"test-{uuid.uuid4().hex[:10]}"
-    hostname = f"{queue}@{os.uname().nodename}"
+def running_worker(
+    *, concurrency: int = 1, extra_env: dict[str, str] | None = None, queue: str | None = None
+) -> Iterator[Worker]:
+    """A worker on a queue of its own, so a shared broker never mixes test messages (or on
+    ``queue``, shared with other test workers started with the same one)."""
+    name = f"{queue}-{uuid.uuid4().hex[:6]}" if queue else None  # several workers, one queue
+    queue = queue or f"test-{uuid.uuid4().hex[:10]}"
+    hostname = f"{name or queue}@{os.uname().nodename}"
     env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),
