@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -76,6 +77,13 @@ def _timeline_text(email: InboundEmail) -> tuple[str, str]:
     return title, body
 
 
+def _occurred_at(email: InboundEmail) -> datetime:
+    """The Date: header, unless it is missing or in the future (a wrong clock, a forgery)."""
+    if email.sent_at is not None and email.sent_at <= timezone.now():
+        return email.sent_at
+    return email.received_at
+
+
 def _log_touchpoint(
     email: InboundEmail, *, account: Account, stakeholders: list[Stakeholder], matched_by: str
 ) -> TimelineEntry:
@@ -86,7 +94,7 @@ def _log_touchpoint(
         kind=TouchpointKind.EMAIL,
         title=title,
         body=body,
-        occurred_at=email.sent_at or email.received_at,
+        occurred_at=_occurred_at(email),
         stakeholders=stakeholders,
     )
     data = {"inbound_email": email.pk, "attachments": [a.get("name") for a in email.attachments]}

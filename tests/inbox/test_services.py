@@ -100,3 +100,17 @@ def test_control_characters_and_long_text_are_cut(customers: Any):
     parsed = parse_email(bytes(message(sender="a@b.cn", text="a\x00b\x1bc" + "x" * 200_000)))
     assert parsed.body.startswith("abc") and len(parsed.body) == 100_000
     assert "text cut to 100000 characters" in parsed.defects
+
+
+def test_the_touchpoint_is_dated_by_the_date_header_unless_it_is_in_the_future(customers: Any):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    past = receive(customers.csm_a1, to="wang.fang@acme.cn")
+    InboundEmail.objects.filter(pk=past.pk).update(sent_at=timezone.now() - timedelta(days=3))
+    assert inbound_email_match(email_id=past.pk).timeline_entry.occurred_at < timezone.now() - timedelta(days=2)
+    future = receive(customers.csm_a1, to="wang.fang@acme.cn")
+    InboundEmail.objects.filter(pk=future.pk).update(sent_at=timezone.now() + timedelta(days=30))
+    matched = inbound_email_match(email_id=future.pk)
+    assert matched.timeline_entry.occurred_at == matched.received_at
