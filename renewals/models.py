@@ -35,6 +35,14 @@ class Contract(models.Model):
     """One subscription period of an account: what it bought, for how long, at what ARR."""
 
     account = models.ForeignKey(Account, verbose_name=_("account"), related_name="contracts", on_delete=models.CASCADE)
+    external_id = models.CharField(
+        _("external id"),
+        max_length=100,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("The contract's id in your CRM or billing system; used by the CRM sync."),
+    )
     products = models.JSONField(_("products"), default=list, blank=True)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))

@@ -37,7 +37,7 @@ from .models import (
     RenewalStatus,
 )
 from .periods import add_months, next_period
-from .signals import renewal_marked_at_risk
+from .signals import renewal_closed, renewal_marked_at_risk
 
 CONTRACT_EDITABLE_FIELDS = (
     "products",
@@ -73,10 +73,12 @@ def contract_create(
     previous: Contract | None = None,
     customer_reminders: bool = False,
     customer_language: str = "",
+    external_id: str | None = None,
 ) -> Contract:
     """A contract period and, for an active one, its renewal opportunity."""
     contract = Contract(
         account=account,
+        external_id=external_id or None,
         start_date=start_date,
         end_date=end_date,
         arr=arr,
@@ -293,6 +295,9 @@ def renewal_close(
             "previous_arr": str(contract.arr),
             "next_contract_id": next_contract.pk if next_contract else None,
         },
+    )
+    transaction.on_commit(
+        lambda: renewal_closed.send(sender=RenewalOpportunity, renewal=renewal, outcome=outcome, actor=actor)
     )
     return renewal
 

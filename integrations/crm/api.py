@@ -1,4 +1,4 @@
-"""``POST /api/v1/sync/accounts`` and ``/sync/stakeholders``: the CRM upsert API.
+"""``POST /api/v1/sync/accounts``, ``/sync/stakeholders`` and ``/sync/contracts``: the CRM upsert API.
 
 Thin: the body's shape is checked here (a list of flat objects, at most
 ``HOURGLASS_CRM_SYNC_MAX_ROWS``), the rows by ``integrations.crm.services.crm_sync``.
@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -22,9 +22,15 @@ from rest_framework.views import APIView
 
 from accounts.imports.parsing import ACCOUNT_COLUMNS, STAKEHOLDER_COLUMNS
 
+from .contracts import CONTRACT_COLUMNS, CONTRACT_REQUIRED
 from .services import SyncError, SyncRejected, can_sync, crm_sync
 
-COLUMNS = {"accounts": ACCOUNT_COLUMNS, "stakeholders": STAKEHOLDER_COLUMNS}
+COLUMNS = {"accounts": ACCOUNT_COLUMNS, "stakeholders": STAKEHOLDER_COLUMNS, "contracts": CONTRACT_COLUMNS}
+REQUIRED = {
+    "accounts": ["external_id", "name"],
+    "stakeholders": ["account_external_id", "name"],
+    "contracts": list(CONTRACT_REQUIRED),
+}
 
 
 class TooManyRows(APIException):
@@ -87,10 +93,10 @@ def _flatten(detail: Any) -> list[SyncError]:
 def _row_schema(entity: str) -> dict[str, Any]:
     number_or_text = {"oneOf": [{"type": "number"}, {"type": "string"}], "nullable": True}
     properties = {name: {"type": "string", "nullable": True} for name in COLUMNS[entity]}
-    for name in ("arr",) if entity == "accounts" else ("tier", "key_level", "relationship"):
+    numbers = {"accounts": ("arr",), "stakeholders": ("tier", "key_level", "relationship"), "contracts": ("arr",)}
+    for name in numbers[entity]:
         properties[name] = number_or_text
-    required = ["external_id", "name"] if entity == "accounts" else ["account_external_id", "name"]
-    return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
+    return {"type": "object", "properties": properties, "required": REQUIRED[entity], "additionalProperties": False}
 
 
 _ERRORS = inline_serializer(
@@ -127,6 +133,10 @@ class StakeholdersSyncRequest(serializers.Serializer):
     rows = serializers.ListField(child=RowField(columns=STAKEHOLDER_COLUMNS), allow_empty=False)
 
 
+class ContractsSyncRequest(serializers.Serializer):
+    rows = serializers.ListField(child=RowField(columns=CONTRACT_COLUMNS), allow_empty=False)
+
+
 class _SyncView(APIView):
     entity = ""
     request_serializer: type[serializers.Serializer] = AccountsSyncRequest
@@ -151,8 +161,8 @@ class _SyncView(APIView):
 
 
 def _schema(entity: str) -> Any:
-    key = "external_id" if entity == "accounts" else "account_external_id"
-    return extend_schema(
+    key = "account_external_id" if entity == "stakeholders" else "external_id"
+    operation = extend_schema(
         operation_id=f"sync_{entity}",
         tags=["sync"],
         description=(
@@ -174,6 +184,7 @@ def _schema(entity: str) -> Any:
             413: OpenApiResponse(description="More rows than HOURGLASS_CRM_SYNC_MAX_ROWS."),
         },
     )
+    return extend_schema_view(post=operation)
 
 
 @_schema("accounts")
@@ -189,3 +200,11 @@ class StakeholdersSyncView(_SyncView):
 
     entity = "stakeholders"
     request_serializer = StakeholdersSyncRequest
+
+
+@_schema("contracts")
+class ContractsSyncView(_SyncView):
+    """Upsert contracts by external id; new active ones get their renewal opportunity."""
+
+    entity = "contracts"
+    request_serializer = ContractsSyncRequest

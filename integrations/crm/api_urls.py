@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .api import AccountsSyncView, StakeholdersSyncView
+from .api import AccountsSyncView, ContractsSyncView, StakeholdersSyncView
 
 urlpatterns = [
     path("sync/accounts", AccountsSyncView.as_view(), name="crm-sync-accounts"),
     path("sync/stakeholders", StakeholdersSyncView.as_view(), name="crm-sync-stakeholders"),
+    path("sync/contracts", ContractsSyncView.as_view(), name="crm-sync-contracts"),
 ]

@@ -5,7 +5,8 @@ headers that carry it (matched without regard to case or spaces, so a Salesforce
 Loader export's API names and a report export's labels both map). Columns a mapping does
 not name are ignored: an export has dozens, and must import without editing.
 
-``hourglass`` is the identity mapping: the CSV import's own column names.
+``hourglass`` is the identity mapping: the CSV import's own column names (and the
+contract fields of the sync API); the CRM mappings cover accounts and stakeholders.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from dataclasses import dataclass, field
 from accounts.imports.parsing import ACCOUNT_COLUMNS, STAKEHOLDER_COLUMNS, choice_lookup
 from org.industries import Industry
 
-ENTITIES = ("accounts", "stakeholders")
+from .contracts import CONTRACT_COLUMNS
+
+ENTITIES = ("accounts", "stakeholders", "contracts")
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ CRM_INDUSTRIES = {value: str(industry) for industry, values in _INDUSTRIES.items
 HOURGLASS = {
     "accounts": ColumnMapping(columns={name: (name,) for name in ACCOUNT_COLUMNS}),
     "stakeholders": ColumnMapping(columns={name: (name,) for name in STAKEHOLDER_COLUMNS}),
+    "contracts": ColumnMapping(columns={name: (name,) for name in CONTRACT_COLUMNS}),
 }
 
 # Salesforce: Data Loader / Bulk API exports use the API names (Id, Name, AnnualRevenue,

@@ -1,8 +1,9 @@
-"""CRM sync: bulk upsert of accounts and stakeholders by external id (docs/crm-sync.md).
+"""CRM sync: bulk upsert of accounts, stakeholders and contracts by external id (docs/crm-sync.md).
 
-One validation path per entity: the rows are checked and written by the CSV import's
-own readers (``accounts.imports``), which apply ``accounts.services``' rules (the
-access rule, assignable owners, model validation) set-based. A call is all or
+One validation path per entity: accounts and stakeholders are checked and written by
+the CSV import's own readers (``accounts.imports``), which apply ``accounts.services``'
+rules (the access rule, assignable owners, model validation) set-based; contracts by
+``contracts``, which writes through ``renewals.services``. A call is all or
 nothing: every problem comes back with its row index and field, and then nothing is
 written. Re-sending the same rows changes nothing and reports them unchanged.
 History rows name the sync (``sync crm <system>``) as their source and the caller as
@@ -27,10 +28,15 @@ from core.types import AnyUser
 from org.models import Role
 from org.roles import role_of
 
+from .contracts import CONTRACT_REQUIRED, check_contracts
 from .mappings import ENTITIES, MAPPINGS, map_row, plan_columns
 
 FIRST_ROW = 2  # the CSV readers number rows as in a file: the header is row 1
-REQUIRED = {"accounts": ("external_id", "name"), "stakeholders": ("account_external_id", "name")}
+REQUIRED = {
+    "accounts": ("external_id", "name"),
+    "stakeholders": ("account_external_id", "name"),
+    "contracts": CONTRACT_REQUIRED,
+}
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,8 @@ def _check(actor: AnyUser, entity: str, rows: list[dict[str, str]]) -> _Checked:
     if entity == "accounts":
         _owner_names(actor, rows)
         return check_accounts(actor, rows)
+    if entity == "contracts":
+        return check_contracts(actor, rows)
     return check_stakeholders(actor, rows)
 
 
@@ -140,6 +148,10 @@ def crm_sync_csv(*, actor: AnyUser, entity: str, mapping: str, data: bytes) -> S
     """
     if mapping not in MAPPINGS or entity not in ENTITIES:
         raise SyncRejected([SyncError(None, "mapping", _("Unknown mapping: %(value)r.") % {"value": mapping})])
+    if entity not in MAPPINGS[mapping]:
+        raise SyncRejected(
+            [SyncError(None, "mapping", _("This mapping has no columns for %(entity)s.") % {"entity": entity})]
+        )
     try:
         header, rows = read_csv(data)
     except ImportFileError as exc:

@@ -9,4 +9,5 @@ from tests.matrix_support import e
 ENTRIES = {
     "api:crm-sync-accounts": e("api_manager", "post"),
     "api:crm-sync-stakeholders": e("api_manager", "post"),
+    "api:crm-sync-contracts": e("api_manager", "post"),
 }

@@ -194,15 +194,15 @@ def test_stakeholders_upsert_by_account_and_email_and_respect_the_scope(org) -> 
     assert not Stakeholder.objects.filter(name="Zhao Lei").exists()
 
 
-def test_the_schema_documents_both_operations(org) -> None:
+def test_the_schema_documents_every_sync_operation(org) -> None:
     client = Client()
     client.force_login(org.admin)
     schema = client.get("/api/schema/", {"format": "json"}).json()
-    for path in ("/api/v1/sync/accounts", "/api/v1/sync/stakeholders"):
+    for path in ("/api/v1/sync/accounts", "/api/v1/sync/stakeholders", "/api/v1/sync/contracts"):
         operation = schema["paths"][path]["post"]
         assert {"200", "400", "413"} <= set(operation["responses"])
         items = operation["requestBody"]["content"]["application/json"]["schema"]["properties"]["rows"]["items"]
-        assert "name" in items["properties"]
+        assert "external_id" in items["properties"] or "account_external_id" in items["properties"]
 
 
 def test_errors_are_written_in_the_callers_language(org) -> None:

@@ -14,7 +14,8 @@ SHOWN_ERRORS = 200
 
 class Command(BaseCommand):
     help = (
-        "Sync accounts or stakeholders from a CRM's CSV export (Salesforce, HubSpot or Hourglass columns), "
+        "Sync accounts, stakeholders or contracts from a CRM's CSV export (Salesforce, HubSpot or Hourglass "
+        "columns; contracts: Hourglass columns), "
         "all or nothing; for scheduled jobs. Exit status 1 when the file is rejected."
     )
 
