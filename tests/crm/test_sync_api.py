@@ -212,3 +212,17 @@ def test_errors_are_written_in_the_callers_language(org) -> None:
         ACCOUNTS, {"rows": rows}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans"
     )
     assert response.json()["errors"] == [{"index": 0, "field": "status", "message": "应为文本或数字。"}]
+
+
+def test_a_body_beyond_the_byte_limit_is_a_413_before_it_is_parsed(org, settings) -> None:
+    settings.HOURGLASS_CRM_SYNC_MAX_ROWS = 2  # 4 KB
+    rows = [{"external_id": "SF-1", "name": "x" * 5000}]
+    response = _post(_client(org.admin), ACCOUNTS, rows)
+    assert response.status_code == 413
+    assert "MB" in response.json()["detail"]
+    assert not Account.objects.filter(external_id="SF-1").exists()
+
+
+def test_only_json_bodies_are_read(org) -> None:
+    response = _client(org.admin).post(ACCOUNTS, "rows=1", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
