@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.clock import local_date, local_zone
 
-from .models import ActivityAlert, DailyRollup, HealthScore, UsageEvent
+from .models import ActivityAlert, DailyRollup, HealthScore, ScoreRequest, UsageEvent
 from .partitions import PARTITION_NAME, event_partitions, month_start, partitioning_supported
 
 # Rollup lag looks at events that occurred this recently: a back-fill of old history is
@@ -32,6 +32,12 @@ def rollup_waiting_since(*, now: datetime | None = None) -> datetime | None:
         .order_by()
     )
     return waiting.aggregate(oldest=Min("received_at"))["oldest"]
+
+
+def rescore_waiting_since() -> datetime | None:
+    """When the oldest rescore request still waiting was made (health.rescore): the
+    event -> score lag is ``now`` minus this plus the rollup lag. None if none waits."""
+    return ScoreRequest.objects.aggregate(oldest=Min("requested_at"))["oldest"]
 
 
 def scores_computed_since(moment: datetime) -> int:

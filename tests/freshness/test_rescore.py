@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import PurchasedProduct
 from health.models import DailyRollup, HealthScore, ScoreRequest
+from health.monitoring import rescore_waiting_since
 from health.rescore import score_requests_add, score_requests_run
 from health.services import events_ingest, rollups_recompute
 from health.tasks import rollup_accounts_days_task, score_requests_task
@@ -92,3 +93,14 @@ def test_rollups_keep_the_days_first_and_last_event(org):
     row = DailyRollup.objects.get(account=account)
     assert row.first_event_at == datetime(2025, 6, 10, 8, 5, tzinfo=ZONE)
     assert row.last_event_at == datetime(2025, 6, 10, 21, 40, tzinfo=ZONE)
+
+
+def test_monitoring_reads_the_oldest_waiting_request(org):
+    first, second = org.accounts["csm_a1"][:2]
+    assert rescore_waiting_since() is None
+    [token] = score_requests_add(account_ids=[first.pk])
+    oldest = ScoreRequest.objects.get().requested_at
+    ScoreRequest.objects.create(account=second, token="later", requested_at=oldest + timedelta(seconds=3))
+    assert rescore_waiting_since() == oldest
+    score_requests_run(token=token)
+    assert rescore_waiting_since() == oldest + timedelta(seconds=3)
