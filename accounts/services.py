@@ -28,6 +28,7 @@ from core.types import AnyUser
 from .access import visible_accounts_q
 from .models import Account
 from .selectors import assignable_owners
+from .signals import account_created, account_updated
 from .timeline import TimelineDraft, timeline_record_many
 
 EDITABLE_FIELDS = ("name", "external_id", "industry", "arr", "icp_fit", "owner", "go_live_date", "status")
@@ -137,6 +138,7 @@ def account_create(
     account._history_user = person_or_none(actor)  # type: ignore[attr-defined]
     account.save()
     timeline_record_many([_created_entry(account, actor)])
+    transaction.on_commit(lambda: account_created.send(sender=Account, account=account, actor=actor))
     return account
 
 
@@ -166,6 +168,12 @@ def account_update(*, actor: AnyUser, account: Account, **changes: Any) -> Accou
     account.save()
     if account.owner != previous_owner:
         timeline_record_many([_owner_changed_entry(account, previous_owner, actor)])
+    previous_owner_id, fields = getattr(previous_owner, "pk", None), sorted(changes)
+    transaction.on_commit(
+        lambda: account_updated.send(
+            sender=Account, account=account, fields=fields, previous_owner_id=previous_owner_id, actor=actor
+        )
+    )
     return account
 
 

@@ -33,3 +33,9 @@ stakeholder_erasing = Signal()
 # (``accounts.departures``) once a deactivated person's accounts are unassigned.
 #   kwargs: ``person``, ``accounts`` (the list released, never empty), ``actor``.
 person_accounts_released = Signal()
+
+# Sent after commit by ``accounts.services`` (webhooks): ``account_created`` (kwargs
+# ``account``, ``actor``) and ``account_updated`` (kwargs ``account``, ``fields`` changed,
+# ``previous_owner_id``, ``actor``). Batch writes (CSV import) do not send them.
+account_created = Signal()
+account_updated = Signal()

@@ -59,7 +59,7 @@ from core.notifications import NotificationDraft, notifications_send, user_langu
 from core.people import person_or_none
 
 from .models import ActivityAlert, AlertKind, AlertStatus, DailyRollup
-from .signals import activity_drop_detected, activity_drops_detected
+from .signals import activity_drop_detected, activity_drop_resolved, activity_drops_detected
 
 logger = logging.getLogger(__name__)
 
@@ -371,4 +371,5 @@ def activity_alert_resolve(*, alert: ActivityAlert, actor: Any, note: str = "") 
         data={"alert_id": alert.pk},
         dedupe_key=f"activity-drop:{alert.pk}:resolved",
     )
+    transaction.on_commit(lambda: activity_drop_resolved.send(sender=ActivityAlert, alert=alert, account=alert.account))
     return alert

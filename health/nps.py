@@ -27,7 +27,7 @@ from core.dates import date_in_range, date_range_message
 from core.people import person_or_none
 
 from .models import DETRACTOR_MAX, PROMOTER_MIN, NpsResponse
-from .signals import nps_detractor_received
+from .signals import nps_detractor_received, nps_response_received
 
 GROUPINGS = {
     "account": "account_id",
@@ -40,11 +40,16 @@ GROUPINGS = {
 # --- Writes ---------------------------------------------------------------------------
 
 
-def _announce_if_detractor(response: NpsResponse) -> None:
-    if response.score <= DETRACTOR_MAX:
-        transaction.on_commit(
-            lambda: nps_detractor_received.send(sender=NpsResponse, response=response, account=response.account)
-        )
+def _announce(response: NpsResponse) -> None:
+    """After commit, once per new response: ``nps_response_received``, and for a detractor
+    ``nps_detractor_received`` too (one callback)."""
+
+    def send() -> None:
+        nps_response_received.send(sender=NpsResponse, response=response, account=response.account)
+        if response.score <= DETRACTOR_MAX:
+            nps_detractor_received.send(sender=NpsResponse, response=response, account=response.account)
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic
@@ -85,7 +90,7 @@ def nps_response_record(
             response.save()
     except IntegrityError:  # a concurrent request stored the same external id first
         return NpsResponse.objects.get(account=account, external_id=external_id), False
-    _announce_if_detractor(response)
+    _announce(response)
     return response, True
 
 

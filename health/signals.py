@@ -22,3 +22,9 @@ nps_detractor_received = Signal()
 # Sent after commit once per scoring batch whose colours changed (webhooks).
 #   kwargs: ``changes`` ([(account_id, previous colour, colour, score)]), ``day``.
 health_colours_changed = Signal()
+
+# Sent after commit (webhooks): ``nps_response_received`` for every new NPS response
+#   (kwargs ``response``, ``account``); ``activity_drop_resolved`` when an alert is resolved
+#   (kwargs ``alert``, ``account``).
+nps_response_received = Signal()
+activity_drop_resolved = Signal()

@@ -45,6 +45,7 @@ from .models import (
     TriggerKind,
     accounts_q,
 )
+from .signals import task_completed, tasks_created
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,8 @@ def playbooks_fire(requests: Sequence[FireRequest], *, today: date | None = None
     started = timezone.now()
     Task.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=1000)
     tasks_history_created(account_ids={t.account_id for t in tasks}, since=started)
+    account_ids = sorted({t.account_id for t in tasks})
+    transaction.on_commit(lambda: tasks_created.send(sender=Task, account_ids=account_ids, since=started))
     return Task.objects.filter(account__in={t.account_id for t in tasks}).count() - before
 
 
@@ -281,7 +284,7 @@ def task_create(
         errors["assignee"] = _("Not a person you can assign.")
     if errors or assignee is None:
         raise ValidationError(errors)
-    return Task.objects.create(
+    task = Task.objects.create(
         account=account,
         assignee=assignee,
         follows_owner=assignee.pk == account.owner_id,
@@ -295,6 +298,8 @@ def task_create(
         trigger=TriggerKind.MANUAL,
         created_by=person_or_none(actor),
     )
+    transaction.on_commit(lambda: tasks_created.send(sender=Task, task_ids=[task.pk]))
+    return task
 
 
 @transaction.atomic
@@ -314,6 +319,7 @@ def task_complete(*, task: Task, actor: AnyUser, log_touchpoint: dict[str, Any] 
     task.completed_at = timezone.now()
     task.completed_by = person_or_none(actor)
     task.save()
+    transaction.on_commit(lambda: task_completed.send(sender=Task, task=task, actor=actor))
     return task
 
 

@@ -9,3 +9,6 @@ from django.dispatch import Signal
 
 # kwargs: renewal (RenewalOpportunity), reason (str), actor (User or None)
 renewal_marked_at_risk = Signal()
+
+# kwargs: renewal (RenewalOpportunity, closed), outcome (renewed/downgraded/churned), actor
+renewal_closed = Signal()

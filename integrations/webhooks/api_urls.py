@@ -1,5 +1,11 @@
+"""The webhooks API, mounted under /api/v1/."""
+
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .api import EventTypesView
+
+urlpatterns = [
+    path("webhooks/event-types", EventTypesView.as_view(), name="webhook-event-types"),
+]

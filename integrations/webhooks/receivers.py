@@ -17,9 +17,10 @@ from django.utils import timezone, translation
 from accounts.models import Account
 from core.models import Notification
 from core.notifications import user_language
+from playbooks.models import Task
 
 from .chat import message_payload
-from .events import Event, account_data, link
+from .events import Event, account_data, link, person_data
 from .models import CHAT_KINDS, Endpoint, Kind
 from .services import chat_messages_record, events_record
 
@@ -97,6 +98,84 @@ def on_health_colours_changed(sender: Any, changes: Any, day: Any, **kwargs: Any
             if (account := accounts.get(account_id)) is not None
         ]
     )  # fmt: skip
+
+
+def on_account_created(sender: Any, account: Any, **kwargs: Any) -> None:
+    events_record([Event("account.created", f"account.created:{account.pk}", {"account": account_data(account)})])
+
+
+def on_account_updated(sender: Any, account: Any, fields: Any, previous_owner_id: Any = None, **kwargs: Any) -> None:
+    when = f"{account.updated_at:%Y%m%d%H%M%S%f}"
+    events = [Event("account.updated", f"account.updated:{account.pk}:{when}",
+                    {"account": account_data(account), "fields": list(fields)})]  # fmt: skip
+    if account.owner_id != previous_owner_id:
+        people = get_user_model().objects.in_bulk([pk for pk in (previous_owner_id, account.owner_id) if pk])
+        data = {
+            "account": account_data(account),
+            "previous_owner": person_data(people.get(previous_owner_id)),
+            "owner": person_data(people.get(account.owner_id)),
+        }
+        events.append(Event("account.owner_changed", f"account.owner_changed:{account.pk}:{when}", data))
+    events_record(events)
+
+
+def _task_data(task: Any) -> dict[str, Any]:
+    return {
+        "id": task.pk,
+        "title": task.title,
+        "status": task.status,
+        "due_date": task.due_date.isoformat(),
+        "priority": task.priority,
+        "assignee_id": task.assignee_id,
+        "playbook_id": task.playbook_id,
+        "completed_at": task.completed_at.isoformat() if task.completed_at else None,
+    }
+
+
+def on_tasks_created(
+    sender: Any, task_ids: Any = None, account_ids: Any = None, since: Any = None, **kwargs: Any
+) -> None:
+    if not Endpoint.objects.filter(kind=Kind.WEBHOOK, active=True).exists():
+        return
+    tasks = Task.objects.select_related("account")
+    if task_ids is not None:
+        tasks = tasks.filter(pk__in=list(task_ids))
+    else:
+        tasks = tasks.filter(account_id__in=list(account_ids or []), created_at__gte=since)
+    events_record(
+        [
+            Event(
+                "task.created",
+                f"task.created:{task.pk}",
+                {"account": account_data(task.account), "task": _task_data(task)},
+            )
+            for task in tasks
+        ]
+    )
+
+
+def on_task_completed(sender: Any, task: Any, **kwargs: Any) -> None:
+    data = {"account": account_data(task.account), "task": _task_data(task)}
+    events_record([Event("task.completed", f"task.completed:{task.pk}:{task.completed_at:%Y%m%d%H%M%S%f}", data)])
+
+
+def on_renewal_closed(sender: Any, renewal: Any, outcome: str, **kwargs: Any) -> None:
+    data = {
+        "account": account_data(renewal.account),
+        "renewal": _renewal_data(renewal) | {"outcome_arr": str(renewal.outcome_arr)},
+        "outcome": "churned" if outcome == "churned" else "won",
+        "status": outcome,
+    }
+    events_record([Event("renewal.closed", f"renewal.closed:{renewal.pk}", data)])
+
+
+def on_nps_response_received(sender: Any, response: Any, account: Any, **kwargs: Any) -> None:
+    data = {
+        "account": account_data(account),
+        "response": {"id": response.pk, "score": response.score, "comment": response.comment,
+                     "responded_on": response.responded_on.isoformat(), "stakeholder_id": response.stakeholder_id},
+    }  # fmt: skip
+    events_record([Event("nps.response_received", f"nps.response:{response.pk}", data)])
 
 
 def _chat_targets(recipients: list[Any]) -> tuple[dict[int, list[Endpoint]], dict[int, Any]]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -112,36 +115,49 @@ def endpoint_rotate_secret(*, endpoint: Endpoint) -> str:
     return secret
 
 
-def _rows(event: Event, endpoints: Iterable[Endpoint], now: Any) -> list[Delivery]:
-    envelope = event.envelope()
-    return [
-        Delivery(
-            endpoint=endpoint,
-            dedupe_key=f"{event.key}:{endpoint.pk}"[:200],
-            event_type=event.type,
-            payload=envelope,
-            next_attempt_at=now,
-        )
-        for endpoint in endpoints
-    ]
+def _insert(rows: Iterable[tuple[Any, ...]]) -> None:
+    """Insert delivery rows, skipping dedupe keys already queued: one prepared statement
+    run for every row (``executemany``), the payload encoded once per event. The ORM's
+    ``bulk_create`` spent most of its time preparing sixteen values a row."""
+    meta = Delivery._meta
+    columns = ["delivery_id", "endpoint_id", "dedupe_key", "event_type", "payload", "status", "attempts",
+               "next_attempt_at", "created_at", "response_excerpt", "last_error"]  # fmt: skip
+    quote = connection.ops.quote_name
+    # Only identifiers of our own model and placeholders are formatted in: values are bound.
+    names, marks = ", ".join(quote(c) for c in columns), ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({marks}) ON CONFLICT (dedupe_key) DO NOTHING"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, list(rows))
 
 
 @transaction.atomic
 def events_record(events: Sequence[Event]) -> int:
     """Queue ``events`` to every active webhook endpoint subscribed to their type.
 
-    Set-based: one read of the endpoints, inserts of 1,000 rows that skip existing
-    dedupe keys (an event recorded twice is queued once), one task per batch after commit.
+    Set-based: one read of the endpoints, one batched insert that skips existing dedupe
+    keys (an event recorded twice is queued once), a few tasks after commit.
     Returns the number of delivery rows offered.
     """
     if not events:
         return 0
     types = {event.type for event in events}
-    endpoints = list(Endpoint.objects.filter(kind=Kind.WEBHOOK, active=True))
-    by_type = {kind: [ep for ep in endpoints if kind in ep.event_types] for kind in types}
-    now = timezone.now()
-    rows = [row for event in events for row in _rows(event, by_type[event.type], now)]
-    Delivery.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    endpoints = list(Endpoint.objects.filter(kind=Kind.WEBHOOK, active=True).only("pk", "event_types"))
+    by_type = {kind: [ep.pk for ep in endpoints if kind in ep.event_types] for kind in types}
+    postgres = connection.vendor == "postgresql"
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    queued = Delivery.Status.QUEUED.value
+    rows: list[tuple[Any, ...]] = []
+    for event in events:
+        targets = by_type[event.type]
+        if not targets:
+            continue
+        payload = json.dumps(event.envelope(), cls=DjangoJSONEncoder, ensure_ascii=False)
+        for endpoint_id in targets:
+            delivery_id = uuid.uuid4()
+            key = f"{event.key}:{endpoint_id}"[:200]
+            uid = delivery_id if postgres else delivery_id.hex
+            rows.append((uid, endpoint_id, key, event.type, payload, queued, 0, now, now, "", ""))
+    _insert(rows)
     _schedule_delivery(len(rows))
     return len(rows)
 

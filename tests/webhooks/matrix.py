@@ -20,6 +20,7 @@ ENTRIES = {
     "webhooks:chat_detail": e("own_record", pk="own_chat_target"),
     "webhooks:chat_delete": e("own_record", "post", pk="own_chat_target"),
     "webhooks:chat_redeliver": e("own_record", "post", pk="own_chat_target", delivery_pk="chat_delivery"),
+    "api:webhook-event-types": e("api_admin"),
 }
 
 

@@ -70,6 +70,7 @@ class Receiver:
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out at once (no delayed-ACK stall)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -153,3 +153,20 @@ def test_integrations_in_the_navigation_for_admins_only(client, org):
     assert f'href="{reverse("webhooks:list")}"' in client.get(reverse("webhooks:chat")).content.decode()
     login(client, org.manager_a)
     assert f'href="{reverse("webhooks:list")}"' not in client.get(reverse("webhooks:chat")).content.decode()
+
+
+def test_event_catalog_api_and_payload_components_in_the_schema(client, org):
+    login(client, org.admin)
+    rows = client.get("/api/v1/webhooks/event-types").json()
+    by_type = {row["type"]: row for row in rows}
+    assert by_type["health.colour_changed"]["version"] == 1 and not by_type["health.colour_changed"]["reserved"]
+    assert by_type["rule.fired"]["reserved"]
+    login(client, org.manager_a)
+    assert client.get("/api/v1/webhooks/event-types").status_code == 403
+    from drf_spectacular.generators import SchemaGenerator
+
+    components = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    colour = components["WebhookHealthColourChangedEvent"]
+    assert set(colour["required"]) >= {"id", "type", "version", "occurred_at", "delivery_id", "data"}
+    assert components["WebhookHealthColourChangedData"]["properties"]["colour"]
+    assert "WebhookPayload" in components and "WebhookRenewalClosedEvent" in components
