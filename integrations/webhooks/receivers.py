@@ -25,8 +25,14 @@ from .models import CHAT_KINDS, Endpoint, Kind
 from .services import chat_messages_record, events_record
 
 
+def _wanted(event_type: str) -> bool:
+    """Whether an active endpoint subscribes to ``event_type``: otherwise nothing is built."""
+    subscribed = Endpoint.objects.filter(kind=Kind.WEBHOOK, active=True).values_list("event_types", flat=True)
+    return any(event_type in (types or []) for types in subscribed)
+
+
 def on_stakeholder_left(sender: Any, stakeholder: Any, account: Any, is_key: bool = False, **kwargs: Any) -> None:
-    if not is_key:
+    if not is_key or not _wanted("stakeholder.key_left"):
         return
     data = {
         "account": account_data(account),
@@ -49,6 +55,8 @@ def _alert_data(alert: Any) -> dict[str, Any]:
 
 
 def on_activity_drops_detected(sender: Any, alerts: Any, **kwargs: Any) -> None:
+    if not _wanted("alert.activity_drop_raised"):
+        return
     events_record(
         [
             Event(
@@ -62,11 +70,15 @@ def on_activity_drops_detected(sender: Any, alerts: Any, **kwargs: Any) -> None:
 
 
 def on_activity_drop_resolved(sender: Any, alert: Any, account: Any, **kwargs: Any) -> None:
+    if not _wanted("alert.activity_drop_resolved"):
+        return
     data = {"account": account_data(account), "alert": _alert_data(alert)}
     events_record([Event("alert.activity_drop_resolved", f"alert.resolved:{alert.pk}", data)])
 
 
 def on_renewal_marked_at_risk(sender: Any, renewal: Any, reason: str = "", **kwargs: Any) -> None:
+    if not _wanted("renewal.at_risk"):
+        return
     data = {"account": account_data(renewal.account), "renewal": _renewal_data(renewal), "reason": reason}
     key = f"renewal.at_risk:{renewal.pk}:{renewal.updated_at:%Y%m%d%H%M%S%f}"
     events_record([Event("renewal.at_risk", key, data)])
@@ -83,7 +95,7 @@ def _renewal_data(renewal: Any) -> dict[str, Any]:
 
 def on_health_colours_changed(sender: Any, changes: Any, day: Any, **kwargs: Any) -> None:
     """One batch per recalculation: ``changes`` = [(account id, old colour, new colour, score)]."""
-    if not Endpoint.objects.filter(kind=Kind.WEBHOOK, active=True).exists():
+    if not _wanted("health.colour_changed"):
         return
     accounts = Account.objects.in_bulk([account_id for account_id, *_rest in changes])
     events_record(
@@ -101,10 +113,14 @@ def on_health_colours_changed(sender: Any, changes: Any, day: Any, **kwargs: Any
 
 
 def on_account_created(sender: Any, account: Any, **kwargs: Any) -> None:
+    if not _wanted("account.created"):
+        return
     events_record([Event("account.created", f"account.created:{account.pk}", {"account": account_data(account)})])
 
 
 def on_account_updated(sender: Any, account: Any, fields: Any, previous_owner_id: Any = None, **kwargs: Any) -> None:
+    if not (_wanted("account.updated") or _wanted("account.owner_changed")):
+        return
     when = f"{account.updated_at:%Y%m%d%H%M%S%f}"
     events = [Event("account.updated", f"account.updated:{account.pk}:{when}",
                     {"account": account_data(account), "fields": list(fields)})]  # fmt: skip
@@ -135,7 +151,7 @@ def _task_data(task: Any) -> dict[str, Any]:
 def on_tasks_created(
     sender: Any, task_ids: Any = None, account_ids: Any = None, since: Any = None, **kwargs: Any
 ) -> None:
-    if not Endpoint.objects.filter(kind=Kind.WEBHOOK, active=True).exists():
+    if not _wanted("task.created"):
         return
     tasks = Task.objects.select_related("account")
     if task_ids is not None:
@@ -155,11 +171,15 @@ def on_tasks_created(
 
 
 def on_task_completed(sender: Any, task: Any, **kwargs: Any) -> None:
+    if not _wanted("task.completed"):
+        return
     data = {"account": account_data(task.account), "task": _task_data(task)}
     events_record([Event("task.completed", f"task.completed:{task.pk}:{task.completed_at:%Y%m%d%H%M%S%f}", data)])
 
 
 def on_renewal_closed(sender: Any, renewal: Any, outcome: str, **kwargs: Any) -> None:
+    if not _wanted("renewal.closed"):
+        return
     data = {
         "account": account_data(renewal.account),
         "renewal": _renewal_data(renewal) | {"outcome_arr": str(renewal.outcome_arr)},
@@ -170,6 +190,8 @@ def on_renewal_closed(sender: Any, renewal: Any, outcome: str, **kwargs: Any) ->
 
 
 def on_nps_response_received(sender: Any, response: Any, account: Any, **kwargs: Any) -> None:
+    if not _wanted("nps.response_received"):
+        return
     data = {
         "account": account_data(account),
         "response": {"id": response.pk, "score": response.score, "comment": response.comment,
