@@ -37,6 +37,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Knowledge"), "knowledge:case_list", "/knowledge/"),
     NavItem(_("Team"), "capacity:team", "/capacity/"),
     NavItem(_("Time"), "capacity:timesheet", "/capacity/time/"),
+    NavItem(_("Unmatched email"), "inbox:unmatched", "/integrations/inbox/"),
     NavItem(_("People"), "people:list", "/people/", visible_if=can_manage_people),
     NavItem(
         _("Integrations"),

@@ -1,5 +1,6 @@
-"""Data retention: old raw events, timeline system entries and sent emails go, in
-batches, idempotently; rollups, touchpoints and unsent emails stay."""
+"""Data retention: old raw events, timeline system entries, sent emails, delivered webhook
+and chat deliveries and past digest claims go, in batches, idempotently; rollups,
+touchpoints, unsent emails and undelivered deliveries stay."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from accounts.models import TimelineEntry
 from core.models import OutboundEmail
 from health.models import DailyRollup, UsageEvent
 from health.retention import events_prune
+from integrations.digests.models import DigestClaim
+from integrations.webhooks.models import Delivery, Endpoint
 from workspace.system.retention import data_retention_run, retention_figures
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +55,32 @@ def data(org):
     return account
 
 
+@pytest.fixture
+def integration_rows(org):
+    """Webhook deliveries (an old delivered one, an old failed one, a recent delivered one)
+    and digest claims (one of 40 days ago, one of today)."""
+    endpoint = Endpoint.objects.create(name="crm", url="https://hooks.example.com/x", created_by=org.admin)
+    old = timezone.now() - timedelta(days=100)
+    for key, status, when in (("old", "delivered", old), ("failed", "failed", None), ("new", "delivered", None)):
+        Delivery.objects.create(
+            endpoint=endpoint, dedupe_key=key, event_type="account.created", payload={}, status=status,
+            delivered_at=when or (timezone.now() if status == "delivered" else None),
+        )  # fmt: skip
+    today = timezone.localdate()
+    for day in (today - timedelta(days=40), today):
+        DigestClaim.objects.create(user=org.admin, kind="daily", local_date=day, run_token=f"t{day:%d}")
+
+
+def test_webhook_deliveries_and_digest_claims_are_pruned_too(data, integration_rows, settings) -> None:
+    settings.HOURGLASS_DELIVERY_LOG_RETENTION_DAYS = 90
+    result = data_retention_run()
+    assert result["webhook_deliveries"] == 1 and result["digest_claims"] == 1
+    assert set(Delivery.objects.values_list("dedupe_key", flat=True)) == {"failed", "new"}
+    assert list(DigestClaim.objects.values_list("local_date", flat=True)) == [timezone.localdate()]
+    again = data_retention_run()
+    assert (again["webhook_deliveries"], again["digest_claims"]) == (0, 0)
+
+
 def test_retention_deletes_what_is_past_each_cutoff_and_keeps_the_rest(data, settings) -> None:
     settings.HOURGLASS_EVENT_RETENTION_DAYS = 400
     settings.HOURGLASS_TIMELINE_SYSTEM_RETENTION_DAYS = 730
@@ -72,7 +101,8 @@ def test_zero_days_keeps_for_ever(data, settings) -> None:
     settings.HOURGLASS_EVENT_RETENTION_DAYS = 0
     settings.HOURGLASS_TIMELINE_SYSTEM_RETENTION_DAYS = 0
     settings.HOURGLASS_DELIVERY_LOG_RETENTION_DAYS = 0
-    assert data_retention_run() == {}
+    # Only the digest claims go (they matter around their own day, not a retention policy).
+    assert data_retention_run() == {"digest_claims": 0}
     assert UsageEvent.objects.count() == 7
 
 

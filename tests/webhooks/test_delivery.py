@@ -85,6 +85,7 @@ def test_backoff_waits_before_the_retry(org, receiver, settings):
     _drain(3)
     delivery = Delivery.objects.get()
     assert delivery.attempts == 1 and len(receiver.received) == 1
+    assert delivery.next_attempt_at is not None
     assert timedelta(seconds=29) < delivery.next_attempt_at - timezone.now() <= timedelta(seconds=30)
 
 
@@ -107,6 +108,7 @@ def test_429_is_retried_after_its_retry_after(org, receiver):
     _drain()
     delivery = Delivery.objects.get()
     assert delivery.status == Delivery.Status.QUEUED and delivery.response_code == 429
+    assert delivery.next_attempt_at is not None
     assert delivery.next_attempt_at - timezone.now() > timedelta(seconds=110)
     Delivery.objects.update(next_attempt_at=timezone.now())
     _drain()
@@ -163,7 +165,8 @@ def test_breaker_opens_after_consecutive_failures_and_a_probe_closes_it(org, rec
     events_record([_event(n) for n in range(5)])
     _once()
     endpoint.refresh_from_db()
-    assert endpoint.consecutive_failures == 2 and endpoint.breaker_open_until > timezone.now()
+    assert endpoint.consecutive_failures == 2
+    assert endpoint.breaker_open_until is not None and endpoint.breaker_open_until > timezone.now()
     # While open: the other rows wait, with no attempt spent and nothing sent.
     assert len(receiver.received) == 2
     assert Delivery.objects.filter(attempts=0, status=Delivery.Status.QUEUED).count() == 3

@@ -20,6 +20,8 @@ from accounts.retention import timeline_system_expired, timeline_system_prune
 from core.models import JobRun
 from core.monitoring.retention import sent_emails_expired, sent_emails_prune
 from health.retention import events_expired, events_prune
+from integrations.digests.sending import digest_claims_prune
+from integrations.webhooks.retention import deliveries_expired, deliveries_prune
 
 RETENTION_SCHEDULE = "workspace-data-retention"
 
@@ -50,7 +52,15 @@ RULES = [
     RetentionRule(
         "deliveries", _("Delivery log (sent emails)"), "HOURGLASS_DELIVERY_LOG_RETENTION_DAYS", sent_emails_expired
     ),
+    RetentionRule(
+        "webhook_deliveries",
+        _("Delivery log (webhooks and chat)"),
+        "HOURGLASS_DELIVERY_LOG_RETENTION_DAYS",
+        deliveries_expired,
+    ),
 ]
+# Digest claims (one per person, kind and local day) matter only around their day.
+DIGEST_CLAIM_DAYS = 30
 
 
 def data_retention_run(*, now: datetime | None = None) -> dict[str, int]:
@@ -71,6 +81,10 @@ def data_retention_run(*, now: datetime | None = None) -> dict[str, int]:
     cutoff = by_key["deliveries"].cutoff(now)
     if cutoff is not None:
         result["deliveries"] = sent_emails_prune(before=cutoff, batch_size=batch)
+    cutoff = by_key["webhook_deliveries"].cutoff(now)
+    if cutoff is not None:
+        result["webhook_deliveries"] = deliveries_prune(before=cutoff, batch_size=batch)
+    result["digest_claims"] = digest_claims_prune(before=timezone.localdate(now) - timedelta(days=DIGEST_CLAIM_DAYS))
     return result
 
 
