@@ -87,8 +87,9 @@ HOURGLASS_MY_DAY_RENEWAL_LOOKAHEAD_DAYS = env.int("HOURGLASS_MY_DAY_RENEWAL_LOOK
 # --- Capacity (capacity app) ----------------------------------------------------------
 # Capacity presets keep their amounts in their own currency (the US "$2M rule" in USD,
 # the Chinese ones in CNY). They are compared with ARR only in the same currency, or a
-# USD preset in a CNY deployment at this many CNY per US$ (also used for the seed 001
-# hiring thresholds, US$50K and US$300-500K). Other pairs are shown as not comparable.
+# USD preset in a CNY deployment at this many CNY per US$ (also used for the hiring
+# thresholds in US$: the US$50K large customer and the US$300-500K book per CSM). Other
+# pairs are shown as not comparable.
 HOURGLASS_USD_TO_LOCAL = env.float("HOURGLASS_USD_TO_LOCAL", default=7.0)
 # The team page keeps its figures this many seconds per viewer (0: always recompute);
 # "Refresh" on the page and changes made from the capacity pages recompute at once.

@@ -384,8 +384,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 HOURGLASS_CURRENCY = env.str("HOURGLASS_CURRENCY", default="CNY")
 
 # Segment bands: the lower ARR bound (inclusive) of each segment, highest first.
-# Defaults follow seed 001's contract sizes (US$ ~100K / ~20K / ~5K / <=1K), cut at
-# the midpoints; the top cut is the US$50K "large customer" of its hiring trigger.
+# Defaults follow typical contract sizes (US$ ~100K / ~20K / ~5K / <=1K a year), cut at
+# the midpoints; the top cut is the US$50K "large customer" of the hiring triggers.
 # CNY figures are the US$ ones at about 7 CNY per US$.
 _DEFAULT_SEGMENT_BANDS = {
     "USD": {"enterprise": 50_000, "mid_market": 10_000, "smb": 2_000, "tech_touch": 0},
