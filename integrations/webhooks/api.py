@@ -19,6 +19,8 @@ from .events import EVENT_TYPES, PAYLOAD_VERSION, RESERVED_EVENT_TYPES
 from .selectors import is_admin
 
 COLOURS = ["green", "yellow", "red"]
+# The serializers below describe what Hourglass sends, never what it reads: their dated
+# fields are read-only (nothing parses them, so the input date bounds do not apply).
 
 
 class _Account(serializers.Serializer):
@@ -40,16 +42,16 @@ class _Task(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     status = serializers.CharField()
-    due_date = serializers.DateField()
+    due_date = serializers.DateField(read_only=True)
     priority = serializers.IntegerField()
     assignee_id = serializers.IntegerField(allow_null=True)
     playbook_id = serializers.IntegerField(allow_null=True)
-    completed_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True, read_only=True)
 
 
 class _Renewal(serializers.Serializer):
     id = serializers.IntegerField()
-    due_date = serializers.DateField()
+    due_date = serializers.DateField(read_only=True)
     status = serializers.CharField()
     forecast_arr = serializers.CharField(allow_null=True)
     outcome_arr = serializers.CharField(required=False, help_text="renewal.closed only")
@@ -59,7 +61,7 @@ class _Alert(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     status = serializers.CharField()
-    detected_on = serializers.DateField()
+    detected_on = serializers.DateField(read_only=True)
     current_events = serializers.IntegerField()
     baseline_events = serializers.CharField()
     drop_share = serializers.CharField()
@@ -77,7 +79,7 @@ class _NpsResponse(serializers.Serializer):
     id = serializers.IntegerField()
     score = serializers.IntegerField(min_value=0, max_value=10)
     comment = serializers.CharField()
-    responded_on = serializers.DateField()
+    responded_on = serializers.DateField(read_only=True)
     stakeholder_id = serializers.IntegerField(allow_null=True)
 
 
@@ -93,7 +95,7 @@ DATA: dict[str, type[serializers.Serializer]] = {
     ),
     "health.colour_changed": _data(
         "WebhookHealthColourChangedData",
-        day=serializers.DateField(),
+        day=serializers.DateField(read_only=True),
         previous_colour=serializers.ChoiceField(COLOURS),
         colour=serializers.ChoiceField(COLOURS),
         score=serializers.IntegerField(),
@@ -120,7 +122,7 @@ def _envelope(event_type: str, data: type[serializers.Serializer]) -> type[seria
         "id": serializers.CharField(help_text="The event's id: the same event is queued once per endpoint"),
         "type": serializers.ChoiceField([event_type]),
         "version": serializers.IntegerField(help_text=f"Payload version (now {PAYLOAD_VERSION})"),
-        "occurred_at": serializers.DateTimeField(),
+        "occurred_at": serializers.DateTimeField(read_only=True),
         "delivery_id": serializers.UUIDField(help_text="Same across retries: drop duplicates by it"),
         "data": data(),
     }
