@@ -288,6 +288,8 @@ SPECTACULAR_SETTINGS = {
         "PresetKindEnum": "capacity.models.PresetKind",
         "TouchpointKindEnum": "accounts.models.timeline.TouchpointKind",
         "ExpansionKindEnum": "renewals.models.ExpansionKind",
+        "HealthColourEnum": "health.models.Colour",
+        "RenewalOutcomeEnum": ["renewed", "downgraded", "churned"],
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

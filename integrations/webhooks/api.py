@@ -15,10 +15,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from health.models import Colour
+
 from .events import EVENT_TYPES, PAYLOAD_VERSION, RESERVED_EVENT_TYPES
 from .selectors import is_admin
 
-COLOURS = ["green", "yellow", "red"]
+COLOURS = Colour.choices
 # The serializers below describe what Hourglass sends, never what it reads: their dated
 # fields are read-only (nothing parses them, so the input date bounds do not apply).
 
