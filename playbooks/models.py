@@ -76,6 +76,7 @@ class TriggerKind(models.TextChoices):
     NPS_DETRACTOR = "nps_detractor", _("NPS detractor")
     DOSSIER_NEEDS_WORK = "dossier_needs_work", _("Dossier review: needs work")
     RENEWAL_AT_RISK = "renewal_at_risk", _("Renewal marked at risk")
+    RENEWAL_LAPSED = "renewal_lapsed", _("Renewal lapsed (date passed, not closed)")
     MANUAL = "manual", _("Manual")
 
 

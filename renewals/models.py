@@ -103,6 +103,8 @@ class RenewalStatus(models.TextChoices):
     RENEWED = "renewed", _("Renewed")
     DOWNGRADED = "downgraded", _("Downgraded")
     CHURNED = "churned", _("Churned")
+    # The renewal date passed and nobody closed it: not open pipeline, not an outcome.
+    LAPSED = "lapsed", _("Lapsed")
 
 
 OPEN_STATUSES = (RenewalStatus.OPEN, RenewalStatus.AT_RISK, RenewalStatus.COMMITTED)
