@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -45,7 +45,7 @@ from .models import (
     TriggerKind,
     accounts_q,
 )
-from .signals import task_completed, tasks_created
+from .signals import Firing, playbooks_fired, task_completed, tasks_created
 
 
 @dataclass(frozen=True)
@@ -124,13 +124,27 @@ def playbooks_fire(requests: Sequence[FireRequest], *, today: date | None = None
                 )
     if not tasks:
         return 0
-    before = Task.objects.filter(account__in={t.account_id for t in tasks}).count()
     started = timezone.now()
     Task.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=1000)
     tasks_history_created(account_ids={t.account_id for t in tasks}, since=started)
     account_ids = sorted({t.account_id for t in tasks})
     transaction.on_commit(lambda: tasks_created.send(sender=Task, account_ids=account_ids, since=started))
-    return Task.objects.filter(account__in={t.account_id for t in tasks}).count() - before
+    # What was new, per playbook, account and episode (a conflict inserted nothing): one
+    # grouped query gives both the count and the firings the signal carries.
+    triggers_of = {playbook.pk: playbook.trigger for playbook in playbooks}
+    new = (
+        Task.objects.filter(account_id__in=account_ids, created_at__gte=started, playbook_id__in=list(triggers_of))
+        .values_list("playbook_id", "account_id", "episode_key")
+        .annotate(created=Count("pk"))
+        .order_by()
+    )
+    firings = [
+        Firing(playbook_id=pb, account_id=acc, trigger=triggers_of[pb], episode_key=ep, fired_at=started, tasks=n)
+        for pb, acc, ep, n in new
+    ]
+    if firings:
+        transaction.on_commit(lambda: playbooks_fired.send(sender=Playbook, firings=firings))
+    return sum(firing.tasks for firing in firings)
 
 
 @transaction.atomic

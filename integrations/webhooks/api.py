@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from health.models import Colour
+from playbooks.models import TriggerKind
 
 from .events import EVENT_TYPES, PAYLOAD_VERSION, RESERVED_EVENT_TYPES
 from .selectors import is_admin
@@ -85,6 +86,13 @@ class _NpsResponse(serializers.Serializer):
     stakeholder_id = serializers.IntegerField(allow_null=True)
 
 
+class _Rule(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField(allow_null=True, help_text="Built-in playbooks' key; null for your own")
+    name = serializers.CharField()
+    trigger = serializers.ChoiceField(TriggerKind.choices)
+
+
 def _data(name: str, **fields: serializers.Field) -> type[serializers.Serializer]:
     return type(name, (serializers.Serializer,), {"account": _Account(), **fields})
 
@@ -115,6 +123,13 @@ DATA: dict[str, type[serializers.Serializer]] = {
         status=serializers.ChoiceField(["renewed", "downgraded", "churned"]),
     ),
     "nps.response_received": _data("WebhookNpsResponseData", response=_NpsResponse()),
+    "rule.fired": _data(
+        "WebhookRuleFiredData",
+        rule=_Rule(),
+        episode_key=serializers.CharField(help_text="What fired it: once per playbook, account and episode"),
+        tasks=_Task(many=True),
+        fired_at=serializers.DateTimeField(read_only=True),
+    ),
 }
 
 

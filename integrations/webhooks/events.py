@@ -38,10 +38,16 @@ EVENT_TYPES: dict[str, tuple[Any, dict[str, str]]] = {
     "renewal.at_risk": (_("Renewal at risk"), {"account": "Account", "renewal": "Renewal", "reason": "text"}),
     "renewal.closed": (_("Renewal closed"), {"account": "Account", "renewal": "Renewal", "outcome": "won/churned"}),
     "nps.response_received": (_("NPS response received"), {"account": "Account", "response": "NpsResponse"}),
-    # Reserved: rules arrive with issue 17; nothing sends it yet.
-    "rule.fired": (_("Rule fired (reserved)"), {"rule": "Rule", "account": "Account"}),
+    # Today's rules are the playbooks: one event per playbook, account and episode that created tasks.
+    "rule.fired": (
+        _("Rule fired (a playbook created tasks)"),
+        {"rule": "Rule: the playbook's id, key (null for your own), name, trigger", "account": "Account",
+         "episode_key": "what fired it, e.g. stage:renewal_window:2026-12-01 or alert:42",
+         "tasks": "the Tasks it created", "fired_at": "datetime"},
+    ),
 }  # fmt: skip
-RESERVED_EVENT_TYPES = frozenset({"rule.fired"})
+# Documented but not sent yet (none today); endpoints cannot subscribe to these.
+RESERVED_EVENT_TYPES: frozenset[str] = frozenset()
 
 
 def event_type_choices() -> list[tuple[str, Any]]:

@@ -2,33 +2,101 @@
 
 Every signal here is sent after its transaction committed; a receiver only records rows
 (set-based for batches) — delivery runs in the workers.
+
+Cheap when nobody listens: which event types active endpoints want (and whether any chat
+target is active) is kept in the shared cache, dropped whenever an endpoint is saved or
+deleted, so a signal nobody subscribed to costs no query at all.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone, translation
 
 from accounts.models import Account
 from core.models import Notification
 from core.notifications import user_language
-from playbooks.models import Task
+from playbooks.models import Playbook, Task
+from playbooks.signals import playbooks_fired
 
 from .chat import message_payload
 from .events import Event, account_data, link, person_data
 from .models import CHAT_KINDS, Endpoint, Kind
 from .services import chat_messages_record, events_record
 
+logger = logging.getLogger(__name__)
+
+SUBSCRIPTIONS_CACHE_KEY = "webhooks:subscriptions:v1"
+# Endpoints are also changed by plain UPDATEs (the delivery disabling one after 24 h of
+# failures) that send no signal: a short lifetime bounds how long such a change goes unseen.
+SUBSCRIPTIONS_CACHE_SECONDS = 30
+
+
+def _subscriptions() -> tuple[frozenset[str], bool]:
+    """``(event types some active webhook endpoint wants, whether a chat target is active)``."""
+    try:
+        cached = cache.get(SUBSCRIPTIONS_CACHE_KEY)
+    except Exception:  # noqa: BLE001 - a cache outage must not cost the event: ask the database
+        logger.warning("webhooks: subscription cache unavailable", exc_info=True)
+        cached = None
+    if cached is not None:
+        types, chat = cached
+        return frozenset(types), bool(chat)
+    wanted: set[str] = set()
+    chat = False
+    for kind, event_types in Endpoint.objects.filter(active=True).values_list("kind", "event_types"):
+        if kind == Kind.WEBHOOK:
+            wanted.update(event_types or [])
+        else:
+            chat = True
+    try:
+        cache.set(SUBSCRIPTIONS_CACHE_KEY, (sorted(wanted), chat), SUBSCRIPTIONS_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001 - uncached, the next signal asks the database again
+        logger.warning("webhooks: subscription cache unavailable", exc_info=True)
+    return frozenset(wanted), chat
+
+
+def subscriptions_forget() -> None:
+    """Drop the cached subscriptions (now, and again once the change committed: another
+    process may have read the old rows in between and cached them again)."""
+
+    def forget() -> None:
+        try:
+            cache.delete(SUBSCRIPTIONS_CACHE_KEY)
+        except Exception:  # noqa: BLE001 - the save stands; the entry expires on its own
+            logger.warning("webhooks: subscription cache unavailable", exc_info=True)
+
+    forget()
+    transaction.on_commit(forget)
+
+
+# Connected here rather than in ``apps.ready``: the cache and its invalidation belong together.
+@receiver(post_save, sender=Endpoint, dispatch_uid="webhooks.endpoint_saved")
+@receiver(post_delete, sender=Endpoint, dispatch_uid="webhooks.endpoint_deleted")
+def on_endpoint_changed(sender: Any, **kwargs: Any) -> None:
+    subscriptions_forget()
+
 
 def _wanted(event_type: str) -> bool:
     """Whether an active endpoint subscribes to ``event_type``: otherwise nothing is built."""
-    subscribed = Endpoint.objects.filter(kind=Kind.WEBHOOK, active=True).values_list("event_types", flat=True)
-    return any(event_type in (types or []) for types in subscribed)
+    return event_type in _subscriptions()[0]
+
+
+def _accounts_of(objects: list[Any]) -> dict[int, Any]:
+    """The accounts of ``objects`` (alerts, renewals …) by id: one query for those not loaded."""
+    loaded = {obj.account_id: obj.account for obj in objects if type(obj).account.is_cached(obj)}
+    missing = {obj.account_id for obj in objects} - set(loaded)
+    return loaded | (Account.objects.in_bulk(list(missing)) if missing else {})
 
 
 def on_stakeholder_left(sender: Any, stakeholder: Any, account: Any, is_key: bool = False, **kwargs: Any) -> None:
@@ -57,14 +125,17 @@ def _alert_data(alert: Any) -> dict[str, Any]:
 def on_activity_drops_detected(sender: Any, alerts: Any, **kwargs: Any) -> None:
     if not _wanted("alert.activity_drop_raised"):
         return
+    alerts = list(alerts)
+    accounts = _accounts_of(alerts)
     events_record(
         [
             Event(
                 "alert.activity_drop_raised",
                 f"alert.raised:{alert.pk}",
-                {"account": account_data(alert.account), "alert": _alert_data(alert)},
+                {"account": account_data(accounts[alert.account_id]), "alert": _alert_data(alert)},
             )
             for alert in alerts
+            if alert.account_id in accounts
         ]
     )
 
@@ -177,6 +248,49 @@ def on_task_completed(sender: Any, task: Any, **kwargs: Any) -> None:
     events_record([Event("task.completed", f"task.completed:{task.pk}:{task.completed_at:%Y%m%d%H%M%S%f}", data)])
 
 
+def _rule_data(playbook: Playbook) -> dict[str, Any]:
+    return {"id": playbook.pk, "key": playbook.key or None, "name": playbook.name, "trigger": playbook.trigger}
+
+
+@receiver(playbooks_fired, dispatch_uid="webhooks.on_playbooks_fired")
+def on_playbooks_fired(sender: Any, firings: Any = (), **kwargs: Any) -> None:
+    """A rule (today: a playbook) fired for accounts: one ``rule.fired`` per playbook,
+    account and episode, with the tasks it created — one query for a whole sweep's batch."""
+    firings = list(firings)
+    if not firings or not _wanted("rule.fired"):
+        return
+    by_key = {(f.playbook_id, f.account_id, f.episode_key): f for f in firings}
+    tasks = (
+        Task.objects.filter(
+            account_id__in=sorted({f.account_id for f in firings}),
+            playbook_id__in=sorted({f.playbook_id for f in firings}),
+            created_at__gte=min(f.fired_at for f in firings),
+        )
+        .select_related("account", "playbook")
+        .order_by("due_date", "pk")
+    )
+    found: dict[tuple[int | None, int, str], list[Task]] = defaultdict(list)
+    for task in tasks:
+        key = (task.playbook_id, task.account_id, task.episode_key)
+        if key in by_key:
+            found[key].append(task)
+    events = []
+    for key, firing in by_key.items():
+        created = found.get(key)
+        if not created:  # deleted since (the account, the playbook): nothing left to tell
+            continue
+        data = {
+            "rule": _rule_data(created[0].playbook),  # type: ignore[arg-type]
+            "account": account_data(created[0].account),
+            "episode_key": firing.episode_key,
+            "tasks": [_task_data(task) for task in created],
+            "fired_at": firing.fired_at.isoformat(),
+        }
+        event_key = f"rule.fired:{firing.playbook_id}:{firing.account_id}:{firing.episode_key}"
+        events.append(Event("rule.fired", event_key, data, occurred_at=firing.fired_at))
+    events_record(events)
+
+
 def on_renewal_closed(sender: Any, renewal: Any, outcome: str, **kwargs: Any) -> None:
     if not _wanted("renewal.closed"):
         return
@@ -219,7 +333,7 @@ def _chat_targets(recipients: list[Any]) -> tuple[dict[int, list[Endpoint]], dic
 
 def on_notifications_created(sender: Any, ids: Any = (), dedupe_keys: Any = (), **kwargs: Any) -> None:
     """Forward the chosen kinds to the recipient's (and their team's) chat, in their language."""
-    if not Endpoint.objects.filter(kind__in=CHAT_KINDS, active=True).exists():
+    if not _subscriptions()[1]:
         return
     # A batch's keys may name notifications of an earlier run: only recent ones go out
     # (each at most once per target: the delivery's dedupe key).
