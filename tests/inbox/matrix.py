@@ -17,6 +17,10 @@ ENTRIES = {
     "inbox:assign": e("scoped", "post", pk="inbound_email"),
     # The first allowed role dismisses it; the later ones get the 400 "no longer waiting".
     "inbox:dismiss": e("scoped", "post", pk="inbound_email"),
+    "api:inbox-unmatched-list": e("api"),
+    "api:inbox-unmatched-detail": e("api_scoped", pk="inbound_email"),
+    "api:inbox-unmatched-assign": e("api_scoped", "post", pk="inbound_email"),
+    "api:inbox-unmatched-dismiss": e("api_scoped", "post", pk="inbound_email"),
 }
 
 
