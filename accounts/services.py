@@ -11,6 +11,7 @@ import copy
 from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -19,16 +20,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.audit_source import current_audit_source
 from core.people import display_name, person_or_none
 from core.types import AnyUser
 
 from .access import visible_accounts_q
+from .batch_sql import accounts_insert, history_copy, timeline_created
 from .models import Account
 from .selectors import assignable_owners
-from .signals import account_created, account_updated
+from .signals import account_created, account_updated, accounts_bulk_written
 from .timeline import TimelineDraft, timeline_record_many
 
 EDITABLE_FIELDS = ("name", "external_id", "industry", "arr", "icp_fit", "owner", "go_live_date", "status")
@@ -102,6 +103,12 @@ def _owner_changed_entry(account: Account, previous_owner: User | None, actor: A
         actor=actor,
         data={"from": getattr(previous_owner, "pk", None), "to": account.owner_id},
     )
+
+
+def _differs(account: Account, field: str, value: Any) -> bool:
+    if field == "owner":
+        return getattr(value, "pk", None) != account.owner_id
+    return bool(getattr(account, field) != value)
 
 
 def _person(user: User | None) -> str:
@@ -182,8 +189,9 @@ class AccountBatch:
 
     ``create`` and ``update`` apply the rules of the single services (the owner
     default, who may be assigned, the model's validation) and return the errors by
-    field; nothing is written until ``save``, which inserts and updates in batches
-    with history rows and records the same timeline entries. Uniqueness of external
+    field; nothing is written until ``save``, which writes set-based (``batch_sql``):
+    the accounts, their history rows and the same timeline entries, then, after commit,
+    one ``accounts_bulk_written`` signal for the whole batch. Uniqueness of external
     ids is the caller's to check set-based (the database refuses duplicates anyway).
     """
 
@@ -192,7 +200,8 @@ class AccountBatch:
         self.sees_every_account = _sees_every_account(actor)
         self._assignable: set[Any] | None = None
         self.to_create: list[Account] = []
-        self.to_update: list[tuple[Account, Any]] = []  # with the previous owner's id
+        # (account, its previous owner's id, the names of the fields that change)
+        self.to_update: list[tuple[Account, Any, list[str]]] = []
         self._update_fields: set[str] = set()
 
     def _owner_errors(self, owner: User | None) -> dict[str, list[str]]:
@@ -237,47 +246,62 @@ class AccountBatch:
         _check_fields(changes)
         if "external_id" in changes:
             changes["external_id"] = changes["external_id"] or None
-        owner_changed = "owner" in changes and getattr(changes["owner"], "pk", None) != account.owner_id
-        if not owner_changed and all(getattr(account, f) == v for f, v in changes.items() if f != "owner"):
+        changed = sorted(field for field, value in changes.items() if _differs(account, field, value))
+        if not changed:
             return None
         previous_owner_id = account.owner_id
         # A copy: a refused row must leave the caller's instance as it was.
         account = copy.copy(account)
-        errors = self._owner_errors(changes["owner"]) if owner_changed else {}
+        errors = self._owner_errors(changes["owner"]) if "owner" in changed else {}
         for field, value in changes.items():
             setattr(account, field, value)
         errors.update(self._model_errors(account, skip))
         if not errors and not skip:
-            self.to_update.append((account, previous_owner_id))
-            self._update_fields.update(changes)
+            self.to_update.append((account, previous_owner_id, changed))
+            self._update_fields.update(changed)
         return errors
 
     @transaction.atomic
     def save(self) -> tuple[int, int]:
         """Write the queued accounts, their history and timeline rows; (created, updated)."""
-        user, source = person_or_none(self.actor), current_audit_source()  # bulk writes send no signal
-        entries: list[TimelineDraft] = []
+        # Written in SQL, so simple_history's signals do not fill the source: it is passed.
+        user, source = person_or_none(self.actor), current_audit_source()
+        user_id, now = getattr(user, "pk", None), timezone.now()
         if self.to_create:
-            created = bulk_create_with_history(
-                self.to_create, Account, batch_size=BATCH_SIZE, default_user=user, default_change_reason=source
-            )
-            title = _("Account created")
-            entries += [_created_entry(account, self.actor, title) for account in created]
+            accounts_insert(self.to_create, now=now)
+            created_ids = [account.pk for account in self.to_create]
+            history_copy(created_ids, history_type="+", user_id=user_id, reason=source, when=now)
+            timeline_created(created_ids, title=_("Account created"), actor_id=user_id, when=now)
         if self.to_update:
-            accounts = [account for account, _previous in self.to_update]
-            now = timezone.now()
+            accounts = [account for account, _previous, _changed in self.to_update]
+            fields = {*self._update_fields, "updated_at"}
             for account in accounts:
                 account.updated_at = now  # as save() would (bulk_update skips auto_now)
-            fields = [*sorted(self._update_fields), "updated_at"]
-            bulk_update_with_history(
-                accounts, Account, fields, batch_size=BATCH_SIZE, default_user=user, default_change_reason=source
-            )
-            entries += self._owner_changed_entries()
-        timeline_record_many(entries)
+                if account.owner_id is not None and account.queue_team_id is not None:
+                    account.queue_team_id = None  # given an owner: out of the unassigned queue, as save() does
+                    fields.add("queue_team")
+            Account.objects.bulk_update(accounts, sorted(fields), batch_size=BATCH_SIZE)
+            history_copy([a.pk for a in accounts], history_type="~", user_id=user_id, reason=source, when=now)
+            timeline_record_many(self._owner_changed_entries())
+        self._announce()
         return len(self.to_create), len(self.to_update)
 
+    def _announce(self) -> None:
+        """``accounts_bulk_written`` after commit, once for the batch (webhooks listen)."""
+        if not (self.to_create or self.to_update):
+            return
+        created = list(self.to_create)
+        updated = [(account, changed) for account, _previous, changed in self.to_update]
+        moved = [(account, previous) for account, previous, _changed in self.to_update if account.owner_id != previous]
+        announce = partial(
+            accounts_bulk_written.send, sender=Account, created=created, updated=updated, owner_changes=moved,
+            actor=self.actor,
+        )  # fmt: skip
+        # Robust: the accounts are committed; a failing receiver is logged, not the caller's error.
+        transaction.on_commit(announce, robust=True)
+
     def _owner_changed_entries(self) -> list[TimelineDraft]:
-        moved = [(account, previous) for account, previous in self.to_update if account.owner_id != previous]
+        moved = [(account, previous) for account, previous, _changed in self.to_update if account.owner_id != previous]
         previous_ids = {previous for _account, previous in moved if previous is not None}
         previous_owners = {user.pk: user for user in get_user_model().objects.filter(pk__in=previous_ids)}
         return [_owner_changed_entry(account, previous_owners.get(previous), self.actor) for account, previous in moved]

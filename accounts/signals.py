@@ -36,6 +36,13 @@ person_accounts_released = Signal()
 
 # Sent after commit by ``accounts.services`` (webhooks): ``account_created`` (kwargs
 # ``account``, ``actor``) and ``account_updated`` (kwargs ``account``, ``fields`` changed,
-# ``previous_owner_id``, ``actor``). Batch writes (CSV import) do not send them.
+# ``previous_owner_id``, ``actor``). Batch writes send ``accounts_bulk_written`` instead.
 account_created = Signal()
 account_updated = Signal()
+
+# ``accounts_bulk_written``: sent after commit by ``AccountBatch.save`` (the CSV import,
+# the CRM sync), once per batch instead of the two signals above. kwargs: ``created``
+# (the new accounts, with their ids), ``updated`` (``(account, names of the changed
+# fields)`` pairs), ``owner_changes`` (``(account, previous owner's id)`` pairs, also
+# among ``updated``), ``actor``. Receivers must not query per account.
+accounts_bulk_written = Signal()

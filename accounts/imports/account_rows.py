@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.types import AnyUser
 
+from ..batch_sql import values_in
 from ..models import Account, AccountStatus, IcpFit, Industry
 from ..selectors import account_scope, assignable_owners
 from ..services import AccountBatch
@@ -50,8 +51,12 @@ class _AccountReader:
             if user.email:
                 self.owners[user.email.lower()] = user
         external_ids = [row["external_id"] for row in rows if row.get("external_id")]
-        self.existing = {a.external_id: a for a in account_scope(user=actor).filter(external_id__in=external_ids)}
-        self.taken = set(Account.objects.filter(external_id__in=external_ids).values_list("external_id", flat=True))
+        scope = account_scope(user=actor)
+        self.existing = {a.external_id: a for a in scope.filter(external_id__in=values_in(external_ids))}
+        self.taken = set(self.existing)
+        if scope.query.where:  # a scope narrower than every account: who holds the other ids
+            taken = Account.objects.filter(external_id__in=values_in(external_ids))
+            self.taken.update(taken.values_list("external_id", flat=True))
         self.seen: dict[str, int] = {}
 
     def read(self, row: dict[str, str], index: int) -> Cells:

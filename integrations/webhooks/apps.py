@@ -16,7 +16,7 @@ class WebhooksConfig(AppConfig):
 
         from django.dispatch import Signal
 
-        from accounts.signals import account_created, account_updated, stakeholder_left
+        from accounts.signals import account_created, account_updated, accounts_bulk_written, stakeholder_left
         from core.signals import notifications_created
         from health.signals import (
             activity_drop_resolved,
@@ -27,7 +27,7 @@ class WebhooksConfig(AppConfig):
         from playbooks.signals import task_completed, tasks_created
         from renewals.signals import renewal_closed, renewal_marked_at_risk
 
-        from . import receivers
+        from . import bulk, receivers
 
         connections: list[tuple[Signal, Callable[..., Any]]] = [
             (stakeholder_left, receivers.on_stakeholder_left),
@@ -37,6 +37,7 @@ class WebhooksConfig(AppConfig):
             (notifications_created, receivers.on_notifications_created),
             (account_created, receivers.on_account_created),
             (account_updated, receivers.on_account_updated),
+            (accounts_bulk_written, bulk.on_accounts_bulk_written),
             (activity_drop_resolved, receivers.on_activity_drop_resolved),
             (tasks_created, receivers.on_tasks_created),
             (task_completed, receivers.on_task_completed),
