@@ -51,7 +51,8 @@ class InboundEmailListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InboundEmail
-        fields = ["id", "status", "subject", "sender", "from_header", "to_addresses", "forwarded_addresses",
+        # No status: every row is unmatched (and one component owns the status enum's name).
+        fields = ["id", "subject", "sender", "from_header", "to_addresses", "forwarded_addresses",
                   "sent_at", "received_at", "excerpt", "attachments"]  # fmt: skip
         read_only_fields = fields
 
@@ -60,7 +61,7 @@ class InboundEmailSerializer(InboundEmailListSerializer):
     defects = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta(InboundEmailListSerializer.Meta):
-        fields = [*InboundEmailListSerializer.Meta.fields, "body", "defects", "account", "timeline_entry",
+        fields = [*InboundEmailListSerializer.Meta.fields, "status", "body", "defects", "account", "timeline_entry",
                   "matched_by", "matched_at", "assigned_by"]  # fmt: skip
         read_only_fields = fields
 

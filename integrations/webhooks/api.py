@@ -146,7 +146,10 @@ def _envelope(event_type: str, data: type[serializers.Serializer]) -> type[seria
     return type(name, (serializers.Serializer,), fields)
 
 
-ENVELOPES = [_envelope(event_type, data) for event_type, data in DATA.items()]
+# By event type: the schema's discriminator maps each ``type`` value to its envelope.
+ENVELOPES: dict[str, serializers.Serializer | type[serializers.Serializer]] = {
+    event_type: _envelope(event_type, data) for event_type, data in DATA.items()
+}
 PAYLOAD = PolymorphicProxySerializer(
     component_name="WebhookPayload", serializers=ENVELOPES, resource_type_field_name="type", many=False
 )

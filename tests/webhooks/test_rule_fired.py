@@ -137,3 +137,7 @@ def test_admins_can_subscribe_to_rule_fired_and_the_schema_documents_it(client, 
     data = components["WebhookRuleFiredData"]
     assert set(data["properties"]) == {"account", "rule", "episode_key", "tasks", "fired_at"}
     assert data["properties"]["tasks"]["type"] == "array"
+    # Each type value names its envelope (receivers' generated parsers pick it by ``type``).
+    mapping = components["WebhookPayload"]["discriminator"]["mapping"]
+    assert mapping["rule.fired"].endswith("/WebhookRuleFiredEvent")
+    assert mapping["health.colour_changed"].endswith("/WebhookHealthColourChangedEvent") and None not in mapping
