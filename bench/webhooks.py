@@ -62,9 +62,11 @@ def deliver_worker(database_url: str) -> None:
     from bench.bootstrap import configure
 
     configure(database_url)
+    from bench.common import measuring_settings
     from integrations.webhooks.delivery import deliver_due
 
-    deliver_due(budget_seconds=600)
+    with measuring_settings():
+        deliver_due(budget_seconds=600)
 
 
 def _start_receiver(port: int) -> subprocess.Popen[bytes]:

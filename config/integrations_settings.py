@@ -6,6 +6,8 @@ sync, digests and calendar feeds), from the environment; docs/integrations.md.
 
 from __future__ import annotations
 
+import ipaddress
+
 import environ
 
 env = environ.Env()
@@ -23,6 +25,16 @@ HOURGLASS_WEBHOOK_RETRY_BASE_SECONDS = env.float("HOURGLASS_WEBHOOK_RETRY_BASE_S
 # Consecutive failed attempts that open an endpoint's circuit breaker.
 HOURGLASS_WEBHOOK_BREAKER_THRESHOLD = env.int("HOURGLASS_WEBHOOK_BREAKER_THRESHOLD", default=5)
 HOURGLASS_WEBHOOK_DISABLE_AFTER_HOURS = env.float("HOURGLASS_WEBHOOK_DISABLE_AFTER_HOURS", default=24.0)
+# Networks (CIDR) allowed even while private targets are refused, e.g. an internal gateway.
+HOURGLASS_WEBHOOK_ALLOW_NETWORKS = [
+    str(ipaddress.ip_network(net, strict=False)) for net in env.list("HOURGLASS_WEBHOOK_ALLOW_NETWORKS", default=[])
+]
+# Requests in flight per delivering worker process (each endpoint ramps up from one).
+HOURGLASS_WEBHOOK_CONCURRENCY = env.int("HOURGLASS_WEBHOOK_CONCURRENCY", default=8)
+# CA bundle (PEM file) that verifies https receivers; empty: certifi's, as requests uses.
+HOURGLASS_WEBHOOK_CA_BUNDLE = env.str("HOURGLASS_WEBHOOK_CA_BUNDLE", default="")
+# A callable (host, port) -> addresses or its dotted path; None: the system resolver (tests' seam).
+HOURGLASS_WEBHOOK_RESOLVER = None
 
 # --- Inbound email inbox (integrations.inbox) --------------------------------------
 

@@ -7,11 +7,13 @@ import hashlib
 import hmac
 import ipaddress
 import socket
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 SIGNATURE_HEADER = "Hourglass-Signature"
@@ -44,11 +46,32 @@ def signature(*, secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac}"
 
 
-def _private(address: str) -> bool:
+def _resolver() -> Callable[[str, int], list[str]]:
+    """``HOURGLASS_WEBHOOK_RESOLVER`` (a callable or its dotted path) or the system resolver.
+
+    The seam exists so tests can give a host name answers that change between calls (DNS
+    rebinding) without touching /etc/hosts or the network."""
+    hook = getattr(settings, "HOURGLASS_WEBHOOK_RESOLVER", None)
+    if hook is None:
+        return _system_resolve
+    return import_string(hook) if isinstance(hook, str) else hook
+
+
+def _system_resolve(host: str, port: int) -> list[str]:
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+def address_allowed(address: str) -> bool:
+    """A public unicast address, or one in ``HOURGLASS_WEBHOOK_ALLOW_NETWORKS``, or any
+    address when ``HOURGLASS_WEBHOOK_ALLOW_PRIVATE`` is on."""
+    if settings.HOURGLASS_WEBHOOK_ALLOW_PRIVATE:
+        return True
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
+    if any(ip in ipaddress.ip_network(net, strict=False) for net in settings.HOURGLASS_WEBHOOK_ALLOW_NETWORKS):
+        return True
+    return ip.is_global and not ip.is_multicast
 
 
 def url_check_syntax(url: str) -> None:
@@ -60,24 +83,34 @@ def url_check_syntax(url: str) -> None:
         raise ValidationError(_("The URL needs a host name."), code="host")
 
 
-def url_check_target(url: str) -> None:
-    """Refuse loopback/private/link-local targets unless allowed: every address the host
-    resolves to is checked, now (at send time too: DNS may change after registration)."""
+def url_resolve_checked(url: str) -> str:
+    """The address to connect to for ``url``: its host resolved once, now, and every
+    address it resolves to checked (one refused address refuses the host). The caller
+    connects to exactly this address (``transport``), so a second lookup by the HTTP
+    library can never lead elsewhere (DNS rebinding)."""
     url_check_syntax(url)
-    if settings.HOURGLASS_WEBHOOK_ALLOW_PRIVATE:
-        return
     parts = urlsplit(url)
     host = parts.hostname or ""
     try:
-        infos = socket.getaddrinfo(
-            host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
-        )
-    except (socket.gaierror, UnicodeError) as exc:
+        addresses = _resolver()(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except (OSError, UnicodeError) as exc:
         raise ValidationError(_("The host name %(host)s does not resolve.") % {"host": host}, code="dns") from exc
-    for info in infos:
-        if _private(str(info[4][0])):
+    if not addresses:
+        raise ValidationError(_("The host name %(host)s does not resolve.") % {"host": host}, code="dns")
+    for address in addresses:
+        if not address_allowed(address):
             raise ValidationError(
                 _("%(host)s resolves to a private, loopback or link-local address, which is not allowed.")
                 % {"host": host},
                 code="private",
             )
+    return addresses[0]
+
+
+def url_check_target(url: str) -> None:
+    """Refuse loopback/private/link-local targets unless allowed (when an endpoint is
+    saved; every send checks again through ``url_resolve_checked``)."""
+    url_check_syntax(url)
+    if settings.HOURGLASS_WEBHOOK_ALLOW_PRIVATE:
+        return
+    url_resolve_checked(url)
