@@ -60,6 +60,8 @@ app.conf.beat_schedule = {
     "health-activity-drop-scan": {"task": "health.activity_drop_scan_task", "schedule": crontab(hour=0, minute=30)},
     "health-scores-recent": {"task": "health.score_recent_accounts_task", "schedule": 15 * 60.0},
     "health-scores-nightly": {"task": "health.score_all_accounts_task", "schedule": crontab(hour=23, minute=45)},
+    # Renewals whose date passed unclosed become lapsed, before the stage sweep and the day's work.
+    "renewals-lapsed-sweep": {"task": "renewals.lapsed_sweep_task", "schedule": crontab(hour=0, minute=40)},
     "renewals-reminder-sweep": {"task": "renewals.reminder_sweep_task", "schedule": crontab(hour=8, minute=0)},
     # Webhook/chat deliveries: retries that came due and rows a dead worker left (docs/webhooks.md).
     "webhooks-deliver-sweep": {"task": "webhooks.deliver_due_task", "schedule": 60.0},

@@ -315,6 +315,28 @@ DEFAULT_PLAYBOOKS: list[dict[str, Any]] = [
             step(N_("Review the at-risk renewal with the CSM"), 5, owner=MGR, priority=HIGH, task_type=RISK),
         ],
     },
+    {
+        "key": "renewal-lapsed",
+        "name": N_("Renewal lapsed"),
+        "trigger": TriggerKind.RENEWAL_LAPSED,
+        "description": N_(
+            "The renewal date passed without a decision: the customer may be using the product without a contract."
+        ),
+        "steps": [
+            step(
+                N_("Get a decision on the lapsed renewal"),
+                2,
+                priority=URGENT,
+                task_type=RISK,
+                checklist=[
+                    N_("Call the contract decision maker"),
+                    N_("Find out where the renewal paperwork is stuck"),
+                    N_("Close the renewal as renewed, downgraded or churned"),
+                ],
+            ),
+            step(N_("Review the lapsed renewal with the CSM"), 3, owner=MGR, priority=HIGH, task_type=RISK),
+        ],
+    },
 ]
 
 

@@ -26,7 +26,7 @@ from accounts.signals import dossier_reviewed, stakeholder_left
 from core.audit_source import current_audit_source
 from health.signals import activity_drops_detected, nps_detractor_received
 from renewals.models import RenewalOpportunity
-from renewals.signals import renewal_marked_at_risk
+from renewals.signals import renewal_marked_at_risk, renewals_lapsed
 
 from .models import OPEN_STATUSES, Task, TriggerKind
 
@@ -69,6 +69,15 @@ def on_dossier_reviewed(sender: Any, *, review: Any, account: Any, verdict: str,
 def on_renewal_at_risk(sender: Any, *, renewal: Any, **kwargs: Any) -> None:
     # One episode per renewal: renewals sends this only when it was not at risk already.
     _fire(renewal.account, TriggerKind.RENEWAL_AT_RISK, f"renewal-at-risk:{renewal.pk}")
+
+
+def on_renewals_lapsed(sender: Any, *, renewals: Any, day: Any, **kwargs: Any) -> None:
+    """The daily sweep's lapsed renewals: one task per ``FIRE_CHUNK``, one episode per renewal."""
+    from .tasks import playbook_fire_many_task
+
+    items = [[account_id, TriggerKind.RENEWAL_LAPSED, f"renewal-lapsed:{pk}"] for pk, account_id in renewals]
+    for start in range(0, len(items), FIRE_CHUNK):
+        playbook_fire_many_task.delay(items=items[start : start + FIRE_CHUNK], day=day.isoformat())
 
 
 class _StageRefreshBatch:
@@ -178,5 +187,6 @@ def connect() -> None:
     nps_detractor_received.connect(on_nps_detractor, dispatch_uid=f"{uid}.nps_detractor")
     dossier_reviewed.connect(on_dossier_reviewed, dispatch_uid=f"{uid}.dossier_reviewed")
     renewal_marked_at_risk.connect(on_renewal_at_risk, dispatch_uid=f"{uid}.renewal_at_risk")
+    renewals_lapsed.connect(on_renewals_lapsed, dispatch_uid=f"{uid}.renewals_lapsed")
     post_save.connect(on_account_saved, sender=Account, dispatch_uid=f"{uid}.account_saved")
     post_save.connect(on_renewal_saved, sender=RenewalOpportunity, dispatch_uid=f"{uid}.renewal_saved")

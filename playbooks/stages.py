@@ -101,9 +101,10 @@ def compute_stage(facts: StageFacts, *, today: date, offsets: StageOffsets | Non
 
 def accounts_with_stage_facts(account_ids: Iterable[int] | None = None) -> Any:
     """Accounts annotated with their renewal facts and stored stage: one query."""
-    open_renewals = RenewalOpportunity.objects.filter(account=OuterRef("pk"), status__in=OPEN_STATUSES).order_by(
-        "due_date", "pk"
-    )
+    # A lapsed renewal is still undecided: the account stays in its renewal window.
+    open_renewals = RenewalOpportunity.objects.filter(
+        account=OuterRef("pk"), status__in=(*OPEN_STATUSES, RenewalStatus.LAPSED)
+    ).order_by("due_date", "pk")
     closed = RenewalOpportunity.objects.filter(account=OuterRef("pk"), status__in=CLOSED_STATUSES).order_by(
         "-due_date", "-pk"
     )

@@ -60,6 +60,9 @@ from .models import (
 )
 from .periods import add_months
 
+# Open pipeline is ``OPEN_STATUSES``; a lapsed renewal is out of it but still undecided.
+UNDECIDED_STATUSES = (*OPEN_STATUSES, RenewalStatus.LAPSED)
+
 MONEY: DecimalField[Any, Any] = DecimalField(max_digits=16, decimal_places=2)
 RATIO: DecimalField[Any, Any] = DecimalField(max_digits=3, decimal_places=2)
 
@@ -222,9 +225,10 @@ def renewal_pipeline(*, renewals: QuerySet[RenewalOpportunity], by: str = "month
 
 
 def with_next_renewal(accounts: QuerySet[Account]) -> QuerySet[Account]:
-    """Annotate ``next_renewal_date`` (earliest open renewal) for account lists: one subquery."""
+    """Annotate ``next_renewal_date`` (earliest undecided renewal: open, or lapsed and
+    still to be closed) for account lists: one subquery."""
     upcoming = (
-        RenewalOpportunity.objects.filter(account=OuterRef("pk"), status__in=OPEN_STATUSES)
+        RenewalOpportunity.objects.filter(account=OuterRef("pk"), status__in=UNDECIDED_STATUSES)
         .order_by("due_date")
         .values("due_date")[:1]
     )

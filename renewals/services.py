@@ -241,7 +241,8 @@ def renewal_close(
     outcome ARR is 0).
     """
     renewal = _lock(renewal)
-    _require_open(renewal)
+    if renewal.status != RenewalStatus.LAPSED:  # a lapsed renewal is still closed with its outcome
+        _require_open(renewal)
     if outcome not in CLOSED_STATUSES:
         raise ValidationError({"outcome": _("Choose renewed, downgraded or churned.")})
     contract = renewal.contract

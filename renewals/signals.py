@@ -12,3 +12,6 @@ renewal_marked_at_risk = Signal()
 
 # kwargs: renewal (RenewalOpportunity, closed), outcome (renewed/downgraded/churned), actor
 renewal_closed = Signal()
+
+# kwargs: renewals (list of (renewal id, account id) pairs, each lapsed once), day (date)
+renewals_lapsed = Signal()

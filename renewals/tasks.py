@@ -4,7 +4,18 @@ from datetime import date
 
 from celery import shared_task
 
+from .lapsed import renewals_mark_lapsed
 from .reminders import reminder_sweep_dispatch, reminders_claim_owed
+
+
+@shared_task(name="renewals.lapsed_sweep_task", ignore_result=True, acks_late=True)
+def lapsed_sweep_task(*, day: str | None = None) -> int:
+    """Daily (beat, 00:40 local): open renewals whose date passed become lapsed, once.
+
+    Safe to run twice or concurrently: a renewal already lapsed is no longer a candidate."""
+    from core.clock import local_date
+
+    return renewals_mark_lapsed(today=date.fromisoformat(day) if day else local_date()).lapsed
 
 
 @shared_task(name="renewals.reminder_sweep_task", ignore_result=True, acks_late=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import accuracy_views, views
 
 app_name = "renewals"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("", views.renewal_list_view, name="list"),
     path("export.csv", views.renewal_export_view, name="export"),
     path("kpis/", views.renewal_kpis_view, name="kpis"),
+    path("forecast-accuracy/", accuracy_views.forecast_accuracy_view, name="forecast_accuracy"),
+    path("forecast-accuracy/export.csv", accuracy_views.forecast_accuracy_export_view, name="forecast_accuracy_export"),
     path("<int:pk>/", views.renewal_detail_view, name="detail"),
     path("<int:pk>/at-risk/", views.renewal_at_risk_view, name="at_risk"),
     path("<int:pk>/stage/", views.renewal_stage_view, name="stage"),

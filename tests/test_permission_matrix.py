@@ -59,6 +59,8 @@ MATRIX: dict[str, Entry] = {
     "renewals:list": e("page"),
     "renewals:export": e("page"),
     "renewals:kpis": e("page"),
+    "renewals:forecast_accuracy": e("page"),
+    "renewals:forecast_accuracy_export": e("page"),
     "renewals:detail": e("scoped", pk="renewal"),
     "renewals:at_risk": e("scoped", "post", pk="renewal"),
     "renewals:stage": e("scoped", "post", pk="renewal"),
@@ -121,6 +123,7 @@ MATRIX: dict[str, Entry] = {
     "api:renewal-override-forecast": e("api_scoped", "post", pk="renewal"),
     "api:renewal-stage": e("api_scoped", "post", pk="renewal"),
     "api:renewal-kpis": e("api"),
+    "api:renewal-forecast-accuracy": e("api"),
     "api:renewal-expansions": e("api_scoped", pk="renewal"),
 }
 

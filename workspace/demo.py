@@ -17,6 +17,7 @@ from health import demo as health_demo
 from knowledge import demo as knowledge_demo
 from playbooks import demo as playbooks_demo
 from renewals import demo as renewals_demo
+from renewals.lapsed import renewals_mark_lapsed
 
 # People first, time entries last (they point at accounts and activity types).
 DEMO_MODULES: list[ModuleType] = [
@@ -48,6 +49,9 @@ def demo_seed(*, seed: int = 42, accounts: int = 300) -> DemoContext:
     ctx = DemoContext(rng=random.Random(seed), today=timezone.localdate(), accounts=accounts)
     for module in DEMO_MODULES:
         module.seed(ctx)
+    # The daily sweep, as beat runs it: the demo's renewals past their date and unclosed lapse.
+    lapsed = renewals_mark_lapsed(today=ctx.today)
+    ctx.summary.append(f"{lapsed.lapsed} renewals lapsed")
     return ctx
 
 

@@ -26,8 +26,8 @@ from org.models import Role
 from org.roles import role_of
 from playbooks.models import ACTIVE_STATUSES, Task
 from playbooks.selectors import due_now_q, overdue_contacts, overdue_q, task_scope
-from renewals.models import OPEN_STATUSES as OPEN_RENEWALS
 from renewals.models import RenewalOpportunity
+from renewals.selectors import UNDECIDED_STATUSES as UNDECIDED_RENEWALS
 from renewals.selectors import renewal_scope
 
 # The most urgent first; the rest is one click away ("All my tasks"): a page of 25 stays
@@ -93,7 +93,7 @@ def my_day(*, user: AnyUser, today: date | None = None) -> MyDay:
     window = settings.HOURGLASS_STAGE_RENEWAL_WINDOW_DAYS + settings.HOURGLASS_MY_DAY_RENEWAL_LOOKAHEAD_DAYS
     renewals = list(
         renewal_scope(user=user)
-        .filter(status__in=OPEN_RENEWALS, due_date__lte=today + timedelta(days=window))
+        .filter(status__in=UNDECIDED_RENEWALS, due_date__lte=today + timedelta(days=window))
         .select_related("account")
         .order_by("due_date", "pk")[:MY_DAY_ROWS]
     )

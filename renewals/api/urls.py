@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .accuracy import ForecastAccuracyView
 from .views import ContractViewSet, RenewalViewSet
 
 router = SimpleRouter()
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("renewals", RenewalViewSet, basename="renewal")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # Before the router: its renewal detail route would take "forecast-accuracy" for an id.
+    path("renewals/forecast-accuracy/", ForecastAccuracyView.as_view(), name="renewal-forecast-accuracy"),
+    *router.urls,
+]
