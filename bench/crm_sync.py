@@ -12,9 +12,14 @@ then, from an empty accounts table each time it creates:
   one after the other, to gunicorn (``config.wsgi``, ``DEBUG=false``) on loopback with an
   admin's API token — request building, HTTP, JSON and the answer included;
 - ``sync_api_again``: the same calls again (every row unchanged);
-- ``csv_import_again``: the CSV import of the file again (every row unchanged).
+- ``csv_import_again``: the CSV import of the file again (every row unchanged);
+- ``sync_api_subscribed``: from an empty accounts table again, the sync calls with a
+  webhook endpoint subscribed to the account events, so every call also queues one
+  ``account.created`` delivery per account (checked; nothing is delivered: no worker
+  runs, and the endpoint is removed with its deliveries afterwards).
 
-Prints accounts/s of each phase and the ratios sync/CSV import (created and unchanged);
+Prints accounts/s of each phase and the ratios sync/CSV import (created, unchanged and
+created with the endpoint subscribed);
 writes ``bench/results/crm_sync/<timestamp>.json``. Only this bench's data may be in the
 database (external ids ``BCRM…``).
 """
@@ -55,6 +60,7 @@ from bench.import_csv import accounts_csv
 
 PREFIX = "BCRM"
 USER_PREFIX = "bench.crm."
+ENDPOINT_NAME = "bench.crm endpoint"
 CSMS = 25
 
 
@@ -82,6 +88,25 @@ def reset_accounts() -> None:
     with override_settings(SIMPLE_HISTORY_ENABLED=False), transaction.atomic():
         Account.objects.all().delete()
     empty_tables(Account.history.model)
+
+
+def endpoints_remove() -> None:
+    from integrations.webhooks.models import Endpoint
+
+    Endpoint.objects.filter(name=ENDPOINT_NAME).delete()  # with their deliveries
+
+
+def endpoint_subscribe(admin: Any) -> Any:
+    from django.test.utils import override_settings
+
+    from integrations.webhooks.services import endpoint_create
+
+    events = ["account.created", "account.updated", "account.owner_changed"]
+    # Loopback's discard port: nothing is sent (no worker runs), the URL only has to be valid.
+    with override_settings(HOURGLASS_WEBHOOK_ALLOW_PRIVATE=True):
+        endpoint, _secret = endpoint_create(name=ENDPOINT_NAME, url="http://127.0.0.1:9/", actor=admin,
+                                            event_types=events)  # fmt: skip
+    return endpoint
 
 
 def people() -> tuple[Any, list[tuple[str, str]]]:
@@ -182,6 +207,7 @@ def _report(phases: list[Phase], db: dict[str, str], args: argparse.Namespace) -
     ratios = {
         "created": round(by_key["sync_api"].rows_per_s / by_key["csv_import"].rows_per_s, 2),
         "unchanged": round(by_key["sync_api_again"].rows_per_s / by_key["csv_import_again"].rows_per_s, 2),
+        "created_subscribed": round(by_key["sync_api_subscribed"].rows_per_s / by_key["csv_import"].rows_per_s, 2),
     }
     print()
     print(f"CRM sync bench: {db['version']}, {args.accounts:,} accounts, {args.chunk:,} rows a call, "
@@ -193,7 +219,8 @@ def _report(phases: list[Phase], db: dict[str, str], args: argparse.Namespace) -
         )
     )
     print(f"Sync through gunicorn / CSV import in-process: created x{ratios['created']}, "
-          f"unchanged x{ratios['unchanged']}")  # fmt: skip
+          f"unchanged x{ratios['unchanged']}, created with an endpoint subscribed "
+          f"x{ratios['created_subscribed']}")  # fmt: skip
     return ratios
 
 
@@ -218,6 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from accounts.imports import read_csv
     from core.tokens import api_token_issue
 
+    endpoints_remove()
     reset_accounts()
     admin, owners = people()
     token = api_token_issue(user=admin)
@@ -235,12 +263,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             phases.append(run_sync(base, token, "sync_api", rows, args.chunk))
             phases.append(run_sync(base, token, "sync_api_again", rows, args.chunk))
             phases.append(run_csv_import(admin, "csv_import_again", data))
+            reset_accounts()
+            endpoint = endpoint_subscribe(admin)
+            phases.append(run_sync(base, token, "sync_api_subscribed", rows, args.chunk))
+            queued = endpoint.deliveries.filter(event_type="account.created").count()
             for phase in phases:
-                print(f"  {phase.key:<17} {phase.rows:>8,} rows in {phase.seconds:7.2f} s: {phase.rows_per_s:>9,.0f}/s")
+                print(f"  {phase.key:<19} {phase.rows:>8,} rows in {phase.seconds:7.2f} s: {phase.rows_per_s:>9,.0f}/s")
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=30)
+        endpoints_remove()
     _check(phases)
+    if queued != args.accounts:
+        raise RuntimeError(f"sync_api_subscribed: {queued} account.created deliveries queued for {args.accounts}")
+    print(f"sync_api_subscribed queued {queued:,} account.created deliveries")
     ratios = _report(phases, db, args)
     total_s = time.perf_counter() - started
     print(f"Total run time {total_s:.1f} s; {sum(spy.published.values())} Celery messages published")
