@@ -141,3 +141,60 @@ def test_admins_can_subscribe_to_rule_fired_and_the_schema_documents_it(client, 
     mapping = components["WebhookPayload"]["discriminator"]["mapping"]
     assert mapping["rule.fired"].endswith("/WebhookRuleFiredEvent")
     assert mapping["health.colour_changed"].endswith("/WebhookHealthColourChangedEvent") and None not in mapping
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_the_daily_sweep_on_a_real_worker_sends_each_firing_once(org, receiver):
+    """Twice the sweep, in chunks on a real worker: every firing arrives once, signed."""
+    from django.db.models import Count
+
+    from accounts.models import TimelineEntry
+    from core.clock import local_date
+    from playbooks.models import AccountStage, TaskStatus
+    from playbooks.tasks import stage_sweep_task
+    from tests.integration.workers import running_worker, wait_for
+
+    today = local_date()
+    accounts = [AccountFactory(owner=org.csm_a1, go_live_date=today - timedelta(days=(5, 45)[i % 2])) for i in range(6)]
+    # Saving the accounts queued refreshes no worker listens to: the sweep writes the stages.
+    AccountStage.objects.all().delete()
+    Task.objects.all().delete()
+    TimelineEntry.objects.filter(kind="stage_changed").delete()
+    _endpoint, secret = endpoint_create(name="Ops", url=receiver.url, actor=org.admin, event_types=["rule.fired"])
+
+    def mark() -> None:
+        """A snoozed task per account, woken by its chunk: none left = every chunk ran."""
+        for account in accounts:
+            Task.objects.create(account=account, title="marker", due_date=today, status=TaskStatus.SNOOZED,
+                                snoozed_until=today)  # fmt: skip
+
+    def swept() -> bool:
+        return not Task.objects.filter(status=TaskStatus.SNOOZED).exists()
+
+    # A cache of its own: the worker must not read subscriptions another test's worker cached.
+    env = {"HOURGLASS_WEBHOOK_ALLOW_PRIVATE": "true", "HOURGLASS_BASE_URL": "https://hourglass.example",
+           "HOURGLASS_STAGE_SWEEP_CHUNK": "2", "CACHE_URL": "locmemcache://"}  # fmt: skip
+    with running_worker(extra_env=env) as worker:
+        mark()
+        stage_sweep_task.apply_async(queue=worker.queue)
+        assert wait_for(swept, timeout=120), worker.logs()
+        firings = list(
+            Task.objects.exclude(title="marker")
+            .values("playbook", "account", "episode_key")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        expected = len(firings)
+        assert expected >= len(accounts)  # each account entered a stage with a playbook
+        assert len(receiver.wait_for(expected, timeout=60)) == expected, worker.logs()
+        mark()
+        stage_sweep_task.apply_async(queue=worker.queue)
+        assert wait_for(swept, timeout=120), worker.logs()
+        assert wait_for(lambda: not Delivery.objects.exclude(status=Delivery.Status.DELIVERED).exists(), timeout=30)
+    got = receiver.wait_for(expected + 1, timeout=2)
+    assert len(got) == expected == Delivery.objects.count()
+    assert all(signature_valid(secret, request) for request in got)
+    bodies = [request.json()["data"] for request in got]
+    sent = {(data["rule"]["id"], data["account"]["id"], data["episode_key"]) for data in bodies}
+    assert sent == {(f["playbook"], f["account"], f["episode_key"]) for f in firings}
