@@ -112,38 +112,47 @@ def _deferred_row(delivery: Delivery, until: datetime) -> Row:
     return (delivery.pk, Delivery.Status.QUEUED, delivery.attempts, until, None, None, None, "", "")
 
 
+# The recorded columns after the pk, with their PostgreSQL types.
+_COLUMNS = (("status", "varchar"), ("attempts", "smallint"), ("next_attempt_at", "timestamptz"),
+            ("last_attempt_at", "timestamptz"), ("delivered_at", "timestamptz"), ("response_code", "smallint"),
+            ("response_excerpt", "varchar"), ("last_error", "varchar"))  # fmt: skip
+
+
 def deliveries_record(*, token: uuid.UUID, rows: list[Row]) -> int:
     """Write ``rows`` of claim ``token`` in one statement; returns how many rows the claim
-    still held. The row's claim ends (no claim token, no claimed time)."""
+    still held. Their claim ends (no claim token, no claimed time); a row put back without
+    an attempt (no ``last_attempt_at``) keeps its last answer.
+
+    PostgreSQL reads the rows from one array per column (``unnest``: the statement's text
+    is the same for every batch, so neither the driver nor the server parses it per
+    size); SQLite from ``VALUES``."""
     if not rows:
         return 0
-    ops, postgres = connection.ops, connection.vendor == "postgresql"
+    ops = connection.ops
     table = ops.quote_name(Delivery._meta.db_table)
+    names = ", ".join(f"column{n}" for n in range(1, len(_COLUMNS) + 2))
+    params: list[Any]
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{sql_type}[]" for sql_type in ("bigint", *(t for _c, t in _COLUMNS)))
+        source, params = f"unnest({arrays}) AS v({names})", [list(column) for column in zip(*rows, strict=True)]
+    else:
+        row_sql = "(" + ", ".join(["%s"] * (len(_COLUMNS) + 1)) + ")"
+        source = f"(VALUES {', '.join([row_sql] * len(rows))}) AS v"
+        adapt, params = ops.adapt_datetimefield_value, []
+        for pk, status, attempts, next_at, attempt_at, delivered_at, code, excerpt, error in rows:
+            params += (pk, status, attempts, adapt(next_at), adapt(attempt_at), adapt(delivered_at), code, excerpt,
+                       error)  # fmt: skip
 
-    def v(n: int, sql_type: str) -> str:
-        # PostgreSQL types VALUES columns from their values (all-NULL ones as text): cast.
-        # SQLite must not: its CAST to a date type's affinity would turn text into a number.
-        return f"CAST(v.column{n} AS {sql_type})" if postgres else f"v.column{n}"
-
-    ts, attempted = "timestamp with time zone", f"{v(5, 'timestamp with time zone')} IS NOT NULL"
-
-    def kept(column: str, n: int, sql_type: str) -> str:
-        return f"{column} = CASE WHEN {attempted} THEN {v(n, sql_type)} ELSE {table}.{column} END"
+    def kept(column: str, n: int) -> str:
+        return f"{column} = CASE WHEN v.column5 IS NOT NULL THEN v.column{n} ELSE {table}.{column} END"
 
     sql = (
-        f"UPDATE {table} SET status = {v(2, 'varchar(10)')}, attempts = {v(3, 'smallint')}, "  # noqa: S608 - names and placeholders only
-        f"next_attempt_at = {v(4, ts)}, claimed_at = NULL, claim_token = NULL, "
-        f"{kept('last_attempt_at', 5, ts)}, "
-        f"delivered_at = COALESCE({v(6, ts)}, {table}.delivered_at), "
-        f"{kept('response_code', 7, 'smallint')}, {kept('response_excerpt', 8, 'varchar(512)')}, "
-        f"{kept('last_error', 9, 'varchar(500)')} "
-        f"FROM (VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s, %s, %s)'] * len(rows))}) AS v "
-        f"WHERE {table}.id = {v(1, 'bigint')} AND {table}.claim_token = %s"
+        f"UPDATE {table} SET status = v.column2, attempts = v.column3, next_attempt_at = v.column4, "  # noqa: S608 - names and placeholders only
+        f"claimed_at = NULL, claim_token = NULL, {kept('last_attempt_at', 5)}, "
+        f"delivered_at = COALESCE(v.column6, {table}.delivered_at), {kept('response_code', 7)}, "
+        f"{kept('response_excerpt', 8)}, {kept('last_error', 9)} "
+        f"FROM {source} WHERE {table}.id = v.column1 AND {table}.claim_token = %s"
     )
-    adapt = ops.adapt_datetimefield_value
-    params: list[Any] = []
-    for pk, status, attempts, next_at, attempt_at, delivered_at, code, excerpt, error in rows:
-        params += (pk, status, attempts, adapt(next_at), adapt(attempt_at), adapt(delivered_at), code, excerpt, error)
     params.append(Delivery._meta.get_field("claim_token").get_db_prep_save(token, connection))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
