@@ -9,7 +9,7 @@ PORT   ?= 8000
 PIP_FLAGS := --quiet --disable-pip-version-check
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev messages migrate lint typecheck check bench chromium prometheus deploy-tools clean help fuzz load tags
+.PHONY: run test install install-dev messages migrate lint typecheck check bench chromium prometheus deploy-tools pgbouncer clean help fuzz load tags
 
 help:
 	@echo "make run        set up and start Hourglass (web + Celery worker + beat) on PORT=$(PORT)"
@@ -59,7 +59,14 @@ prometheus:
 deploy-tools:
 	@scripts/ensure-nginx.sh
 
-test: install-dev messages chromium prometheus deploy-tools
+# The PgBouncer test (tests/scaling) runs the app through Debian's pgbouncer in transaction mode.
+pgbouncer:
+	@test -x /usr/sbin/pgbouncer || command -v pgbouncer >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		echo "Installing Debian's pgbouncer for the PgBouncer test ..."; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends pgbouncer >/dev/null; }
+
+test: install-dev messages chromium prometheus deploy-tools pgbouncer
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

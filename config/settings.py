@@ -142,6 +142,26 @@ else:
     # Model choice fields and ``.iterator()`` open a server-side cursor by default (DECLARE,
     # FETCH, CLOSE: three round trips for a form's few choices); client-side cursors suffice.
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    # Behind PgBouncer in transaction mode (docs/scaling.md) each transaction may run on
+    # another server connection, so nothing may outlive a transaction on the server:
+    # no server-side cursors (above), and no prepared statements. Django leaves psycopg's
+    # auto-prepare off unless OPTIONS set ``prepare_threshold``; PgBouncer only keeps
+    # prepared statements apart from 1.21 on (``max_prepared_statements``), Debian 12
+    # ships 1.18, so a threshold there is refused unless the operator says their
+    # PgBouncer supports them.
+    HOURGLASS_PGBOUNCER = env.bool("HOURGLASS_PGBOUNCER", default=False)
+    if HOURGLASS_PGBOUNCER:
+        _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+        if _db_options.get("prepare_threshold") not in (None, "") and not env.bool(
+            "HOURGLASS_PGBOUNCER_PREPARED_STATEMENTS", default=False
+        ):
+            raise ImproperlyConfigured(
+                "HOURGLASS_PGBOUNCER is set and DATABASE_URL asks for prepared statements (prepare_threshold): "
+                "PgBouncer before 1.21 (Debian 12 ships 1.18) mixes them up between clients in transaction mode. "
+                "Drop prepare_threshold, or set HOURGLASS_PGBOUNCER_PREPARED_STATEMENTS=true for PgBouncer >= 1.21 "
+                "with max_prepared_statements > 0."
+            )
+        _db_options.setdefault("prepare_threshold", None)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------------

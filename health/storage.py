@@ -151,7 +151,9 @@ def _store_staged(events: Sequence[ValidEvent], received_at: datetime) -> int:
     columns = ", ".join(_columns())
     staging_columns = "account_id, occurred_at, event_name, customer_user_id, quantity, properties, event_id"
     received = _column("received_at")
-    with connection.cursor() as cursor:
+    # atomic: the staging table lives on one server connection, which a pooler in
+    # transaction mode (PgBouncer) only keeps for the transaction.
+    with transaction.atomic(), connection.cursor() as cursor:
         # Column types as in the events table, so COPY does the parsing. Dropped at the
         # end rather than ON COMMIT: a caller may ingest several batches in one
         # transaction (the import command does); a rollback removes it anyway.
@@ -243,7 +245,9 @@ def health_scores_upsert(*, rows: Sequence[HealthScore]) -> int:
         if name in _SCORE_UPDATE
     )
     dumps = json.dumps
-    with connection.cursor() as cursor:
+    # One transaction: the staging table lives on one server connection, which a pooler
+    # in transaction mode (PgBouncer) only keeps for the transaction.
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE {_SCORE_STAGING} (account_id bigint, day date, model_id bigint, score smallint, "
             "colour text, measures jsonb, changes jsonb, previous_score smallint, computed_at timestamptz)"

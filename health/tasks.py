@@ -3,6 +3,7 @@ fan-out that sends the scoring tasks in chunks."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus
+from core.locks import chunk_claim
 from core.people import person_or_none
 
 from .alerts import BASELINE_WINDOWS, WINDOW_DAYS, activity_drop_scan, default_scan_day
@@ -22,6 +24,11 @@ from .rescore import score_requests_add, score_requests_run
 from .scoring import accounts_with_new_data, health_scores_compute
 from .services import event_partitions_ensure, rollups_recompute
 from .silence import silence_resolve, silence_scan
+
+# The nightly chunks are remembered as done for this long (a duplicate beat message or a
+# redelivered chunk the same night is skipped); the 15-minute sweep rescores what changed.
+CHUNK_REMEMBER_SECONDS = 12 * 3600
+NIGHTLY_SWEEP = "nightly"
 
 
 @shared_task(name="health.rollup_accounts_days_task", acks_late=True, ignore_result=True)
@@ -77,12 +84,25 @@ def activity_drop_scan_task(*, day: str | None = None, account_ids: list[int] | 
 
 
 @shared_task(name="health.score_recompute_task", acks_late=True, ignore_result=True)
-def score_recompute_task(*, account_ids: list[int], day: str | None = None, run_id: int | None = None) -> int:
+def score_recompute_task(
+    *, account_ids: list[int], day: str | None = None, run_id: int | None = None, sweep: str | None = None
+) -> int:
     """Score one chunk of accounts (an upsert of the day's rows: safe to repeat); with
-    ``run_id``, count the chunk towards that "recalculate now" run's progress."""
-    written = health_scores_compute(account_ids=account_ids, day=date.fromisoformat(day) if day else None)
-    if run_id is not None:
-        health_recalculation_progress(run_id=run_id, scored=len(account_ids))
+    ``run_id``, count the chunk towards that "recalculate now" run's progress.
+
+    One worker at a time does a given chunk (``core.locks.chunk_claim``): a second copy
+    of the message (a duplicate dispatch, a redelivery) skips it while it runs, and, for
+    the nightly ``sweep`` and a run, once it committed. The chunk is one transaction.
+    """
+    scored_day = date.fromisoformat(day) if day else timezone.localdate()
+    name = f"health.scores:{sweep or '-'}:{scored_day.isoformat()}:{run_id or '-'}:{_ids_digest(account_ids)}"
+    remember = CHUNK_REMEMBER_SECONDS if (sweep or run_id is not None) else 0
+    with chunk_claim(name, remember_seconds=remember) as claimed:
+        if not claimed:
+            return 0
+        written = health_scores_compute(account_ids=account_ids, day=scored_day)
+        if run_id is not None:
+            health_recalculation_progress(run_id=run_id, scored=len(account_ids))
     return written
 
 
@@ -104,6 +124,11 @@ def score_all_accounts_task() -> int:
 def _scored_account_ids() -> list[int]:
     """Every account that gets a score: all but churned ones."""
     return list(Account.objects.exclude(status=AccountStatus.CHURNED).order_by("pk").values_list("pk", flat=True))
+
+
+def _ids_digest(ids: list[int]) -> str:
+    """Names a chunk by its accounts: two messages for the same accounts share a claim."""
+    return hashlib.blake2b(",".join(map(str, sorted(ids))).encode(), digest_size=12).hexdigest()
 
 
 def _chunks(ids: list[int]) -> list[list[int]]:
@@ -161,6 +186,7 @@ def health_scores_dispatch(*, everything: bool, day: date | None = None) -> int:
         since = timezone.now() - timedelta(minutes=settings.HOURGLASS_HEALTH_RECENT_MINUTES)
         ids = accounts_with_new_data(since=since)
     chunks = _chunks(ids)
+    sweep = NIGHTLY_SWEEP if everything else None
     for part in chunks:
-        score_recompute_task.delay(account_ids=part, day=day.isoformat())
+        score_recompute_task.delay(account_ids=part, day=day.isoformat(), sweep=sweep)
     return len(chunks)

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from accounts.models import Account
 from core.clock import local_date
+from core.locks import chunk_claim
 
 from .services import FireRequest, playbook_fire, playbooks_fire, tasks_follow_owner, tasks_wake_snoozed
 from .stages import stage_refresh
@@ -21,16 +22,22 @@ def stage_sweep_task() -> int:
 
     A chunk is a range of ids (every account from its first id up to the next chunk's),
     so an account created meanwhile is still covered. Safe to run twice or concurrently:
-    transitions are decided against the stored stage, timeline entries carry a dedupe
-    key and tasks a unique constraint.
+    each chunk is claimed (``core.locks.chunk_claim``: one worker at a time), transitions
+    are decided against the stored stage, timeline entries carry a dedupe key and tasks
+    a unique constraint.
     """
-    today = local_date().isoformat()
-    chunk = settings.HOURGLASS_STAGE_SWEEP_CHUNK
+    return stage_sweep_dispatch(day=local_date())
+
+
+def stage_sweep_dispatch(*, day: date) -> int:
+    """Send one ``stage_refresh_task`` per ``HOURGLASS_STAGE_SWEEP_CHUNK`` accounts for
+    ``day`` (one query of the ids); returns the number of accounts covered."""
+    chunk = max(1, int(settings.HOURGLASS_STAGE_SWEEP_CHUNK))
     ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
     starts = ids[::chunk]
     for number, first in enumerate(starts):
         last = starts[number + 1] - 1 if number + 1 < len(starts) else None
-        stage_refresh_task.delay(first_id=first, last_id=last, day=today)
+        stage_refresh_task.delay(first_id=first, last_id=last, day=day.isoformat())
     return len(ids)
 
 
@@ -45,11 +52,19 @@ def stage_refresh_task(
     """Recompute the stage of some accounts: a list of ids (a date just changed) or the
     sweep's chunk ``first_id``..``last_id`` (inclusive; no ``last_id``: to the end)."""
     today = date.fromisoformat(day) if day else local_date()
-    accounts: list[int] | range
     if account_ids is not None:
-        accounts = account_ids
-    else:
-        accounts = range(first_id or 0, (last_id if last_id is not None else 2**62) + 1)
+        return _stage_refresh_accounts(account_ids, today)
+    # A sweep's chunk: one worker at a time, in one transaction; a copy arriving while it
+    # runs is skipped. Not remembered once done: a second sweep the same day runs again
+    # (it may have snoozed tasks to wake), and writes nothing twice.
+    name = f"playbooks.stage_sweep:{today.isoformat()}:{first_id}:{last_id}"
+    with chunk_claim(name) as claimed:
+        if not claimed:
+            return 0
+        return _stage_refresh_accounts(range(first_id or 0, (last_id if last_id is not None else 2**62) + 1), today)
+
+
+def _stage_refresh_accounts(accounts: list[int] | range, today: date) -> int:
     changed = stage_refresh(account_ids=accounts, today=today).changed
     tasks_follow_owner(account_ids=accounts)
     # Last, so that a woken task also tells that this chunk's stage work is committed.

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 from celery import shared_task
+
+from core.locks import chunk_claim
 
 from .lapsed import renewals_mark_lapsed
 from .reminders import reminder_sweep_dispatch, reminders_claim_owed
@@ -28,5 +31,13 @@ def reminder_sweep_task() -> int:
 
 @shared_task(name="renewals.reminder_batch_task", ignore_result=True, acks_late=True)
 def reminder_batch_task(*, renewal_ids: list[int], today: str, audience: str) -> int:
-    """Claim and queue what these renewals are owed (one transaction); a re-run claims nothing."""
-    return reminders_claim_owed(renewal_ids, today=date.fromisoformat(today), audience=audience)
+    """Claim and queue what these renewals are owed (one transaction); a re-run claims nothing.
+
+    A second copy of the batch (two sweeps at once, a redelivery) skips it while another
+    worker holds it (``core.locks.chunk_claim``) instead of queueing behind its claim rows.
+    """
+    digest = hashlib.blake2b(",".join(map(str, sorted(renewal_ids))).encode(), digest_size=12).hexdigest()
+    with chunk_claim(f"renewals.reminder_batch:{today}:{audience}:{digest}") as claimed:
+        if not claimed:
+            return 0
+        return reminders_claim_owed(renewal_ids, today=date.fromisoformat(today), audience=audience)
