@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -177,6 +178,7 @@ def test_pages_show_the_lapsed_badge_and_days_since(client, org):
     assert 'data-testid="account-lapsed-renewal"' in account_page
     detail = client.get(reverse("renewals:detail", args=[renewal.pk])).content.decode()
     assert 'data-testid="close-form"' in detail and 'data-testid="at-risk-form"' not in detail
+    assert 'data-testid="lapsed-days"' in detail and re.search(r"\(lapsed \d+ days ago\)", detail)
     # Another team's CSM sees neither the renewal nor its figure.
     login(client, org.csm_b1)
     other = client.get(reverse("renewals:list"), {"status": "lapsed"}).content.decode()
