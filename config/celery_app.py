@@ -63,6 +63,8 @@ app.conf.beat_schedule = {
     # Renewals whose date passed unclosed become lapsed, before the stage sweep and the day's work.
     "renewals-lapsed-sweep": {"task": "renewals.lapsed_sweep_task", "schedule": crontab(hour=0, minute=40)},
     "renewals-reminder-sweep": {"task": "renewals.reminder_sweep_task", "schedule": crontab(hour=8, minute=0)},
+    # The ARR ledger from contracts and amendments: the new month, and writes around the services.
+    "renewals-arr-ledger-rebuild": {"task": "renewals.arr_ledger_rebuild_task", "schedule": crontab(hour=2, minute=40)},
     # Webhook/chat deliveries: retries that came due and rows a dead worker left (docs/webhooks.md).
     "webhooks-deliver-sweep": {"task": "webhooks.deliver_due_task", "schedule": 60.0},
     # Lifecycle stages move with the local date: just after midnight, before people start work.

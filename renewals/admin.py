@@ -4,7 +4,15 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ChurnReason, Contract, ExpansionOpportunity, RenewalOpportunity, RenewalReminder
+from .models import (
+    ArrMovement,
+    ChurnReason,
+    Contract,
+    ContractAmendment,
+    ExpansionOpportunity,
+    RenewalOpportunity,
+    RenewalReminder,
+)
 
 
 @admin.register(ChurnReason)
@@ -95,3 +103,34 @@ class ExpansionOpportunityAdmin(SimpleHistoryAdmin):
     list_select_related = ("account",)
     raw_id_fields = ("account", "created_by")
     readonly_fields = ("owner_role",)
+
+
+@admin.register(ContractAmendment)
+class ContractAmendmentAdmin(SimpleHistoryAdmin):
+    """Read and inspect; amendments are recorded on the contract's page or through the API."""
+
+    list_display = ("account", "contract", "effective_date", "kind", "arr_delta", "expansion", "created_by")
+    list_filter = ("kind",)
+    search_fields = ("account__name", "account__external_id", "reason")
+    list_select_related = ("account", "contract", "expansion", "created_by")
+    readonly_fields = [f.name for f in ContractAmendment._meta.fields]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(ArrMovement)
+class ArrMovementAdmin(admin.ModelAdmin):
+    """The ledger is rebuilt from contracts and amendments: read only."""
+
+    list_display = ("account", "month", "kind", "amount", "arr_before", "arr_after")
+    list_filter = ("kind", "month")
+    search_fields = ("account__name", "account__external_id")
+    list_select_related = ("account",)
+    readonly_fields = [f.name for f in ArrMovement._meta.fields]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

@@ -19,3 +19,6 @@ class RenewalsConfig(AppConfig):
 
         stakeholder_personal_data.connect(on_personal_data, dispatch_uid="renewals.privacy.export")
         stakeholder_erasing.connect(on_erasing, dispatch_uid="renewals.privacy.erase")
+
+        # The ARR ledger's tasks live beside it (renewals.ledger), not in tasks.py.
+        from . import ledger  # noqa: F401

@@ -432,3 +432,13 @@ class ExpansionOpportunity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} · {self.title}"
+
+
+# The ARR ledger's models (contract amendments, monthly movements) live beside it.
+from .ledger_models import (  # noqa: E402, F401
+    MOVEMENT_SIGN,
+    AmendmentKind,
+    ArrMovement,
+    ContractAmendment,
+    MovementKind,
+)

@@ -24,6 +24,8 @@ from accounts.models import Account
 from accounts.timeline import timeline_record
 from core.people import person_or_none
 
+from .amendments import amendment_from_won_expansion
+from .ledger import ledger_account_changed
 from .models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -93,6 +95,7 @@ def contract_create(
         contract.currency = currency
     _validate_period(contract)
     _save_with_history(contract, actor)
+    ledger_account_changed(account.pk)
     if contract.status == ContractStatus.ACTIVE:
         renewal = RenewalOpportunity(
             contract=contract, account=account, due_date=contract.end_date, forecast_arr=contract.arr
@@ -117,6 +120,7 @@ def contract_update(*, actor: AnyUser | None, contract: Contract, **changes: Any
         setattr(contract, field, list(value) if field == "products" else value)
     _validate_period(contract)
     _save_with_history(contract, actor)
+    ledger_account_changed(contract.account_id)
 
     renewal = RenewalOpportunity.objects.select_for_update().filter(contract=contract).first()
     if renewal is None:
@@ -377,6 +381,8 @@ def expansion_create(
         actor=person_or_none(actor),
         data={"expansion_id": expansion.pk, "kind": kind, "owner_role": expansion.owner_role},
     )
+    if expansion.stage == ExpansionStage.WON:
+        amendment_from_won_expansion(expansion=expansion, actor=actor)
     return expansion
 
 
@@ -402,4 +408,7 @@ def expansion_update(*, expansion: ExpansionOpportunity, actor: AnyUser | None, 
             actor=person_or_none(actor),
             data={"expansion_id": expansion.pk, "from": old_stage, "to": expansion.stage},
         )
+        if expansion.stage == ExpansionStage.WON:
+            # Winning raises the contract's ARR from the close date (once per opportunity).
+            amendment_from_won_expansion(expansion=expansion, actor=actor)
     return expansion

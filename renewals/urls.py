@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import accuracy_views, views
+from . import accuracy_views, ledger_views, views
 
 app_name = "renewals"
 
@@ -18,4 +18,7 @@ urlpatterns = [
     path("<int:pk>/forecast/", views.renewal_override_view, name="override"),
     path("<int:pk>/close/", views.renewal_close_view, name="close"),
     path("<int:pk>/expansions/", views.renewal_expansion_create_view, name="expansion_create"),
+    path("arr-movements/", ledger_views.arr_movements_view, name="arr_movements"),
+    path("arr-movements/export.csv", ledger_views.arr_movements_export_view, name="arr_movements_export"),
+    path("contracts/<int:pk>/amendments/", ledger_views.contract_amendments_view, name="contract_amendments"),
 ]

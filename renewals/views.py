@@ -24,6 +24,7 @@ from .charts import kpi_trend_charts, pipeline_charts
 from .filters import RenewalFilter
 from .forms import AtRiskForm, CloseForm, ExpansionForm, KpiForm, OverrideForm, StageForm
 from .kpis import FIGURES, retention_report
+from .ledger_kpis import LEDGER_FIGURES, ledger_retention
 from .models import RenewalOpportunity
 from .selectors import (
     account_expansions,
@@ -124,13 +125,21 @@ def renewal_export_view(request: HtmxHttpRequest) -> HttpResponse:
 def renewal_kpis_view(request: HtmxHttpRequest) -> HttpResponse:
     """Retention KPIs of the renewals due in a period, in the user's scope, by a grouping."""
     form = KpiForm.from_query(request.GET, timezone.localdate())
-    table = None
+    table = ledger = None
     charts = []
     if form.is_valid():
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-        table, trend = retention_report(user=request.user, start=start, end=end, group_by=form.cleaned_data["group_by"])
+        start, end, group_by = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["group_by"]
+        table, trend = retention_report(user=request.user, start=start, end=end, group_by=group_by)
+        ledger = ledger_retention(user=request.user, start=start, end=end, group_by=group_by)
         charts = kpi_trend_charts(trend)
-    context = {"form": form, "table": table, "figures": FIGURES, "charts": charts}
+    context = {
+        "form": form,
+        "table": table,
+        "figures": FIGURES,
+        "charts": charts,
+        "ledger": ledger,
+        "ledger_figures": LEDGER_FIGURES,
+    }
     return render(request, "renewals/renewal_kpis.html", context, status=200 if table else 400)
 
 

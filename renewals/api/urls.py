@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .accuracy import ForecastAccuracyView
+from .ledger import ArrRetentionView, ContractAmendmentsView
 from .views import ContractViewSet, RenewalViewSet
 
 router = SimpleRouter()
@@ -14,4 +15,6 @@ urlpatterns = [
     # Before the router: its renewal detail route would take "forecast-accuracy" for an id.
     path("renewals/forecast-accuracy/", ForecastAccuracyView.as_view(), name="renewal-forecast-accuracy"),
     *router.urls,
+    path("contracts/<int:pk>/amendments/", ContractAmendmentsView.as_view(), name="contract-amendments"),
+    path("arr-retention/", ArrRetentionView.as_view(), name="arr-retention"),
 ]
