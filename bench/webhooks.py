@@ -10,10 +10,13 @@ Phases (same run, same data):
   baseline ``queue_naive``: one ``Delivery.objects.create`` per row, for a tenth of the
   events (rows/s compared).
 - ``deliver``: ``--deliveries`` queued rows sent by ``--processes`` processes running
-  ``deliver_due`` (claim a batch, sign, POST, record each row) to a receiver subprocess
-  on loopback (``ThreadingHTTPServer``, answers 200 at once); baseline ``raw_post``: the
+  ``deliver_due`` with ``DEBUG`` off (claim a batch in one UPDATE, sign, POST concurrently
+  over keep-alive pools, record the batch in one statement) to a receiver subprocess on
+  loopback (``ThreadingHTTPServer``, answers 200 at once); baseline ``raw_post``: the
   same number of bare ``requests`` POSTs over one keep-alive session, no database, one
-  process (the HTTP cost alone).
+  process (the HTTP cost alone). To compare with earlier code, run this same script in
+  an export of it (``git archive <commit> | tar -x -C DIR``; copy this file over) —
+  alternate the two on the same data.
 
 Prints each phase's rate and the ratios; writes ``bench/results/webhooks/<timestamp>.json``.
 Targets (issue 19): 10,000 events to 3 endpoints queued in ≤ 5 s; ≥ 200 deliveries/s on 2 cores.
