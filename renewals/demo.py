@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.models import AccountStatus
 
+from .ledger import arr_ledger_rebuild
 from .models import ChurnReason, Contract, RenewalOpportunity, RenewalStatus
 from .periods import add_months
 from .services import renewal_close, renewal_mark_at_risk, renewal_override_forecast, renewal_set_stage
@@ -89,7 +90,11 @@ def seed(ctx: Any) -> None:
                 reason="Customer told us in the QBR.",
                 actor=renewal.account.owner or admin,
             )
-    ctx.summary.append(f"{len(contracts)} contracts ({closed} renewals closed, {at_risk} at risk)")
+    # The ledger behind the KPI page's rates over the ARR in force (the contracts were bulk-created).
+    movements = arr_ledger_rebuild(today=today)
+    ctx.summary.append(
+        f"{len(contracts)} contracts ({closed} renewals closed, {at_risk} at risk), {movements} ARR movements"
+    )
 
 
 def _close(renewal: RenewalOpportunity, *, rng: Any, reasons: list[ChurnReason], actor: Any, churned: bool) -> None:

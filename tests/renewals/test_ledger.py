@@ -67,3 +67,10 @@ def test_the_horizon_is_the_current_month(org):
     assert [row[1] for row in ledger(account)] == ["new"]  # the July end is not a churn yet
     arr_ledger_rebuild(today=date(2026, 7, 1))
     assert [row[1] for row in ledger(account)] == ["new", "churn"]
+
+
+def test_the_demo_data_comes_with_its_ledger():
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--seed", "5", "--accounts", "40")
+    assert ArrMovement.objects.filter(kind="new").count() == Contract.objects.filter(previous__isnull=True).count()
