@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 
 from accounts.models import TimelineEntry
@@ -228,3 +230,30 @@ def test_the_task_takes_a_day_and_is_idempotent():
     assert lapsed_sweep_task(day=TODAY.isoformat()) == 0
     assert _statuses(renewal) == [RenewalStatus.LAPSED]
     assert lapsed_sweep_task(day=(TODAY - timedelta(days=5)).isoformat()) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sweeps_lapse_each_renewal_once():
+    renewals = [make_renewal(days_left=-days) for days in (1, 2, 5, 30, 90, 365)]
+    results: list[int] = []
+    errors: list[Exception] = []
+    barrier = threading.Barrier(4)
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            results.append(renewals_mark_lapsed(today=TODAY).lapsed)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(results) == [0, 0, 0, len(renewals)]
+    assert RenewalOpportunity.history.filter(status=RenewalStatus.LAPSED).count() == len(renewals)
+    assert TimelineEntry.objects.filter(kind="renewal_lapsed").count() == len(renewals)
