@@ -17,6 +17,17 @@ Prints one line per trial and the totals: missing, duplicates (and whether each 
 first copy's Message-ID), the longest time from the kill to a reminder's delivery, with the
 trial count; and the same for the baseline. Goal (issue 22): over 20 trials 0 missing,
 <= 1 duplicate, every reminder <= 90 s after the kill. Writes nothing but its own database.
+
+It also measures the duplicate window itself: the workers load ``kill_delivery_probe/``
+(``sitecustomize``), which notes for every message marked sent how long after the SMTP
+server's 250 had been read the mark statement reached the database driver ("250 read ->
+mark sent", the worker's own part), how long after the message's final dot had been
+written ("final dot -> mark sent": the whole window, including the server's processing
+and the 250's way back), and how long the statement took to come back ("mark round trip",
+not a window: the database has the statement by then); printed as percentiles over all
+messages of the run. A SIGKILL inside the window leaves a delivered message unmarked (one
+duplicate). Run it from a checkout of another commit (same script and probe) for that
+commit's window.
 """
 
 from __future__ import annotations
@@ -24,7 +35,9 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -81,6 +94,37 @@ def summary(label: str, results: list) -> str:
     )
 
 
+PROBE = Path(__file__).resolve().parent / "kill_delivery_probe"
+
+
+def probe_env(directory: Path) -> dict[str, str]:
+    """Worker environment that loads the window probe, writing into ``directory``."""
+    path = os.pathsep.join(filter(None, [str(PROBE), os.environ.get("PYTHONPATH", "")]))
+    return {"PYTHONPATH": path, "HOURGLASS_KILL_PROBE_DIR": str(directory)}
+
+
+def windows(directory: Path) -> dict[str, list[float]]:
+    """Microseconds per message the probe saw: reply -> mark, dot -> mark, mark round trip."""
+    found: dict[str, list[float]] = {"reply": [], "dot": [], "trip": []}
+    for path in directory.glob("marks-*.txt"):
+        for line in path.read_text().splitlines():
+            replied, entered, returned, written = (float(x) for x in line.split())
+            found["reply"].append((entered - replied) * 1e6)
+            found["dot"].append((entered - written) * 1e6)
+            found["trip"].append((returned - entered) * 1e6)
+    return found
+
+
+def percentiles(label: str, values: list[float]) -> str:
+    if len(values) < 2:
+        return f"{label}: {len(values)} samples"
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return (
+        f"{label}: {len(values)} messages, p50 {cuts[49]:.0f} us, p90 {cuts[89]:.0f} us, "
+        f"p99 {cuts[98]:.0f} us, max {max(values):.0f} us"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=20)
@@ -104,6 +148,7 @@ def main() -> None:
         f"Database: {connection.vendor}; broker: {args.broker_url.split('://')[0]}; lease {args.lease} s, "
         f"flush every {args.flush} s, {args.renewals} reminders per trial, two sweeps at once"
     )
+    probe_dir = Path(tempfile.mkdtemp(prefix="kill-probe-"))
     rng = random.Random(args.seed)
     plan = ["none"] * args.baseline + [("child", "worker")[i % 2] for i in range(args.trials)]
     results: dict[str, list] = {"none": [], "kill": []}
@@ -118,16 +163,24 @@ def main() -> None:
             smtp_delay=args.smtp_delay,
             batch_size=args.batch_size,
             timeout=args.lease * 3 + 300,
+            extra_env=probe_env(probe_dir),
         )
         results["none" if mode == "none" else "kill"].append(result)
+        offsets = f", duplicates' first copies at {list(result.duplicate_offsets_ms)} ms from the kill"
         print(
             f"trial {number:2d} {mode:6s}: missing {result.missing}, duplicates {result.duplicates}, "
             f"late after kill {result.late_after_kill:6.1f} s, held at kill {result.held_at_kill:3d}, "
-            f"redelivered {result.redelivered}  ({time.monotonic() - started:.0f} s)",
+            f"redelivered {result.redelivered}"
+            + offsets * bool(result.duplicates)
+            + f"  ({time.monotonic() - started:.0f} s)",
             flush=True,
         )
     print(summary("kill    ", results["kill"]))
     print(summary("baseline", results["none"]))
+    found = windows(probe_dir)
+    print(percentiles("window 250 read -> mark sent   ", found["reply"]))
+    print(percentiles("window final dot -> mark sent  ", found["dot"]))
+    print(percentiles("mark round trip (not a window) ", found["trip"]))
 
 
 if __name__ == "__main__":

@@ -10,16 +10,21 @@ Guarantees (see README "Delivery guarantees"):
   ``HOURGLASS_OUTBOX_LEASE_SECONDS`` that it extends (a heartbeat: one UPDATE for the
   rows it still holds) every third of the lease while it works through them.
 - Messages go out one SMTP transaction each over a kept-open connection, and each is
-  marked sent in its own short transaction right after the server's 250 reply: a
-  worker killed mid-batch leaves sent what was sent, and at most the one message in
-  that gap unmarked.
+  marked sent right after the server's 250 reply by ``_Marks``: one fixed statement,
+  built before the first message, on the connection the claim already opened, in a
+  transaction of its own (on PostgreSQL with ``synchronous_commit`` off for it) and with
+  nothing else between the reply and the statement. Once its bytes have left the worker
+  the database commits it even if the worker dies that instant, so the window in which a
+  killed worker leaves a delivered message unmarked is the few microseconds of Python
+  between reading the 250 and writing the statement.
 - A worker that dies leaves its claimed rows "sending"; once their lease has run out
   (at most ``HOURGLASS_OUTBOX_LEASE_SECONDS`` after the death) the flush, every
   ``HOURGLASS_OUTBOX_FLUSH_SECONDS``, re-claims and sends them, so nothing is lost. (If
-  it died after the SMTP server accepted a message but before the row was marked sent,
-  that message goes out again: the Message-ID is derived from the dedupe key, so mail
-  systems can collapse the copy. Closing that last gap would need the SMTP server's
-  cooperation.) docs/delivery.md describes the measured figures.
+  it died in that window, or the database server itself crashed before the asynchronous
+  commit reached its disk, that message goes out again: the Message-ID is derived from
+  the dedupe key, so mail systems can collapse the copy. A duplicate, never a loss.
+  Closing the gap entirely would need the SMTP server's cooperation.) docs/delivery.md
+  describes the measured figures.
 - SMTP failures are retried with exponential backoff, then marked failed (visible in
   the admin's outbox list) after ``MAX_ATTEMPTS``.
 - A message may be *rendered at delivery* (as django-post_office's
@@ -272,12 +277,58 @@ class _Smtp:
             self.connection = None
 
 
+class _Marks:
+    """Marks a message sent right after the SMTP server's 250: the only step between the
+    reply and durability, so it builds nothing per message.
+
+    The statement is fixed and made once per claim, before the first message goes out, and
+    runs on the connection the claim already opened (no ORM compilation, no Django cursor
+    wrapper, no logging or signals on the way). On PostgreSQL, when not inside a caller's
+    transaction, it is its own transaction (autocommit) and turns ``synchronous_commit``
+    off for that transaction only (``set_config(…, true)`` is ``SET LOCAL`` inside the same
+    statement): the worker does not wait for the WAL flush. A SIGKILLed worker cannot undo
+    a commit the server has; only a database server crash could lose that commit, and the
+    message then goes out once more — a duplicate, never a loss. The statement is prepared
+    when the database settings opt into prepared statements (``prepare_threshold``, which
+    PgBouncer in transaction mode needs to support); parsing it happens on the server, after
+    the bytes have left the worker, so it is outside the window either way.
+    """
+
+    SENT = OutboundEmail.Status.SENT.value
+
+    def __init__(self) -> None:
+        connection.ensure_connection()
+        table = connection.ops.quote_name(OutboundEmail._meta.db_table)
+        pk = connection.ops.quote_name(OutboundEmail._meta.pk.column)
+        self.sql = (
+            f"UPDATE {table} SET status = %s, attempts = %s, sent_at = %s, last_error = '' "  # noqa: S608 - names
+            f"WHERE {pk} = %s"
+        )
+        self.raw: Any = None
+        self.cursor: Any = None
+        self.prepare = False
+        if connection.vendor == "postgresql" and connection.get_autocommit() and not connection.in_atomic_block:
+            import psycopg
+
+            self.raw = connection.connection
+            self.sql += " AND set_config('synchronous_commit', 'off', true) = 'off'"
+            self.cursor = psycopg.Cursor(self.raw)  # server-side binding: the parameters travel apart
+            self.prepare = self.raw.prepare_threshold is not None
+
+    def sent(self, pk: int, attempts: int) -> None:
+        if self.raw is not None and connection.connection is self.raw:
+            self.cursor.execute(self.sql, (self.SENT, attempts, timezone.now(), pk), prepare=self.prepare)
+        else:  # SQLite, a caller's transaction, or a connection replaced meanwhile
+            with connection.cursor() as cursor:
+                cursor.execute(self.sql, [self.SENT, attempts, _db_time(timezone.now()), pk])
+
+
 def _message_id(message: OutboundEmail) -> str:
     digest = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:32]
     return f"<{digest}@hourglass>"
 
 
-def _send_one(message: OutboundEmail, smtp: _Smtp) -> bool:
+def _send_one(message: OutboundEmail, smtp: _Smtp, marks: _Marks) -> bool:
     """Render (first attempt), send, and record the outcome of one claimed message in its
     own statement: sent right after the server's 250, or the failed attempt with backoff."""
     attempts = message.attempts + 1
@@ -308,20 +359,21 @@ def _send_one(message: OutboundEmail, smtp: _Smtp) -> bool:
         )
         logger.warning("email %s failed (attempt %s): %s", message.pk, attempts, exc)
         return False
-    OutboundEmail.objects.filter(pk=message.pk).update(
-        status=OutboundEmail.Status.SENT, attempts=attempts, sent_at=timezone.now(), last_error=""
-    )
+    # Nothing may run between the 250 and this statement: that gap is the duplicate window.
+    # If it fails (database gone) the row stays "sending": its lease, not a retry, decides.
+    marks.sent(message.pk, attempts)
     return True
 
 
 def _deliver_claimed(claim: _Claim, smtp: _Smtp) -> int:
     messages = OutboundEmail.objects.in_bulk(claim.ids)
+    marks = _Marks()
     sent = 0
     for pk in list(claim.ids):
         claim.heartbeat()
         if pk not in claim.ids:  # re-claimed by another worker while this one stalled
             continue
-        sent += int(_send_one(messages[pk], smtp))
+        sent += int(_send_one(messages[pk], smtp, marks))
         claim.ids.remove(pk)
     return sent
 

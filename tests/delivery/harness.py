@@ -61,6 +61,9 @@ class TrialResult:
     late_after_kill: float  # seconds from the kill (or the same moment without one) to the last first copy
     held_at_kill: int  # emails the killed worker held claimed
     redelivered: bool  # the killed task ran again (worker-lost rejection), seen in the logs
+    # For each message that arrived twice: ms from its first copy's arrival to the kill (negative:
+    # before it). A copy of the message the killed worker had just handed over shows a few ms.
+    duplicate_offsets_ms: tuple[float, ...] = ()
 
 
 def outbox_reset() -> None:
@@ -153,8 +156,10 @@ def run_trial(
     smtp_delay: float = 0.05,
     batch_size: int = 20,
     timeout: float = 240.0,
+    extra_env: dict[str, str] | None = None,
 ) -> TrialResult:
-    """One trial over ``renewals`` renewals owed a reminder today (made by the caller)."""
+    """One trial over ``renewals`` renewals owed a reminder today (made by the caller);
+    ``extra_env`` goes to the workers (the bench's probe of the duplicate window)."""
     from core.models import OutboundEmail
     from tests.conftest import free_port
 
@@ -166,6 +171,7 @@ def run_trial(
         **smtp_env(port),
         "HOURGLASS_OUTBOX_LEASE_SECONDS": str(lease),
         "HOURGLASS_RENEWAL_REMINDER_BATCH_SIZE": str(batch_size),
+        **(extra_env or {}),
     }
     with ExitStack() as stack:
         stack.enter_context(smtp_listening(sink, port))
@@ -211,6 +217,10 @@ def _result(mode: str, sink: TimedSmtp, expected: int, moment: float, held: int,
         first.setdefault(message_id, at)
         ids_by_message[identity].add(message_id)
     copies = len(sink.arrivals) - len(first)
+    counts: dict[str, int] = defaultdict(int)
+    for _, message_id, _ in sink.arrivals:
+        counts[message_id] += 1
+    offsets = tuple(round((first[m] - moment) * 1000, 1) for m, n in counts.items() if n > 1)
     late = max((at - moment for at in first.values() if at >= moment), default=0.0)
     return TrialResult(
         mode=mode,
@@ -221,6 +231,7 @@ def _result(mode: str, sink: TimedSmtp, expected: int, moment: float, held: int,
         late_after_kill=round(late, 2),
         held_at_kill=held,
         redelivered=redelivered,
+        duplicate_offsets_ms=offsets,
     )
 
 
