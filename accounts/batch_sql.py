@@ -19,10 +19,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Field
 from django.db.models.expressions import RawSQL
 
 from .models import Account, TimelineEntry
@@ -102,6 +103,37 @@ def accounts_insert(accounts: Sequence[Account], *, now: datetime) -> None:
         _insert_postgresql(accounts)
     else:
         Account.objects.bulk_create(accounts, batch_size=BATCH_SIZE)
+
+
+def _update_postgresql(accounts: Sequence[Account], names: Sequence[str]) -> None:
+    pk = cast("Field[Any, Any]", Account._meta.pk)
+    columns = [(pk.column, pk.attname, _record_type(pk))] + [
+        (field.column, field.attname, _record_type(field))
+        for field in (cast("Field[Any, Any]", Account._meta.get_field(name)) for name in names)
+    ]
+    record = ", ".join(f"{_quote(column)} {db_type}" for column, _attname, db_type in columns)
+    assignments = ", ".join(f"{_quote(column)} = r.{_quote(column)}" for column, _attname, _type in columns[1:])
+    sql = (
+        f"UPDATE {_quote(Account._meta.db_table)} AS a SET {assignments} "  # noqa: S608 - our identifiers; values bound
+        f"FROM json_to_recordset(%s::json) AS r({record}) WHERE a.{_quote(pk.column)} = r.{_quote(pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(accounts), BATCH_SIZE):
+            chunk = accounts[start : start + BATCH_SIZE]
+            rows = [{column: getattr(account, attname) for column, attname, _type in columns} for account in chunk]
+            cursor.execute(sql, [json.dumps(rows, default=str, ensure_ascii=False)])
+
+
+def accounts_update(accounts: Sequence[Account], names: Sequence[str]) -> None:
+    """Write the fields ``names`` of the (fetched, changed, validated) ``accounts``.
+
+    On PostgreSQL one ``UPDATE … FROM`` a JSON document per batch; elsewhere
+    ``bulk_update`` (its ``CASE WHEN`` per field and row is where the time would go
+    on PostgreSQL: a placeholder per value)."""
+    if connection.vendor == "postgresql":
+        _update_postgresql(accounts, names)
+    else:
+        Account.objects.bulk_update(accounts, list(names), batch_size=2000)
 
 
 def history_copy(

@@ -26,7 +26,7 @@ from core.people import display_name, person_or_none
 from core.types import AnyUser
 
 from .access import visible_accounts_q
-from .batch_sql import accounts_insert, history_copy, timeline_created
+from .batch_sql import accounts_insert, accounts_update, history_copy, timeline_created
 from .models import Account
 from .selectors import assignable_owners
 from .signals import account_created, account_updated, accounts_bulk_written
@@ -280,7 +280,7 @@ class AccountBatch:
                 if account.owner_id is not None and account.queue_team_id is not None:
                     account.queue_team_id = None  # given an owner: out of the unassigned queue, as save() does
                     fields.add("queue_team")
-            Account.objects.bulk_update(accounts, sorted(fields), batch_size=BATCH_SIZE)
+            accounts_update(accounts, sorted(fields))
             history_copy([a.pk for a in accounts], history_type="~", user_id=user_id, reason=source, when=now)
             timeline_record_many(self._owner_changed_entries())
         self._announce()

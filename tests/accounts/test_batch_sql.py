@@ -102,3 +102,22 @@ def test_values_in_matches_thousands_of_values_with_one_parameter(org):
     with CaptureQueriesContext(connection) as queries:
         found = set(Account.objects.filter(external_id__in=values_in(many)).values_list("external_id", flat=True))
     assert found == set(wanted) and len(queries) == 1
+
+
+def test_changes_to_many_accounts_are_written_as_given_and_others_are_left_alone(org):
+    first, second = org.accounts["csm_a1"]
+    untouched = org.accounts["csm_a2"][0]
+    before = Account.objects.get(pk=untouched.pk)
+    batch = AccountBatch(actor=org.admin)
+    assert batch.update(first, arr=Decimal("98765.43"), go_live_date=date(2024, 2, 29), status="churned") == {}
+    assert batch.update(second, owner=None, name="Now unassigned 客户") == {}
+    assert batch.save() == (0, 2)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.arr, first.go_live_date, first.status, first.owner) == (
+        Decimal("98765.43"), date(2024, 2, 29), "churned", org.csm_a1,
+    )  # fmt: skip
+    assert (second.owner, second.name) == (None, "Now unassigned 客户")
+    assert first.updated_at == second.updated_at > before.updated_at
+    assert Account.objects.get(pk=untouched.pk).updated_at == before.updated_at
+    assert [h.history_type for h in second.history.order_by("history_id")][-1] == "~"
