@@ -130,8 +130,10 @@ def contract_update(*, actor: AnyUser | None, contract: Contract, **changes: Any
             )
             _save_with_history(renewal, actor)
         return contract
-    if renewal.is_open:
+    if renewal.is_open or renewal.status == RenewalStatus.LAPSED:
         renewal.due_date = contract.end_date
+        if renewal.status == RenewalStatus.LAPSED and renewal.due_date >= timezone.localdate():
+            renewal.status = RenewalStatus.OPEN  # the contract was extended: its renewal is ahead again
         # The forecast follows the contract until a CSM has made their own call.
         if renewal.override_by_id is None and renewal.forecast_arr == old_arr:
             renewal.forecast_arr = contract.arr

@@ -257,3 +257,19 @@ def test_concurrent_sweeps_lapse_each_renewal_once():
     assert sorted(results) == [0, 0, 0, len(renewals)]
     assert RenewalOpportunity.history.filter(status=RenewalStatus.LAPSED).count() == len(renewals)
     assert TimelineEntry.objects.filter(kind="renewal_lapsed").count() == len(renewals)
+
+
+def test_a_contract_extended_past_today_reopens_its_lapsed_renewal():
+    from django.utils import timezone
+
+    from renewals.services import contract_update
+
+    today = timezone.localdate()
+    renewal = make_renewal(days_left=-10, today=today)
+    renewals_mark_lapsed(today=today)
+    contract_update(actor=None, contract=renewal.contract, end_date=today - timedelta(days=5))
+    renewal.refresh_from_db()
+    assert (renewal.status, renewal.due_date) == (RenewalStatus.LAPSED, today - timedelta(days=5))
+    contract_update(actor=None, contract=renewal.contract, end_date=today + timedelta(days=30))
+    renewal.refresh_from_db()
+    assert (renewal.status, renewal.due_date) == (RenewalStatus.OPEN, today + timedelta(days=30))
