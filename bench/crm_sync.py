@@ -13,6 +13,7 @@ then, from an empty accounts table each time it creates:
   admin's API token — request building, HTTP, JSON and the answer included;
 - ``sync_api_again``: the same calls again (every row unchanged);
 - ``csv_import_again``: the CSV import of the file again (every row unchanged);
+- ``sync_api_updated``: the sync calls with every row's ARR changed (every row updated);
 - ``sync_api_subscribed``: from an empty accounts table again, the sync calls with a
   webhook endpoint subscribed to the account events, so every call also queues one
   ``account.created`` delivery per account (checked; nothing is delivered: no worker
@@ -137,6 +138,13 @@ def run_csv_import(admin: Any, key: str, data: bytes) -> Phase:
                  round(result.total_rows / seconds, 1))  # fmt: skip
 
 
+def changed_arr(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The rows with another ARR each (deterministic: 1 more)."""
+    from decimal import Decimal
+
+    return [{**row, "arr": str(Decimal(row["arr"].replace(",", "") or "0") + 1)} for row in rows]
+
+
 def run_sync(base: str, token: str, key: str, rows: list[dict[str, str]], chunk: int) -> Phase:
     totals = {"created": 0, "updated": 0, "unchanged": 0}
     calls = 0
@@ -214,8 +222,8 @@ def _report(phases: list[Phase], db: dict[str, str], args: argparse.Namespace) -
           f"{args.workers} gunicorn workers")  # fmt: skip
     print(
         render_table(
-            ("phase", "rows", "created", "unchanged", "calls", "seconds", "accounts/s"),
-            [(p.key, p.rows, p.created, p.unchanged, p.calls, p.seconds, p.rows_per_s) for p in phases],
+            ("phase", "rows", "created", "updated", "unchanged", "calls", "seconds", "accounts/s"),
+            [(p.key, p.rows, p.created, p.updated, p.unchanged, p.calls, p.seconds, p.rows_per_s) for p in phases],
         )
     )
     print(f"Sync through gunicorn / CSV import in-process: created x{ratios['created']}, "
@@ -227,6 +235,8 @@ def _report(phases: list[Phase], db: dict[str, str], args: argparse.Namespace) -
 def _check(phases: list[Phase]) -> None:
     for phase in phases:
         expected = phase.unchanged if phase.key.endswith("_again") else phase.created
+        if phase.key.endswith("_updated"):
+            expected = phase.updated
         if expected != phase.rows:
             raise RuntimeError(f"{phase.key}: {expected} of {phase.rows} rows as expected")
 
@@ -263,6 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             phases.append(run_sync(base, token, "sync_api", rows, args.chunk))
             phases.append(run_sync(base, token, "sync_api_again", rows, args.chunk))
             phases.append(run_csv_import(admin, "csv_import_again", data))
+            phases.append(run_sync(base, token, "sync_api_updated", changed_arr(rows), args.chunk))
             reset_accounts()
             endpoint = endpoint_subscribe(admin)
             phases.append(run_sync(base, token, "sync_api_subscribed", rows, args.chunk))
