@@ -258,3 +258,23 @@ def test_rows_not_started_within_half_the_lease_go_back_unsent(org, receiver):
     assert deliveries_send(rows) == 0
     assert receiver.received == []
     assert Delivery.objects.filter(status=Delivery.Status.QUEUED, attempts=0, claim_token=None).count() == 3
+
+
+def test_a_receiver_that_starts_failing_gets_the_requests_in_flight_then_one_at_a_time(org, receiver, settings):
+    settings.HOURGLASS_WEBHOOK_CONCURRENCY = 4
+    settings.HOURGLASS_WEBHOOK_BREAKER_THRESHOLD = 3
+    receiver.script, receiver.default = [200] * 7, 500
+    endpoint, _ = _endpoint(org, receiver.url)
+    events_record([_event(n) for n in range(30)])
+    assert deliveries_send(deliveries_claim()) == 7
+    sent = len(receiver.received)
+    # 7 successes, then the (at most 4) requests in flight fail, then one at a time until
+    # 3 consecutive failures open the breaker: the other rows wait with no attempt spent.
+    # (A success that finishes after a failure restarts the count: hence the slack.)
+    assert 7 + 3 <= sent <= 7 + 4 + 4 + 3
+    endpoint.refresh_from_db()
+    assert endpoint.breaker_open_until is not None and endpoint.breaker_open_until > timezone.now()
+    assert 3 <= endpoint.consecutive_failures <= sent - 7
+    waiting = Delivery.objects.filter(status=Delivery.Status.QUEUED, attempts=0)
+    assert waiting.count() == 30 - sent
+    assert all(row.next_attempt_at is not None and row.next_attempt_at > timezone.now() for row in waiting)
