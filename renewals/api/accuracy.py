@@ -38,7 +38,7 @@ class AccuracyFiguresSerializer(serializers.Serializer):
 
 
 class AccuracyQuarterSerializer(AccuracyFiguresSerializer):
-    quarter = serializers.DateField(help_text="The first day of the quarter of the renewal date.")
+    quarter = serializers.DateField(read_only=True, help_text="The first day of the quarter of the renewal date.")
 
 
 class AccuracyGroupSerializer(serializers.Serializer):
@@ -60,8 +60,8 @@ class HealthBandSerializer(serializers.Serializer):
 
 
 class AccuracyReportSerializer(serializers.Serializer):
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = serializers.DateField(read_only=True)
+    end = serializers.DateField(read_only=True)
     group_by = serializers.CharField()
     groups = AccuracyGroupSerializer(many=True)
     quarters = AccuracyQuarterSerializer(many=True)
