@@ -33,6 +33,8 @@ SYSTEM_KINDS: dict[str, Any] = {
     "activity_drop": _("Activity drop alert"),
     "renewal_at_risk": _("Renewal marked at risk"),
     "renewal_closed": _("Renewal closed"),
+    "renewal_lapsed": _("Renewal lapsed"),
+    "contract_amended": _("Contract amended"),
     "renewal_reminder_sent": _("Renewal reminder sent"),
     "task_completed": _("Task completed"),
 }

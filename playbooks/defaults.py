@@ -14,6 +14,7 @@ another currency adjusts them there).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -340,13 +341,16 @@ DEFAULT_PLAYBOOKS: list[dict[str, Any]] = [
 ]
 
 
-def install_default_playbooks(playbook_model: Any, step_model: Any) -> int:
+def install_default_playbooks(playbook_model: Any, step_model: Any, keys: Collection[str] | None = None) -> int:
     """Create the built-in playbooks that are missing (by key); never overwrite edits.
 
-    Takes the models as arguments so the data migration can pass its historical ones.
+    Takes the models as arguments so the data migration can pass its historical ones;
+    ``keys`` limits it to those playbooks (a later migration adding one new default).
     """
     created = 0
     for spec in DEFAULT_PLAYBOOKS:
+        if keys is not None and spec["key"] not in keys:
+            continue
         if playbook_model.objects.filter(key=spec["key"]).exists():
             continue
         playbook = playbook_model.objects.create(
