@@ -15,8 +15,9 @@ Guarantees (see README "Delivery guarantees"):
   transaction of its own (on PostgreSQL with ``synchronous_commit`` off for it) and with
   nothing else between the reply and the statement. Once its bytes have left the worker
   the database commits it even if the worker dies that instant, so the window in which a
-  killed worker leaves a delivered message unmarked is the few microseconds of Python
-  between reading the 250 and writing the statement.
+  killed worker leaves a delivered message unmarked is the SMTP server's handling of the
+  data and its 250, plus the worker's part (reading the 250, writing the statement),
+  which is all this module can shorten (docs/delivery.md has both measured).
 - A worker that dies leaves its claimed rows "sending"; once their lease has run out
   (at most ``HOURGLASS_OUTBOX_LEASE_SECONDS`` after the death) the flush, every
   ``HOURGLASS_OUTBOX_FLUSH_SECONDS``, re-claims and sends them, so nothing is lost. (If
