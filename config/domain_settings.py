@@ -94,3 +94,8 @@ HOURGLASS_USD_TO_LOCAL = env.float("HOURGLASS_USD_TO_LOCAL", default=7.0)
 # The team page keeps its figures this many seconds per viewer (0: always recompute);
 # "Refresh" on the page and changes made from the capacity pages recompute at once.
 HOURGLASS_TEAM_FIGURES_CACHE_SECONDS = env.int("HOURGLASS_TEAM_FIGURES_CACHE_SECONDS", default=300)
+# Initial activation rate (KPI page): an account that went live is activated when, within
+# this many days of go-live, some day's active users reached this share of its seats
+# (the sum of its purchased products' seats); with no seats known, any usage counts.
+HOURGLASS_ACTIVATION_DAYS = env.int("HOURGLASS_ACTIVATION_DAYS", default=30)
+HOURGLASS_ACTIVATION_MIN_ACTIVE_SHARE = env.float("HOURGLASS_ACTIVATION_MIN_ACTIVE_SHARE", default=0.5)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import connection, transaction
 
 # Hash tables (hash joins, hash aggregation) may use this many times ``work_mem``.
 REPORT_HASH_MEM_MULTIPLIER = 8
+
+_IN_REPORT: ContextVar[bool] = ContextVar("aggregate_report", default=False)
 
 
 @contextmanager
@@ -23,11 +26,17 @@ def aggregate_report() -> Iterator[None]:
     (``SET LOCAL``) lets it hash the few real groups. Inside an enclosing transaction
     the setting lasts until that one ends: harmless, it only allows hash tables more
     memory (undoing it would cost a query per report). Other databases: no change.
+    A page showing several reports runs them inside one block: the nested ones reuse
+    its transaction and setting instead of a savepoint and a ``SET`` each.
     """
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or _IN_REPORT.get():
         yield
         return
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL hash_mem_multiplier = {REPORT_HASH_MEM_MULTIPLIER:d}")
-        yield
+        token = _IN_REPORT.set(True)
+        try:
+            yield
+        finally:
+            _IN_REPORT.reset(token)

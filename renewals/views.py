@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,7 +20,9 @@ from core.csv_export import SafeCsvWriter
 from core.filter_errors import filter_errors_response
 from core.forms import form_add_service_errors
 from core.people import display_name
+from core.pg_tuning import aggregate_report
 
+from .adoption_kpis import adoption_chart, adoption_report
 from .charts import kpi_trend_charts, pipeline_charts
 from .filters import RenewalFilter
 from .forms import AtRiskForm, CloseForm, ExpansionForm, KpiForm, OverrideForm, StageForm
@@ -125,12 +128,14 @@ def renewal_export_view(request: HtmxHttpRequest) -> HttpResponse:
 def renewal_kpis_view(request: HtmxHttpRequest) -> HttpResponse:
     """Retention KPIs of the renewals due in a period, in the user's scope, by a grouping."""
     form = KpiForm.from_query(request.GET, timezone.localdate())
-    table = ledger = None
+    table = ledger = adoption = None
     charts = []
     if form.is_valid():
         start, end, group_by = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["group_by"]
-        table, trend = retention_report(user=request.user, start=start, end=end, group_by=group_by)
-        ledger = ledger_retention(user=request.user, start=start, end=end, group_by=group_by)
+        with aggregate_report():  # one planner setting for the three reports
+            table, trend = retention_report(user=request.user, start=start, end=end, group_by=group_by)
+            ledger = ledger_retention(user=request.user, start=start, end=end, group_by=group_by)
+            adoption = adoption_report(user=request.user, start=start, end=end, group_by=group_by)
         charts = kpi_trend_charts(trend)
     context = {
         "form": form,
@@ -139,6 +144,9 @@ def renewal_kpis_view(request: HtmxHttpRequest) -> HttpResponse:
         "charts": charts,
         "ledger": ledger,
         "ledger_figures": LEDGER_FIGURES,
+        "adoption": adoption,
+        "adoption_chart": adoption_chart(adoption) if adoption else None,
+        "activation_days": settings.HOURGLASS_ACTIVATION_DAYS,
     }
     return render(request, "renewals/renewal_kpis.html", context, status=200 if table else 400)
 

@@ -1,0 +1,277 @@
+"""Initial activation rate and the book's active rate, per quarter and group (KPI page).
+
+Definitions (domain.md §5; the per-CSM "today" figures of the team page use the same
+criteria):
+
+- **Initial activation rate** (初期成功激活率) of a quarter: of the accounts whose
+  go-live date falls in the quarter, the share that reached the activation criterion
+  within ``HOURGLASS_ACTIVATION_DAYS`` days of go-live (the go-live day and the N−1 days
+  after it). The criterion: when the account's seats are known (the sum of its
+  purchased products' seats is > 0), some day in that window had daily active users
+  ≥ ``HOURGLASS_ACTIVATION_MIN_ACTIVE_SHARE`` × seats; otherwise any usage (an event)
+  in the window. The window may run past the quarter's end (or past today: an account
+  that went live last week is counted as not yet activated).
+- **Active rate** (所属客户活跃率) of a quarter: accounts with usage (an event) in the
+  last ``ACTIVE_DAYS`` days of the quarter, over the accounts live at the quarter's end
+  (go-live date on or before it).
+
+Accounts churned now are left out of both; accounts without a go-live date are never
+live. Groups are the account's current owner (CSM, and that owner's team), its current
+ARR's segment, industry and ICP fit. Only the accounts the user may see count.
+
+One query whatever the book's size or grouping (owners' and teams' names included): the
+accounts grouped by go-live quarter (those that went live earlier in one more bucket,
+so live counts are running sums), united with the active accounts counted from the
+rollups' side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.utils.translation import gettext as _
+
+from accounts.access import AnyUser
+from accounts.models import Account, AccountStatus, IcpFit, PurchasedProduct
+from accounts.segments import segment_case
+from accounts.selectors import account_scope
+from core.charts import ChartSpec, Series, line_chart
+from health.models import DailyRollup
+
+from .charts import period_label
+from .kpis import _GROUP_FIELDS, _label_and_filters, quarter_start
+from .periods import add_months
+
+ACTIVE_DAYS = 30
+BEFORE = -1  # the go-live bucket of accounts live before the first quarter shown
+LAUNCHES, ACTIVES = 1, 2
+
+
+def _share(part: int, whole: int) -> Decimal | None:
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) if whole else None
+
+
+@dataclass(frozen=True)
+class AdoptionCell:
+    quarter: date
+    launched: int = 0
+    activated: int = 0
+    live: int = 0
+    active: int = 0
+
+    @property
+    def activation_rate(self) -> Decimal | None:
+        return _share(self.activated, self.launched)
+
+    @property
+    def active_rate(self) -> Decimal | None:
+        return _share(self.active, self.live)
+
+    @property
+    def activation_percent(self) -> Decimal | None:
+        rate = self.activation_rate
+        return None if rate is None else rate * 100
+
+    @property
+    def active_percent(self) -> Decimal | None:
+        rate = self.active_rate
+        return None if rate is None else rate * 100
+
+
+@dataclass(frozen=True)
+class AdoptionRow:
+    key: str
+    label: str
+    cells: list[AdoptionCell] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AdoptionTable:
+    quarters: list[date]
+    group_by: str
+    rows: list[AdoptionRow]
+    total: list[AdoptionCell]  # every group together, per quarter (the trend)
+
+    @property
+    def labels(self) -> list[str]:
+        return [period_label(quarter, "quarter") for quarter in self.quarters]
+
+    @property
+    def colspan(self) -> int:
+        return 1 + 2 * len(self.quarters)
+
+
+def quarters_of(start: date, end: date) -> list[date]:
+    """The first days of the quarters that ``[start, end]`` touches."""
+    quarters, current = [], quarter_start(start)
+    while current <= end:
+        quarters.append(current)
+        current = add_months(current, 3)
+    return quarters
+
+
+def _quarter_end(quarter: date) -> date:
+    return add_months(quarter, 3) - timedelta(days=1)
+
+
+def _group_columns(group_by: str, prefix: str) -> dict[str, Any]:
+    """Columns ``g0``, ``g1``… holding the KPI grouping's values of an account reached via
+    ``prefix`` (the names ``kpis._label_and_filters`` reads, in ``_GROUP_FIELDS`` order)."""
+    columns: dict[str, Any] = {}
+    for index, name in enumerate(_GROUP_FIELDS[group_by]):
+        if name == "kpi_segment":
+            columns[f"g{index}"] = segment_case(f"{prefix}arr")
+        else:
+            columns[f"g{index}"] = F(prefix + name.removeprefix("account__"))
+    return columns
+
+
+def _activated(days: int, share: float) -> Case:
+    """Whether an account reached the activation criterion in its first ``days`` days."""
+    window = DailyRollup.objects.filter(
+        account=OuterRef("pk"),
+        day__gte=OuterRef("go_live_date"),
+        # ``<=`` go-live + (N − 1) days: SQLite compares the sum as text "YYYY-MM-DD 00:00:00".
+        day__lte=OuterRef("go_live_date") + timedelta(days=days - 1),
+    )
+    needed = ExpressionWrapper(OuterRef("adoption_seats") * Value(share), output_field=FloatField())
+    return Case(
+        When(adoption_seats__gt=0, then=Exists(window.filter(active_users__gte=needed))),
+        default=Exists(window.filter(events__gt=0)),
+    )
+
+
+def _figures(accounts: QuerySet[Account], quarters: list[date], group_by: str) -> list[dict[str, Any]]:
+    """Both figure sets in one statement (``UNION ALL``): kind ``LAUNCHES`` counts the
+    accounts per go-live quarter and how many of them activated; kind ``ACTIVES`` the
+    accounts with usage in each quarter's last days, counted from the rollups' side."""
+    days = settings.HOURGLASS_ACTIVATION_DAYS
+    share = float(settings.HOURGLASS_ACTIVATION_MIN_ACTIVE_SHARE)
+    seats = (
+        PurchasedProduct.objects.filter(account=OuterRef("pk"))
+        .order_by()
+        .values("account")
+        .annotate(total=Sum("seats"))
+        .values("total")
+    )
+    bucket = Case(
+        *[
+            When(go_live_date__gte=quarter, go_live_date__lte=_quarter_end(quarter), then=Value(index))
+            for index, quarter in enumerate(quarters)
+        ],
+        default=Value(BEFORE),
+        output_field=IntegerField(),
+    )
+    columns = _group_columns(group_by, "")
+    launches: QuerySet[Any, Any] = (
+        accounts.filter(go_live_date__lte=_quarter_end(quarters[-1]))
+        .annotate(adoption_seats=Subquery(seats, output_field=IntegerField()))
+        .annotate(activated=_activated(days, share))
+        .annotate(kind=Value(LAUNCHES), adoption_quarter=bucket, **columns)
+        .values("kind", "adoption_quarter", *columns)
+        .annotate(n=Count("pk"), n_activated=Count("pk", filter=Q(activated=True)))
+        .order_by()
+    )
+
+    windows = []
+    for index, quarter in enumerate(quarters):
+        end = _quarter_end(quarter)
+        since = end - timedelta(days=ACTIVE_DAYS - 1)
+        windows.append(When(day__gte=since, day__lte=end, account__go_live_date__lte=end, then=Value(index)))
+    columns = _group_columns(group_by, "account__")
+    actives: QuerySet[Any, Any] = (
+        DailyRollup.objects.filter(
+            account__in=accounts.values("pk"),
+            events__gt=0,
+            day__gte=_quarter_end(quarters[0]) - timedelta(days=ACTIVE_DAYS - 1),
+            day__lte=_quarter_end(quarters[-1]),
+        )
+        .annotate(adoption_quarter=Case(*windows, default=None, output_field=IntegerField()))
+        .filter(adoption_quarter__isnull=False)
+        .annotate(kind=Value(ACTIVES), **columns)
+        .values("kind", "adoption_quarter", *columns)
+        .annotate(n=Count("account_id", distinct=True), n_activated=Value(0, output_field=IntegerField()))
+        .order_by()
+    )
+    return list(launches.union(actives, all=True))
+
+
+def adoption_report(*, user: AnyUser, start: date, end: date, group_by: str = "company") -> AdoptionTable:
+    """Activation and active rates of the quarters touching ``[start, end]``, per group."""
+    quarters = quarters_of(start, end)
+    accounts = account_scope(user=user).exclude(status=AccountStatus.CHURNED).order_by()
+    found = _figures(accounts, quarters, group_by)
+    names = _GROUP_FIELDS[group_by]
+
+    # Per row key and quarter index: [launched, activated, went live, active].
+    figures: dict[str, dict[int, list[int]]] = {}
+    row_labels: dict[str, str] = {}
+    for values in found:
+        key, label, _filters = _label_and_filters(
+            group_by, {name: values[f"g{index}"] for index, name in enumerate(names)}
+        )
+        row_labels[key] = label
+        counts = figures.setdefault(key, {}).setdefault(values["adoption_quarter"], [0, 0, 0, 0])
+        if values["kind"] == LAUNCHES:
+            counts[0] += values["n"]
+            counts[1] += values["n_activated"]
+        else:
+            counts[3] += values["n"]
+
+    def cells(per_quarter: dict[int, list[int]]) -> list[AdoptionCell]:
+        live = per_quarter.get(BEFORE, [0])[0]
+        result = []
+        for index, quarter in enumerate(quarters):
+            launched, activated, _live, active = per_quarter.get(index, [0, 0, 0, 0])
+            live += launched
+            result.append(AdoptionCell(quarter, launched, activated, live, active))
+        return result
+
+    rows = [AdoptionRow(key, row_labels[key], cells(per_quarter)) for key, per_quarter in figures.items()]
+    if group_by == "icp_fit":
+        order = {fit: index for index, fit in enumerate(IcpFit.values)}
+        rows.sort(key=lambda row: order.get(row.key, len(order)))
+    else:
+        rows.sort(key=lambda row: (row.key == "none", row.label.lower()))
+    everything: dict[int, list[int]] = {}
+    for per_quarter in figures.values():
+        for index, counts in per_quarter.items():
+            total = everything.setdefault(index, [0, 0, 0, 0])
+            for position, value in enumerate(counts):
+                total[position] += value
+    return AdoptionTable(quarters=quarters, group_by=group_by, rows=rows, total=cells(everything))
+
+
+def adoption_chart(table: AdoptionTable) -> ChartSpec:
+    """Both rates of every group together, per quarter."""
+    return line_chart(
+        _("Activation and active rates per quarter"),
+        table.labels,
+        [
+            Series(_("Initial activation rate"), [cell.activation_rate for cell in table.total], colour="purple"),
+            Series(_("Active rate"), [cell.active_rate for cell in table.total], colour="teal"),
+        ],
+        y_format="percent",
+        y_min=0,
+        y_max=1,
+    )
