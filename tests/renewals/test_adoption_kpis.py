@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account, AccountStatus, PurchasedProduct
+from core.pg_tuning import aggregate_report
 from health.models import DailyRollup
 from renewals.adoption_kpis import adoption_report, quarters_of
 from tests.factories import AccountFactory
@@ -188,3 +189,14 @@ def test_queries_constant_in_book_size(org, client):
 def test_quarters_of_a_period():
     assert quarters_of(date(2025, 2, 15), date(2025, 4, 1)) == [date(2025, 1, 1), date(2025, 4, 1)]
     assert quarters_of(date(2025, 1, 1), date(2025, 3, 31)) == [date(2025, 1, 1)]
+
+
+def test_nested_reports_share_one_planner_setting(org):
+    with CaptureQueriesContext(connection) as queries, aggregate_report():
+        with aggregate_report():
+            adoption_report(user=org.admin, start=H1[0], end=H1[1])
+        adoption_report(user=org.admin, start=H1[0], end=H1[1])
+    settings = [query["sql"] for query in queries.captured_queries if "hash_mem_multiplier" in query["sql"]]
+    assert len(settings) == (1 if connection.vendor == "postgresql" else 0)
+    # The two reports, plus one SAVEPOINT, SET and RELEASE on PostgreSQL.
+    assert len(queries) == (5 if connection.vendor == "postgresql" else 2)
