@@ -33,7 +33,7 @@ HOURGLASS_WEBHOOK_ALLOW_NETWORKS = [
 HOURGLASS_WEBHOOK_CONCURRENCY = env.int("HOURGLASS_WEBHOOK_CONCURRENCY", default=8)
 # CA bundle (PEM file) that verifies https receivers; empty: certifi's, as requests uses.
 HOURGLASS_WEBHOOK_CA_BUNDLE = env.str("HOURGLASS_WEBHOOK_CA_BUNDLE", default="")
-# A callable (host, port) -> addresses or its dotted path; None: the system resolver (tests' seam).
+# A callable (host, port) -> addresses; None: the system resolver (a seam for tests only).
 HOURGLASS_WEBHOOK_RESOLVER = None
 
 # --- Inbound email inbox (integrations.inbox) --------------------------------------

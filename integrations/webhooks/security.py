@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 SIGNATURE_HEADER = "Hourglass-Signature"
@@ -47,14 +46,12 @@ def signature(*, secret: str, timestamp: int, body: bytes) -> str:
 
 
 def _resolver() -> Callable[[str, int], list[str]]:
-    """``HOURGLASS_WEBHOOK_RESOLVER`` (a callable or its dotted path) or the system resolver.
+    """``HOURGLASS_WEBHOOK_RESOLVER`` (a callable, set by tests only) or the system resolver.
 
     The seam exists so tests can give a host name answers that change between calls (DNS
     rebinding) without touching /etc/hosts or the network."""
-    hook = getattr(settings, "HOURGLASS_WEBHOOK_RESOLVER", None)
-    if hook is None:
-        return _system_resolve
-    return import_string(hook) if isinstance(hook, str) else hook
+    hook: Callable[[str, int], list[str]] | None = getattr(settings, "HOURGLASS_WEBHOOK_RESOLVER", None)
+    return hook or _system_resolve
 
 
 def _system_resolve(host: str, port: int) -> list[str]:

@@ -36,7 +36,7 @@ HOST = "hooks.example.test"  # .test never resolves in real DNS: only the resolv
 
 
 def fixed_resolver(host: str, port: int) -> list[str]:
-    """Dotted-path resolver for ``HOURGLASS_WEBHOOK_RESOLVER``."""
+    """A resolver for ``HOURGLASS_WEBHOOK_RESOLVER``: every *.example.test name is 127.0.0.1."""
     if host.endswith(".example.test"):
         return ["127.0.0.1"]
     raise OSError(f"unknown host {host}")
@@ -82,7 +82,7 @@ def _endpoint(org: Any, url: str) -> tuple[Any, str]:
 
 
 def test_requests_go_to_the_resolved_address_with_the_url_host(org, receiver, settings):
-    settings.HOURGLASS_WEBHOOK_RESOLVER = "tests.webhooks.test_transport.fixed_resolver"
+    settings.HOURGLASS_WEBHOOK_RESOLVER = fixed_resolver
     _endpoint_row, secret = _endpoint(org, f"http://{HOST}:{receiver.port}/hook?team=cs")
     events_record([_event(n) for n in range(3)])
     assert deliveries_send(deliveries_claim()) == 3
