@@ -3,8 +3,9 @@
 Pages and API alike read accounts through ``accounts.selectors``, which filter by the
 rule here. CSM: the accounts they own. CS manager: their own plus those of the members
 of the teams they lead, and the unassigned accounts waiting in those teams' queue (a
-deactivated member's accounts, until someone is given them). Admin: everything,
-unassigned accounts included.
+deactivated member's accounts, until someone is given them). Sales rep and
+implementation: the accounts they are the sales or implementation owner of (and any
+they own). Admin: everything, unassigned accounts included.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ def visible_accounts_q(user: AnyUser) -> Q | None:
             | Q(owner__cs_profile__team__lead_id=user.pk)
             | Q(owner__isnull=True, queue_team__lead_id=user.pk)
         )
+    if role in (Role.SALES, Role.IMPLEMENTATION):
+        # The accounts handed to them for onboarding or expansion, and any they own.
+        return Q(owner_id=user.pk) | Q(sales_owner_id=user.pk) | Q(implementation_owner_id=user.pk)
     return Q(owner_id=user.pk)
 
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "renewals",
     "playbooks",
     "knowledge",
+    "outreach",
     "integrations.webhooks",
     "integrations.inbox",
     "integrations.crm",

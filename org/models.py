@@ -17,6 +17,10 @@ class Role(models.TextChoices):
     CSM = "csm", _("CSM")
     MANAGER = "manager", _("CS manager")
     ADMIN = "admin", _("Admin")
+    # Not CS roles, but people accounts are handed to: the sales rep who configures and
+    # trains a small account, the implementation team of a large one (onboarding by ARR).
+    SALES = "sales", _("Sales rep")
+    IMPLEMENTATION = "implementation", _("Implementation")
 
 
 class Team(models.Model):

@@ -17,6 +17,7 @@ APPS = {
     "renewals",
     "playbooks",
     "knowledge",
+    "outreach",
     "integrations",
     "workspace",
 }
@@ -34,6 +35,9 @@ ALLOWED = {
     "capacity": BELOW_DOMAIN,
     "playbooks": BELOW_DOMAIN,
     "knowledge": BELOW_DOMAIN | {"playbooks"},
+    # Surveys and programs reach the customer; answers land in health (NPS), and a
+    # program step may create a task for the owner.
+    "outreach": BELOW_DOMAIN | {"playbooks"},
     # The screens that combine apps, and the connections to other tools: may import
     # every app below them (workspace may also import integrations).
     "integrations": APPS - {"workspace", "integrations"},

@@ -59,6 +59,25 @@ class Account(ChoiceLabels, models.Model):
         null=True,
         blank=True,
     )
+    # Onboarding by ARR hands small accounts to the sales rep and large ones to an
+    # implementation team before the CSM takes over; expansions in the first months after
+    # signing belong to the sales owner.
+    sales_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sales owner"),
+        related_name="sales_accounts",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    implementation_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("implementation owner"),
+        related_name="implementation_accounts",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
     # Set when the owner is deactivated: the account waits in that team's unassigned
     # queue, which the team's manager sees (accounts.access); cleared once it has an owner.
     queue_team = models.ForeignKey(
