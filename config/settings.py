@@ -362,13 +362,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- Email ------------------------------------------------------------------------
-# Without an SMTP host (the embedded default) emails are printed to the console, so a
-# demo does not retry deliveries to a server that is not there.
+# Without an SMTP host (the embedded default) each email is printed to the console as one
+# line (recipients and subject; the body stays in the outbox), so a demo does not retry
+# deliveries to a server that is not there.
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
     default="django.core.mail.backends.smtp.EmailBackend"
     if env.str("EMAIL_HOST", default="")
-    else "django.core.mail.backends.console.EmailBackend",
+    else "core.mail_backends.OneLineConsoleBackend",
 )
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=1025)

@@ -34,6 +34,7 @@ HEARTBEAT_STALE = timedelta(minutes=5)
 BACKUP_STALE = timedelta(hours=26)
 NON_SENDING_BACKENDS = {
     "django.core.mail.backends.console.EmailBackend": "printed to the console",
+    "core.mail_backends.OneLineConsoleBackend": "printed to the console",
     "django.core.mail.backends.locmem.EmailBackend": "kept in memory",
     "django.core.mail.backends.dummy.EmailBackend": "dropped",
     "django.core.mail.backends.filebased.EmailBackend": "written to files",

@@ -21,6 +21,18 @@ from django.core.management.base import BaseCommand, CommandParser
 from workspace.demo import demo_logins
 
 
+def shown_host(host: str) -> str:
+    return "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
+
+
+def child_environment(host: str, port: int) -> dict[str, str]:
+    """The processes' environment: links in emails point at the port the app runs on,
+    unless the deployment set its own ``HOURGLASS_BASE_URL``."""
+    environment = dict(os.environ)
+    environment.setdefault("HOURGLASS_BASE_URL", f"http://{shown_host(host)}:{port}")
+    return environment
+
+
 class Command(BaseCommand):
     help = "Run web server + Celery worker + Celery beat + inbox listener in one process group."
 
@@ -50,7 +62,10 @@ class Command(BaseCommand):
             "inbox": [python, "manage.py", "runinbox"],
         }
         os.makedirs(settings.VAR_DIR, exist_ok=True)
-        children = {name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()}
+        children = {
+            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=child_environment(options["host"], options["port"]))
+            for name, cmd in commands.items()
+        }
         self._print_banner(options["host"], options["port"])
 
         stopping = False
@@ -87,13 +102,12 @@ class Command(BaseCommand):
         self.stdout.write("Hourglass stopped.")
 
     def _print_banner(self, host: str, port: int) -> None:
-        shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
         lines = [
             "",
             "=" * 64,
-            f"  Hourglass is running at http://{shown_host}:{port}/",
+            f"  Hourglass is running at http://{shown_host(host)}:{port}/",
             f"  database: {database}   broker: {broker}   (Ctrl-C stops everything)",
             "  Demo logins:",
             *[f"    {login.username:<10} {login.role:<8} password: {login.password}" for login in demo_logins()],
