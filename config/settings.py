@@ -459,6 +459,9 @@ from config.domain_settings import *  # noqa: E402, F403
 # --- Integrations (webhooks, chat, inbox, CRM sync, digests): config/integrations_settings.py
 from config.integrations_settings import *  # noqa: E402, F403
 
+# --- Outreach (surveys to customers): config/outreach_settings.py
+from config.outreach_settings import *  # noqa: E402, F403
+
 # --- Monitoring and data retention (docs/monitoring.md: every variable explained) ------
 HOURGLASS_METRICS_TOKEN = env.str("HOURGLASS_METRICS_TOKEN", default="")  # neither set: /metrics 403
 HOURGLASS_METRICS_ALLOW = env.list("HOURGLASS_METRICS_ALLOW", default=[])  # addresses/networks
