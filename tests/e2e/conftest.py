@@ -54,9 +54,21 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
         if "Content Security Policy" in message.text or "Refused to" in message.text
         else None,
     )
+    # A page that asks for a file the server does not have (a favicon, a script) is a bug
+    # too; a page navigated to on purpose (a 404 test) is not a sub-resource.
+    missing: list[str] = []
+    page.on(
+        "response",
+        lambda response: missing.append(response.url)
+        if response.status == 404
+        and response.request.resource_type != "document"
+        and response.url.startswith(live_server.url)
+        else None,
+    )
     yield page
     context.close()
     assert violations == [], violations
+    assert missing == [], missing
 
 
 @pytest.fixture
