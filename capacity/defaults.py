@@ -26,7 +26,7 @@ class PresetDefault(NamedTuple):
 
 PRESETS: list[PresetDefault] = [
     PresetDefault(
-        "US: 1 CSM per $2M ARR",
+        gettext_noop("US: 1 CSM per $2M ARR"),
         gettext_noop(
             'Gainsight\'s "$2M rule": one CSM per US$2M of ARR. Marketo assigns US$1–8M per CSM '
             "(small customers, strong automation); Gainsight itself runs at about US$1M, and a CSM "
@@ -40,7 +40,7 @@ PRESETS: list[PresetDefault] = [
         10,
     ),
     PresetDefault(
-        "China: ¥2–5M per CSM",
+        gettext_noop("China: ¥2–5M per CSM"),
         gettext_noop('Mature Chinese SaaS companies: a CSM carries ¥2–5M of ARR up for renewal; ¥4–5M is "very good".'),
         Decimal("2000000"),
         Decimal("5000000"),
@@ -50,7 +50,7 @@ PRESETS: list[PresetDefault] = [
         20,
     ),
     PresetDefault(
-        "China conservative: ¥1.5–2M, hard cap ¥2.5M",
+        gettext_noop("China conservative: ¥1.5–2M, hard cap ¥2.5M"),
         gettext_noop(
             "¥1.5–2M of contract value per CSM is reasonable; never above ¥2.5M, or service and expansion suffer."
         ),
@@ -130,4 +130,6 @@ BUILTIN_ACTIVITY_NAMES = dict(ACTIVITY_TYPES)
 
 
 # Built-in texts are shown in the reader's language; texts an admin wrote, as written.
-BUILTIN_TEXTS: frozenset[str] = frozenset([preset.citation for preset in PRESETS] + [ratio.notes for ratio in RATIOS])
+BUILTIN_TEXTS: frozenset[str] = frozenset(
+    [preset.name for preset in PRESETS] + [preset.citation for preset in PRESETS] + [ratio.notes for ratio in RATIOS]
+)

@@ -65,7 +65,12 @@ class CapacityPreset(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.name_label
+
+    @property
+    def name_label(self) -> str:
+        """A built-in preset's name in the reader's language; an admin's own as written."""
+        return gettext(self.name) if self.name in BUILTIN_TEXTS else self.name
 
     @property
     def citation_label(self) -> str:

@@ -17,7 +17,7 @@ from typing import Any, TypedDict
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.access import AnyUser
 from accounts.models import Account
@@ -49,25 +49,25 @@ class EventField:
 # publishes it (OpenAPI) from the same limits.
 EVENT_FIELDS: dict[str, EventField] = {
     "account_id": EventField(
-        {"type": "integer", "minimum": 1}, _lazy("Hourglass account id; or give account_external_id.")
+        {"type": "integer", "minimum": 1}, gettext_lazy("Hourglass account id; or give account_external_id.")
     ),
     "account_external_id": EventField(
         {"type": "string", "maxLength": ACCOUNT_EXTERNAL_ID_MAX_LENGTH},
-        _lazy("The account's id in your CRM / billing system."),
+        gettext_lazy("The account's id in your CRM / billing system."),
     ),
     "occurred_at": EventField(
         {"type": "string", "format": "date-time"},
-        _lazy("ISO 8601 with a time zone (Z or +08:00); at most one day in the future."),
+        gettext_lazy("ISO 8601 with a time zone (Z or +08:00); at most one day in the future."),
         required=True,
     ),
     "event_name": EventField(
         {"type": "string", "maxLength": EVENT_NAME_MAX_LENGTH},
-        _lazy("The feature or action, e.g. opportunity.created."),
+        gettext_lazy("The feature or action, e.g. opportunity.created."),
         required=True,
     ),
     "user_id": EventField(
         {"type": "string", "maxLength": CUSTOMER_USER_ID_MAX_LENGTH},
-        _lazy("The customer's id of the user; counts active users."),
+        gettext_lazy("The customer's id of the user; counts active users."),
     ),
     "quantity": EventField(
         # OpenAPI 3.0: exclusiveMaximum is a flag on maximum (a number only from 3.1 on).
@@ -77,12 +77,12 @@ EVENT_FIELDS: dict[str, EventField] = {
             "maximum": 10 ** (QUANTITY_MAX_DIGITS - QUANTITY_DECIMAL_PLACES),
             "exclusiveMaximum": True,
         },
-        _lazy("Defaults to 1."),
+        gettext_lazy("Defaults to 1."),
     ),
-    "properties": EventField({"type": "object", "additionalProperties": True}, _lazy("Any JSON object.")),
+    "properties": EventField({"type": "object", "additionalProperties": True}, gettext_lazy("Any JSON object.")),
     "event_id": EventField(
         {"type": "string", "maxLength": EVENT_ID_MAX_LENGTH},
-        _lazy("Your unique id of the event. Re-sending the same event_id and occurred_at is ignored."),
+        gettext_lazy("Your unique id of the event. Re-sending the same event_id and occurred_at is ignored."),
         required=True,
     ),
 }

@@ -18,7 +18,7 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from accounts.segments import Segment
 
@@ -55,287 +55,308 @@ def step(
 DEFAULT_PLAYBOOKS: list[dict[str, Any]] = [
     {
         "key": "promotion-month",
-        "name": N_("Promotion month"),
+        "name": gettext_noop("Promotion month"),
         "trigger": TriggerKind.STAGE_PROMOTION,
-        "description": N_(
+        "description": gettext_noop(
             "The first 30 days after go-live decide whether the product gets used at all: "
             "spread use from a few key users to the whole department."
         ),
         "steps": [
             step(
-                N_("Agree and run the training plan"),
+                gettext_noop("Agree and run the training plan"),
                 7,
                 checklist=[
-                    N_("Schedule a training per role"),
-                    N_("Share recordings and guides"),
-                    N_("Record who attended"),
+                    gettext_noop("Schedule a training per role"),
+                    gettext_noop("Share recordings and guides"),
+                    gettext_noop("Record who attended"),
                 ],
             ),
             step(
-                N_("Spread use from the key users to the whole department"),
+                gettext_noop("Spread use from the key users to the whole department"),
                 14,
                 priority=HIGH,
                 checklist=[
-                    N_("List the key users and their departments"),
-                    N_("Agree a roll-out plan with the day-to-day contact"),
-                    N_("Invite every user of the department and check they logged in"),
+                    gettext_noop("List the key users and their departments"),
+                    gettext_noop("Agree a roll-out plan with the day-to-day contact"),
+                    gettext_noop("Invite every user of the department and check they logged in"),
                 ],
             ),
             step(
-                N_("Activation target check (day 30)"),
+                gettext_noop("Activation target check (day 30)"),
                 30,
                 priority=HIGH,
                 checklist=[
-                    N_("Compare active users against the activation target"),
-                    N_("List the departments not using the product yet"),
-                    N_("Agree next steps with the day-to-day contact"),
+                    gettext_noop("Compare active users against the activation target"),
+                    gettext_noop("List the departments not using the product yet"),
+                    gettext_noop("Agree next steps with the day-to-day contact"),
                 ],
             ),
         ],
     },
     {
         "key": "stabilisation",
-        "name": N_("Stabilisation"),
+        "name": gettext_noop("Stabilisation"),
         "trigger": TriggerKind.STAGE_STABILISATION,
-        "description": N_("Within three months of go-live: solve problems, answer questions, train."),
+        "description": gettext_noop("Within three months of go-live: solve problems, answer questions, train."),
         "steps": [
             step(
-                N_("Review open problems with the customer"),
+                gettext_noop("Review open problems with the customer"),
                 7,
                 priority=HIGH,
-                checklist=[N_("Collect open issues and tickets"), N_("Agree an owner and a date for each")],
+                checklist=[
+                    gettext_noop("Collect open issues and tickets"),
+                    gettext_noop("Agree an owner and a date for each"),
+                ],
             ),
-            step(N_("Q&A and refresher training"), 21, checklist=[N_("Collect questions"), N_("Run the session")]),
             step(
-                N_("First value check"),
+                gettext_noop("Q&A and refresher training"),
+                21,
+                checklist=[gettext_noop("Collect questions"), gettext_noop("Run the session")],
+            ),
+            step(
+                gettext_noop("First value check"),
                 55,
                 priority=HIGH,
                 checklist=[
-                    N_("Compare results with the purchase goals"),
-                    N_("Write down the value delivered so far"),
-                    N_("Share it with the day-to-day contact"),
+                    gettext_noop("Compare results with the purchase goals"),
+                    gettext_noop("Write down the value delivered so far"),
+                    gettext_noop("Share it with the day-to-day contact"),
                 ],
             ),
         ],
     },
     {
         "key": "renewal-window",
-        "name": N_("Renewal window"),
+        "name": gettext_noop("Renewal window"),
         "trigger": TriggerKind.STAGE_RENEWAL_WINDOW,
-        "description": N_(
+        "description": gettext_noop(
             "The 90 days before the renewal date: start early so that paperwork never interrupts the customer's use."
         ),
         "steps": [
             step(
-                N_("Renewal self-check"),
+                gettext_noop("Renewal self-check"),
                 7,
                 priority=HIGH,
                 checklist=[
-                    N_("Were the purchase goals met?"),
-                    N_("Did the decision chain change?"),
-                    N_("Are any sales promises unfulfilled?"),
+                    gettext_noop("Were the purchase goals met?"),
+                    gettext_noop("Did the decision chain change?"),
+                    gettext_noop("Are any sales promises unfulfilled?"),
                 ],
             ),
             step(
-                N_("Value report to the level-1 decision maker"),
+                gettext_noop("Value report to the level-1 decision maker"),
                 21,
                 priority=HIGH,
-                checklist=[N_("Problems solved"), N_("Trainings given"), N_("Improvements and results")],
+                checklist=[
+                    gettext_noop("Problems solved"),
+                    gettext_noop("Trainings given"),
+                    gettext_noop("Improvements and results"),
+                ],
             ),
             step(
-                N_("Start the renewal paperwork"),
+                gettext_noop("Start the renewal paperwork"),
                 30,
                 priority=HIGH,
                 checklist=[
-                    N_("Confirm the customer's approval and payment process"),
-                    N_("Send the renewal quote"),
-                    N_("Agree the timeline with the decision maker"),
+                    gettext_noop("Confirm the customer's approval and payment process"),
+                    gettext_noop("Send the renewal quote"),
+                    gettext_noop("Agree the timeline with the decision maker"),
                 ],
             ),
         ],
     },
     {
         "key": "onboarding-sales-rep",
-        "name": N_("Onboarding by the sales rep (small ARR)"),
+        "name": gettext_noop("Onboarding by the sales rep (small ARR)"),
         "trigger": TriggerKind.STAGE_ONBOARDING,
         "arr_max": ONBOARDING_SALES_BELOW,
         "steps": [
             step(
-                N_("Configure the account and train the users"),
+                gettext_noop("Configure the account and train the users"),
                 14,
                 owner=SALES,
-                checklist=[N_("Configure the account"), N_("Train the key users")],
+                checklist=[gettext_noop("Configure the account"), gettext_noop("Train the key users")],
             ),
         ],
     },
     {
         "key": "onboarding-csm",
-        "name": N_("Onboarding by the CSM (mid ARR)"),
+        "name": gettext_noop("Onboarding by the CSM (mid ARR)"),
         "trigger": TriggerKind.STAGE_ONBOARDING,
         "arr_min": ONBOARDING_SALES_BELOW,
         "arr_max": ONBOARDING_IMPLEMENTATION_FROM,
         "steps": [
             step(
-                N_("Configure the account and train the users"),
+                gettext_noop("Configure the account and train the users"),
                 14,
                 priority=HIGH,
-                checklist=[N_("Configure the account"), N_("Train the key users")],
+                checklist=[gettext_noop("Configure the account"), gettext_noop("Train the key users")],
             ),
         ],
     },
     {
         "key": "onboarding-implementation",
-        "name": N_("Onboarding by implementation, then hand-over (large ARR)"),
+        "name": gettext_noop("Onboarding by implementation, then hand-over (large ARR)"),
         "trigger": TriggerKind.STAGE_ONBOARDING,
         "arr_min": ONBOARDING_IMPLEMENTATION_FROM,
         "steps": [
-            step(N_("Implementation kick-off"), 7, owner=IMPL, priority=HIGH),
+            step(gettext_noop("Implementation kick-off"), 7, owner=IMPL, priority=HIGH),
             step(
-                N_("Hand-over from implementation to the CSM"),
+                gettext_noop("Hand-over from implementation to the CSM"),
                 45,
                 owner=IMPL,
                 priority=HIGH,
                 checklist=[
-                    N_("Configuration signed off by the customer"),
-                    N_("Trainings delivered"),
-                    N_("Open issues handed over"),
+                    gettext_noop("Configuration signed off by the customer"),
+                    gettext_noop("Trainings delivered"),
+                    gettext_noop("Open issues handed over"),
                 ],
             ),
-            step(N_("Take over the account and own its active use"), 50, priority=HIGH),
+            step(gettext_noop("Take over the account and own its active use"), 50, priority=HIGH),
         ],
     },
     {
         "key": "executive-report-monthly",
-        "name": N_("Monthly executive value report"),
+        "name": gettext_noop("Monthly executive value report"),
         "trigger": TriggerKind.EXEC_REPORT_MONTHLY,
         "segments": [Segment.ENTERPRISE.value],
-        "description": N_("Doing without telling loses renewals: report value to the executives every month."),
+        "description": gettext_noop(
+            "Doing without telling loses renewals: report value to the executives every month."
+        ),
         "steps": [
             step(
-                N_("Monthly value report to the executive sponsor"),
+                gettext_noop("Monthly value report to the executive sponsor"),
                 10,
                 task_type=ACTIVITY,
-                checklist=[N_("Usage and adoption this month"), N_("Problems solved"), N_("Next month's plan")],
+                checklist=[
+                    gettext_noop("Usage and adoption this month"),
+                    gettext_noop("Problems solved"),
+                    gettext_noop("Next month's plan"),
+                ],
             ),
         ],
     },
     {
         "key": "executive-report-quarterly",
-        "name": N_("Quarterly executive value report"),
+        "name": gettext_noop("Quarterly executive value report"),
         "trigger": TriggerKind.EXEC_REPORT_QUARTERLY,
         "segments": [Segment.MID_MARKET.value],
         "steps": [
             step(
-                N_("Quarterly value report to the executives"),
+                gettext_noop("Quarterly value report to the executives"),
                 20,
                 task_type=ACTIVITY,
-                checklist=[N_("Results against the purchase goals"), N_("Problems solved"), N_("Next quarter's plan")],
+                checklist=[
+                    gettext_noop("Results against the purchase goals"),
+                    gettext_noop("Problems solved"),
+                    gettext_noop("Next quarter's plan"),
+                ],
             ),
         ],
     },
     {
         "key": "key-stakeholder-left",
-        "name": N_("Key stakeholder left"),
+        "name": gettext_noop("Key stakeholder left"),
         "trigger": TriggerKind.KEY_STAKEHOLDER_LEFT,
-        "description": N_("A change in the decision chain is a renewal risk."),
+        "description": gettext_noop("A change in the decision chain is a renewal risk."),
         "steps": [
             step(
-                N_("Meet the successor of the key person who left"),
+                gettext_noop("Meet the successor of the key person who left"),
                 3,
                 priority=URGENT,
                 task_type=RISK,
                 checklist=[
-                    N_("Find out who takes over the role"),
-                    N_("Introduce yourself and the value delivered so far"),
-                    N_("Update the stakeholder map and the dossier"),
+                    gettext_noop("Find out who takes over the role"),
+                    gettext_noop("Introduce yourself and the value delivered so far"),
+                    gettext_noop("Update the stakeholder map and the dossier"),
                 ],
             ),
-            step(N_("Review the decision chain with the CSM"), 7, owner=MGR, priority=HIGH, task_type=RISK),
+            step(gettext_noop("Review the decision chain with the CSM"), 7, owner=MGR, priority=HIGH, task_type=RISK),
         ],
     },
     {
         "key": "activity-drop",
-        "name": N_("Activity drop"),
+        "name": gettext_noop("Activity drop"),
         "trigger": TriggerKind.ACTIVITY_DROP,
         "steps": [
             step(
-                N_("Find out why usage dropped"),
+                gettext_noop("Find out why usage dropped"),
                 2,
                 priority=HIGH,
                 task_type=RISK,
                 checklist=[
-                    N_("Check which features and users dropped"),
-                    N_("Call the day-to-day contact"),
-                    N_("Agree a recovery plan"),
+                    gettext_noop("Check which features and users dropped"),
+                    gettext_noop("Call the day-to-day contact"),
+                    gettext_noop("Agree a recovery plan"),
                 ],
             ),
         ],
     },
     {
         "key": "nps-detractor",
-        "name": N_("NPS detractor"),
+        "name": gettext_noop("NPS detractor"),
         "trigger": TriggerKind.NPS_DETRACTOR,
         "steps": [
-            step(N_("Call back the detractor"), 2, priority=HIGH, task_type=RISK),
-            step(N_("Close the loop on the feedback"), 14, task_type=RISK),
+            step(gettext_noop("Call back the detractor"), 2, priority=HIGH, task_type=RISK),
+            step(gettext_noop("Close the loop on the feedback"), 14, task_type=RISK),
         ],
     },
     {
         "key": "dossier-needs-work",
-        "name": N_("Dossier review: needs work"),
+        "name": gettext_noop("Dossier review: needs work"),
         "trigger": TriggerKind.DOSSIER_NEEDS_WORK,
         "steps": [
             step(
-                N_("Complete the dossier after the review"),
+                gettext_noop("Complete the dossier after the review"),
                 7,
                 task_type=ACTIVITY,
                 checklist=[
-                    N_("Read the reviewer's comments"),
-                    N_("Fill in the weak sections"),
-                    N_("Ask for a new review"),
+                    gettext_noop("Read the reviewer's comments"),
+                    gettext_noop("Fill in the weak sections"),
+                    gettext_noop("Ask for a new review"),
                 ],
             ),
         ],
     },
     {
         "key": "renewal-at-risk",
-        "name": N_("Renewal at risk"),
+        "name": gettext_noop("Renewal at risk"),
         "trigger": TriggerKind.RENEWAL_AT_RISK,
         "steps": [
             step(
-                N_("Renewal rescue plan"),
+                gettext_noop("Renewal rescue plan"),
                 3,
                 priority=URGENT,
                 task_type=RISK,
                 checklist=[
-                    N_("Confirm the reason with the decision maker"),
-                    N_("Agree a rescue plan with your manager"),
-                    N_("Update the renewal forecast"),
+                    gettext_noop("Confirm the reason with the decision maker"),
+                    gettext_noop("Agree a rescue plan with your manager"),
+                    gettext_noop("Update the renewal forecast"),
                 ],
             ),
-            step(N_("Review the at-risk renewal with the CSM"), 5, owner=MGR, priority=HIGH, task_type=RISK),
+            step(gettext_noop("Review the at-risk renewal with the CSM"), 5, owner=MGR, priority=HIGH, task_type=RISK),
         ],
     },
     {
         "key": "renewal-lapsed",
-        "name": N_("Renewal lapsed"),
+        "name": gettext_noop("Renewal lapsed"),
         "trigger": TriggerKind.RENEWAL_LAPSED,
-        "description": N_(
+        "description": gettext_noop(
             "The renewal date passed without a decision: the customer may be using the product without a contract."
         ),
         "steps": [
             step(
-                N_("Get a decision on the lapsed renewal"),
+                gettext_noop("Get a decision on the lapsed renewal"),
                 2,
                 priority=URGENT,
                 task_type=RISK,
                 checklist=[
-                    N_("Call the contract decision maker"),
-                    N_("Find out where the renewal paperwork is stuck"),
-                    N_("Close the renewal as renewed, downgraded or churned"),
+                    gettext_noop("Call the contract decision maker"),
+                    gettext_noop("Find out where the renewal paperwork is stuck"),
+                    gettext_noop("Close the renewal as renewed, downgraded or churned"),
                 ],
             ),
-            step(N_("Review the lapsed renewal with the CSM"), 3, owner=MGR, priority=HIGH, task_type=RISK),
+            step(gettext_noop("Review the lapsed renewal with the CSM"), 3, owner=MGR, priority=HIGH, task_type=RISK),
         ],
     },
 ]
