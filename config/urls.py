@@ -5,6 +5,7 @@ from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import urls as accounts_urls
@@ -18,6 +19,11 @@ from org.sso_views import SsoLoginForm
 from workspace import urls as workspace_urls
 from workspace.my_day import my_day_view
 from workspace.system import views as system_views
+
+# Django admin carries the product's name, in the reader's language.
+admin.site.site_header = _("Hourglass administration")
+admin.site.site_title = _("Hourglass admin")
+admin.site.index_title = _("Site administration")
 
 api_v1 = [
     path("", include("workspace.api")),

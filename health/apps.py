@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HealthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "health"
+    verbose_name = _("Health and usage")
 
     def ready(self) -> None:
         from accounts.signals import stakeholder_erasing, stakeholder_personal_data

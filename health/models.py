@@ -25,6 +25,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Account
@@ -136,7 +137,7 @@ class DailyFeatureRollup(models.Model):
     day = models.DateField(_("day"))
     event_name = models.CharField(_("event name"), max_length=EVENT_NAME_MAX_LENGTH)
     events = models.PositiveIntegerField(_("events"), default=0)
-    users = models.PositiveIntegerField(_("users"), default=0)
+    users = models.PositiveIntegerField(pgettext_lazy("measure: how many people used the product", "users"), default=0)
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
 
     class Meta:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Industry
@@ -249,7 +250,7 @@ class FeedbackStatusChange(models.Model):
 class CampaignStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     ACTIVE = "active", _("Active")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("status", "Closed")
 
 
 # The rollout task's checklist, in funnel order (informed, trained, first use).

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RenewalsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "renewals"
+    verbose_name = _("Renewals and contracts")
 
     def ready(self) -> None:
         from core.outbox import email_renderer_register
