@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from core.dates import FormDateField, FormDateTimeField
+from core.dates import FormDateField, FormDateTimeField, validate_not_in_future
 
 from .access import AnyUser
 from .dossier import ROW_FIELDS, ROW_MODELS
@@ -60,14 +60,25 @@ class StakeholderForm(forms.ModelForm):
         _style(self)
 
 
+# A touchpoint's summary is a note, not a document: long enough for minutes of a meeting,
+# short enough that one entry cannot swamp the timeline (the API has the same limit).
+TOUCHPOINT_TEXT_MAX = 10_000
+
+
 class TouchpointForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=TouchpointKind.choices)
     occurred_at = FormDateTimeField(
-        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        label=_("When"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        validators=[validate_not_in_future],
     )
     title = forms.CharField(label=_("Subject"), max_length=300)
-    body = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    outcome = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    body = forms.CharField(
+        label=_("Summary"), required=False, max_length=TOUCHPOINT_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    outcome = forms.CharField(
+        label=_("Outcome"), required=False, max_length=TOUCHPOINT_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
     duration_minutes = forms.IntegerField(label=_("Minutes"), required=False, min_value=0, max_value=24 * 60)
     stakeholders = forms.ModelMultipleChoiceField(
         label=_("With"), queryset=Stakeholder.objects.none(), required=False, widget=forms.CheckboxSelectMultiple

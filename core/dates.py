@@ -9,7 +9,7 @@ types a date runs ``validate_date_range``, so the error names the field like any
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -30,6 +30,7 @@ __all__ = [
     "date_in_range",
     "date_range_message",
     "validate_date_range",
+    "validate_not_in_future",
 ]
 
 
@@ -49,8 +50,27 @@ def validate_date_range(value: Any) -> None:
         raise ValidationError(date_range_message(), code="date_range")
 
 
+def validate_not_in_future(value: Any) -> None:
+    """For records of what happened (a touchpoint): no later than tomorrow.
+
+    A day of slack covers a colleague in another time zone; a meeting still to come is a
+    task, and a far-future date would sit at the top of the timeline for ever.
+    """
+    from django.utils import timezone
+
+    if not isinstance(value, date) or not date_in_range(value):
+        return  # validate_date_range names the range
+    day = timezone.localtime(value).date() if isinstance(value, datetime) and timezone.is_aware(value) else value
+    if isinstance(day, datetime):
+        day = day.date()
+    if day > timezone.localdate() + timedelta(days=1):
+        raise ValidationError(
+            _("This records what happened: enter a date no later than tomorrow."), code="date_in_future"
+        )
+
+
 def _with_validator(kwargs: dict[str, Any]) -> dict[str, Any]:
-    kwargs["validators"] = [*kwargs.get("validators", []), validate_date_range]
+    kwargs["validators"] = [validate_date_range, *kwargs.get("validators", [])]
     return kwargs
 
 

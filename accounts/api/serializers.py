@@ -4,9 +4,10 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts.forms import TOUCHPOINT_TEXT_MAX
 from accounts.models import Account, ImportRun, Stakeholder, TimelineEntry, TouchpointKind
 from core.api.fields import IdField, IdListField
-from core.dates import BoundedDateTimeField
+from core.dates import BoundedDateTimeField, validate_not_in_future
 from core.people import display_name
 
 
@@ -42,6 +43,10 @@ class StakeholderSerializer(serializers.ModelSerializer):
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    # Generated titles and bodies in the request's language (Accept-Language); ``title``
+    # and ``body`` are the stored text (a person's own words, or the writer's fallback).
+    display_title = serializers.CharField(read_only=True)
+    display_body = serializers.CharField(read_only=True)
     actor = OwnerSerializer(read_only=True, allow_null=True)
     stakeholders: serializers.ManyRelatedField = serializers.PrimaryKeyRelatedField(many=True, read_only=True)  # type: ignore[assignment]
 
@@ -49,7 +54,7 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         model = TimelineEntry
         fields = [
             "id", "account", "is_touchpoint", "kind", "kind_display", "occurred_at", "actor", "title",
-            "body", "outcome", "duration_minutes", "stakeholders", "data",
+            "display_title", "body", "display_body", "outcome", "duration_minutes", "stakeholders", "data",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -57,10 +62,10 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 class TouchpointCreateSerializer(serializers.Serializer):
     account_id = IdField()
     kind = serializers.ChoiceField(choices=TouchpointKind.choices)
-    occurred_at = BoundedDateTimeField(required=False)
+    occurred_at = BoundedDateTimeField(required=False, validators=[validate_not_in_future])
     title = serializers.CharField(max_length=300)
-    body = serializers.CharField(required=False, allow_blank=True, default="")
-    outcome = serializers.CharField(required=False, allow_blank=True, default="")
+    body = serializers.CharField(required=False, allow_blank=True, default="", max_length=TOUCHPOINT_TEXT_MAX)
+    outcome = serializers.CharField(required=False, allow_blank=True, default="", max_length=TOUCHPOINT_TEXT_MAX)
     duration_minutes = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=24 * 60)
     stakeholders = IdListField(required=False, default=list)
 
