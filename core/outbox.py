@@ -28,6 +28,8 @@ Guarantees (see README "Delivery guarantees"):
   describes the measured figures.
 - SMTP failures are retried with exponential backoff, then marked failed (visible in
   the admin's outbox list) after ``MAX_ATTEMPTS``.
+  A permanent refusal of every recipient (5xx to RCPT TO) is failed at once and
+  announced by ``email_permanently_failed`` (outreach marks the address bounced).
 - A message may be *rendered at delivery* (as django-post_office's
   ``render_on_delivery``): enqueued with a renderer's name and its JSON arguments
   instead of bodies, so a job that queues hundreds of emails only decides and records
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import smtplib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +53,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .models import OutboundEmail
@@ -74,13 +78,24 @@ def _backoff(attempts: int) -> timedelta:
 # (text body, HTML body) of a message rendered at delivery, from its JSON arguments.
 EmailRenderer = Callable[..., tuple[str, str]]
 _RENDERERS: dict[str, EmailRenderer] = {}
+# Extra headers of a rendered message (e.g. List-Unsubscribe), from the same arguments.
+EmailHeaders = Callable[..., Mapping[str, str]]
+_HEADERS: dict[str, EmailHeaders] = {}
+
+# Sent (synchronously, by the delivery worker) when the SMTP server refuses every recipient
+# of a message with a permanent (5xx) answer: the message is failed at once, not retried.
+# kwargs: ``message`` (the OutboundEmail), ``addresses`` (refused), ``error`` (the reply).
+email_permanently_failed = Signal()
 
 
-def email_renderer_register(name: str, renderer: EmailRenderer) -> None:
+def email_renderer_register(name: str, renderer: EmailRenderer, *, headers: EmailHeaders | None = None) -> None:
     """Make ``renderer`` available to messages enqueued with ``render_with=name`` (an app's
     ``AppConfig.ready``: core imports no app). The name is stored in the outbox rows, so it
-    must stay the same across releases."""
+    must stay the same across releases. ``headers``, if given, adds headers to each such
+    message, from its ``render_args`` (worked out at every attempt, never stored)."""
     _RENDERERS[name] = renderer
+    if headers is not None:
+        _HEADERS[name] = headers
 
 
 @dataclass(frozen=True)
@@ -329,6 +344,14 @@ def _message_id(message: OutboundEmail) -> str:
     return f"<{digest}@hourglass>"
 
 
+def _refused(exc: Exception) -> dict[str, str]:
+    """The addresses an SMTP server refused for good (5xx), from a failed send; else empty."""
+    if not isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return {}
+    refused = {address: f"{code} {reply!r}" for address, (code, reply) in exc.recipients.items()}
+    return refused if all(code >= 500 for code, _reply in exc.recipients.values()) else {}
+
+
 def _send_one(message: OutboundEmail, smtp: _Smtp, marks: _Marks) -> bool:
     """Render (first attempt), send, and record the outcome of one claimed message in its
     own statement: sent right after the server's 250, or the failed attempt with backoff."""
@@ -338,19 +361,23 @@ def _send_one(message: OutboundEmail, smtp: _Smtp, marks: _Marks) -> bool:
         body_text, body_html = email_bodies(message)
         if rendered:  # kept before sending: a retry sends exactly this
             OutboundEmail.objects.filter(pk=message.pk).update(body_text=body_text, body_html=body_html)
+        headers = {"Message-ID": _message_id(message)}
+        if message.render_with in _HEADERS:
+            headers.update(_HEADERS[message.render_with](**message.render_args))
         email = EmailMultiAlternatives(
             subject=message.subject,
             body=body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=list(message.to),
             cc=list(message.cc),
-            headers={"Message-ID": _message_id(message)},
+            headers=headers,
         )
         if body_html:
             email.attach_alternative(body_html, "text/html")
         smtp.send(email)
     except Exception as exc:  # noqa: BLE001 - any rendering, SMTP or network failure is retried
-        failed = attempts >= MAX_ATTEMPTS
+        refused = _refused(exc)
+        failed = attempts >= MAX_ATTEMPTS or bool(refused)
         OutboundEmail.objects.filter(pk=message.pk).update(
             status=OutboundEmail.Status.FAILED if failed else OutboundEmail.Status.QUEUED,
             attempts=attempts,
@@ -359,6 +386,12 @@ def _send_one(message: OutboundEmail, smtp: _Smtp, marks: _Marks) -> bool:
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
         )
         logger.warning("email %s failed (attempt %s): %s", message.pk, attempts, exc)
+        if refused:  # a permanent refusal: retrying cannot help; receivers mark the addresses
+            for receiver, error in email_permanently_failed.send_robust(
+                sender=OutboundEmail, message=message, addresses=list(refused), error="; ".join(refused.values())
+            ):
+                if isinstance(error, Exception):
+                    logger.error("outbox: %s failed on email %s: %s", receiver, message.pk, error)
         return False
     # Nothing may run between the 250 and this statement: that gap is the duplicate window.
     # If it fails (database gone) the row stays "sending": its lease, not a retry, decides.

@@ -94,6 +94,21 @@ def nps_response_record(
     return response, True
 
 
+@transaction.atomic
+def nps_response_update(*, response: NpsResponse, score: int, comment: str) -> NpsResponse:
+    """Change a response's score and comment (a survey answer edited by its author soon
+    after). A score that turns it into a detractor sends ``nps_detractor_received`` then."""
+    was_detractor = response.score <= DETRACTOR_MAX
+    response.score, response.comment = score, comment
+    response.full_clean(validate_unique=False, validate_constraints=False)
+    response.save(update_fields=["score", "comment"])
+    if score <= DETRACTOR_MAX and not was_detractor:
+        transaction.on_commit(
+            lambda: nps_detractor_received.send(sender=NpsResponse, response=response, account=response.account)
+        )
+    return response
+
+
 @dataclass(frozen=True)
 class RowError:
     row: int  # 1-based line number in the file, the header being line 1

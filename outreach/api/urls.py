@@ -1,3 +1,9 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import bounces_api
+
+urlpatterns = [
+    path("outreach/bounces/", bounces_api, name="outreach-bounces"),
+]

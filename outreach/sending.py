@@ -1,0 +1,343 @@
+"""Sending surveys: decide the recipients (set-based), then dispatch them exactly once.
+
+Decide
+------
+``recipients_decide`` turns candidate stakeholders into ``SurveyRecipient`` rows, in
+batches, after the rules: never an unsubscribed or bounced address, at most one survey
+per address in ``HOURGLASS_SURVEY_MIN_DAYS`` across all surveys (``last_surveyed_at`` is
+set as the rows are written), one row per (survey, wave, stakeholder) by a unique
+constraint, so a second run of the same send adds nothing. A manual send's wave is the
+day (``manual:<date>``), an automatic NPS round's ``auto:<date>``, a CSAT after a
+touchpoint ``tp:<id>``.
+
+Dispatch
+--------
+``recipients_dispatch_batch`` runs in one transaction per batch: due pending rows whose
+contact is in quiet hours (their time zone, else ``TIME_ZONE``) are moved to the end of
+the quiet hours (deferred, not dropped); rows whose address unsubscribed or bounced since
+are skipped; the rest are claimed (``UPDATE … WHERE status = 'pending'``, so a second
+worker claims nothing it lost) and their emails queued in the outbox with the dedupe key
+``survey:<survey id>:<recipient id>``. A worker killed mid-batch rolls the batch back, so
+the rows stay pending and the next run sends them; the outbox delivers each message once.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat, Lower
+from django.utils import timezone
+
+from accounts.models import Account, AccountStatus, Stakeholder, TimelineEntry
+from core.models import OutboundEmail
+from core.outbox import EmailDraft, emails_enqueue
+
+from .audience import audience_stakeholders
+from .emails import SURVEY_RENDERER, survey_subject
+from .models import ContactPreference, RecipientStatus, Survey, SurveyKind, SurveyRecipient, SurveyStatus
+
+logger = logging.getLogger(__name__)
+
+
+def dedupe_key(survey_id: int, recipient_id: int) -> str:
+    return f"survey:{survey_id}:{recipient_id}"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def next_allowed(now: datetime, time_zone: str = "") -> datetime:
+    """``now``, or the end of the quiet hours when ``now`` falls in them in ``time_zone``."""
+    start, end = settings.HOURGLASS_SURVEY_QUIET_START, settings.HOURGLASS_SURVEY_QUIET_END
+    if start == end:
+        return now
+    local = now.astimezone(_zone(time_zone))
+    hour = local.hour
+    quiet = start <= hour < end if start < end else (hour >= start or hour < end)
+    if not quiet:
+        return now
+    target = local.replace(hour=end, minute=0, second=0, microsecond=0)
+    if target <= local:
+        target += timedelta(days=1)
+    return target
+
+
+@dataclass
+class DecideResult:
+    chosen: int = 0
+    unsubscribed: int = 0
+    bounced: int = 0
+    capped: int = 0
+
+
+# A candidate: (stakeholder id, account id, email, wave, touchpoint id or None)
+Candidate = tuple[int, int, str, str, int | None]
+
+
+def _chunks(rows: Sequence[Candidate], size: int) -> Iterable[Sequence[Candidate]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def recipients_decide(
+    *, survey: Survey, candidates: Sequence[Candidate], emails: QuerySet, now: datetime | None = None
+) -> DecideResult:
+    """Write the recipient rows of ``candidates`` that the rules let through.
+
+    ``emails`` is a query of the candidates' lower-cased addresses (a subquery, so 50,000
+    candidates cost one read of their preferences, not 50,000 parameters).
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.HOURGLASS_SURVEY_MIN_DAYS)
+    prefs: dict[str, dict[str, Any]] = {
+        pref["email"]: dict(pref)
+        for pref in ContactPreference.objects.filter(email__in=emails).values(
+            "email", "unsubscribed_at", "bounced_at", "last_surveyed_at", "language"
+        )
+    }
+    result = DecideResult()
+    seen: set[str] = set()
+    rows: list[SurveyRecipient] = []
+    for stakeholder_id, account_id, address, wave, touchpoint_id in candidates:
+        email = address.strip().lower()
+        if email in seen:
+            continue  # the same person at two accounts: asked once
+        seen.add(email)
+        pref: dict[str, Any] = prefs.get(email) or {}
+        if pref.get("unsubscribed_at"):
+            result.unsubscribed += 1
+        elif pref.get("bounced_at"):
+            result.bounced += 1
+        elif (last := pref.get("last_surveyed_at")) is not None and last > cutoff:
+            result.capped += 1
+        else:
+            rows.append(
+                SurveyRecipient(
+                    survey=survey,
+                    wave=wave,
+                    account_id=account_id,
+                    stakeholder_id=stakeholder_id,
+                    email=email,
+                    language=pref.get("language") or settings.LANGUAGE_CODE,
+                    touchpoint_id=touchpoint_id,
+                    send_after=now,
+                    created_at=now,
+                )
+            )
+    size = settings.HOURGLASS_SURVEY_BATCH_SIZE
+    for start in range(0, len(rows), size):
+        batch = rows[start : start + size]
+        with transaction.atomic():
+            SurveyRecipient.objects.bulk_create(batch, ignore_conflicts=True)
+            ContactPreference.objects.bulk_create(
+                [ContactPreference(email=row.email, last_surveyed_at=now) for row in batch],
+                update_conflicts=True,
+                unique_fields=["email"],
+                update_fields=["last_surveyed_at"],
+            )
+    result.chosen = len(rows)
+    if rows:
+        Survey.objects.filter(pk=survey.pk).update(status=SurveyStatus.SENDING, last_sent_at=now)
+        _dispatch_after_commit()
+    return result
+
+
+def _dispatch_after_commit() -> None:
+    from .tasks import survey_dispatch_task  # tasks import this module
+
+    transaction.on_commit(lambda: survey_dispatch_task.delay())
+
+
+def _candidates(people: QuerySet[Stakeholder], wave: str) -> tuple[list[Candidate], QuerySet[Any, Any]]:
+    people = people.order_by("account_id", "pk")
+    rows: list[Candidate] = [
+        (pk, account_id, email, wave, None) for pk, account_id, email in people.values_list("pk", "account_id", "email")
+    ]
+    return rows, people.annotate(address=Lower("email")).values("address")
+
+
+def survey_send_to(
+    *, survey: Survey, accounts: QuerySet[Account], audience: dict, now: datetime | None = None
+) -> DecideResult:
+    """A manual send to the audience within ``accounts`` (the sender's scope)."""
+    now = now or timezone.now()
+    people = audience_stakeholders(accounts=accounts, audience=audience)
+    candidates, emails = _candidates(people, f"manual:{timezone.localdate(now).isoformat()}")
+    return recipients_decide(survey=survey, candidates=candidates, emails=emails, now=now)
+
+
+def _months(months: int) -> timedelta:
+    return timedelta(days=round(30.44 * months))
+
+
+def nps_auto_sweep(*, now: datetime | None = None) -> int:
+    """Automatic NPS: each audience contact not asked by the survey in its N months."""
+    now = now or timezone.now()
+    chosen = 0
+    surveys = Survey.objects.filter(auto_enabled=True, kind=SurveyKind.NPS, auto_every_months__isnull=False)
+    for survey in surveys:
+        accounts = Account.objects.exclude(status=AccountStatus.CHURNED)
+        people = audience_stakeholders(accounts=accounts, audience=survey.audience)
+        recent = SurveyRecipient.objects.filter(
+            survey=survey, stakeholder=OuterRef("pk"), created_at__gt=now - _months(survey.auto_every_months or 1)
+        )
+        people = people.exclude(Exists(recent))
+        candidates, emails = _candidates(people, f"auto:{timezone.localdate(now).isoformat()}")
+        chosen += recipients_decide(survey=survey, candidates=candidates, emails=emails, now=now).chosen
+    return chosen
+
+
+def csat_touchpoint_sweep(*, now: datetime | None = None) -> int:
+    """Automatic CSAT: the contacts of touchpoints of the chosen kinds logged since the
+    last sweep (a high-water mark per survey; a new survey starts from the past day)."""
+    now = now or timezone.now()
+    chosen = 0
+    surveys = Survey.objects.filter(auto_enabled=True, kind=SurveyKind.CSAT).exclude(auto_touchpoint_kinds=[])
+    for survey in surveys:
+        since = survey.touchpoints_seen_until or now - timedelta(days=1)
+        accounts = Account.objects.exclude(status=AccountStatus.CHURNED)
+        people = audience_stakeholders(accounts=accounts, audience=survey.audience)
+        touchpoints = TimelineEntry.objects.filter(
+            is_touchpoint=True, kind__in=survey.auto_touchpoint_kinds, created_at__gt=since, created_at__lte=now
+        )
+        links = TimelineEntry.stakeholders.through.objects.filter(
+            timelineentry__in=touchpoints.values("pk"), stakeholder__in=people.values("pk")
+        ).order_by("timelineentry_id", "stakeholder_id")
+        rows = list(
+            links.values_list("stakeholder_id", "stakeholder__account_id", "stakeholder__email", "timelineentry_id")
+        )
+        candidates: list[Candidate] = [(sid, aid, email, f"tp:{tp}", tp) for sid, aid, email, tp in rows]
+        emails = people.filter(pk__in=[row[0] for row in rows]).annotate(address=Lower("email")).values("address")
+        chosen += recipients_decide(survey=survey, candidates=candidates, emails=emails, now=now).chosen
+        Survey.objects.filter(pk=survey.pk).update(touchpoints_seen_until=now)
+    return chosen
+
+
+@dataclass(frozen=True)
+class DispatchBatch:
+    due: int  # rows looked at: 0 when nothing is due
+    queued: int
+    deferred: int
+    skipped: int
+
+
+@transaction.atomic
+def recipients_dispatch_batch(*, now: datetime | None = None, limit: int | None = None) -> DispatchBatch:
+    """Claim and queue one batch of due recipients (see the module docstring); deferred
+    and skipped rows are written in the same transaction."""
+    now = now or timezone.now()
+    limit = limit or settings.HOURGLASS_SURVEY_BATCH_SIZE
+    due = list(
+        SurveyRecipient.objects.filter(status=RecipientStatus.PENDING, send_after__lte=now)
+        .order_by("send_after", "pk")
+        .values_list("pk", "email")[:limit]
+    )
+    if not due:
+        return DispatchBatch(0, 0, 0, 0)
+    prefs: dict[str, dict[str, Any]] = {
+        pref["email"]: dict(pref)
+        for pref in ContactPreference.objects.filter(email__in={email for _pk, email in due}).values(
+            "email", "unsubscribed_at", "bounced_at", "time_zone"
+        )
+    }
+    deferred: dict[datetime, list[int]] = {}
+    skipped: list[int] = []
+    ready: list[int] = []
+    for pk, email in due:
+        pref: dict[str, Any] = prefs.get(email) or {}
+        if pref.get("unsubscribed_at") or pref.get("bounced_at"):
+            skipped.append(pk)
+            continue
+        when = next_allowed(now, pref.get("time_zone") or "")
+        if when > now:
+            deferred.setdefault(when, []).append(pk)
+        else:
+            ready.append(pk)
+    for when, ids in deferred.items():
+        SurveyRecipient.objects.filter(pk__in=ids, status=RecipientStatus.PENDING).update(send_after=when)
+    if skipped:
+        SurveyRecipient.objects.filter(pk__in=skipped, status=RecipientStatus.PENDING).update(
+            status=RecipientStatus.SKIPPED
+        )
+    queued = _claim_and_queue(ready, now=now) if ready else 0
+    _mark_sent_surveys(now)
+    return DispatchBatch(len(due), queued, sum(map(len, deferred.values())), len(skipped))
+
+
+def _claim_and_queue(ids: list[int], *, now: datetime) -> int:
+    token = uuid.uuid4().hex
+    won = SurveyRecipient.objects.filter(pk__in=ids, status=RecipientStatus.PENDING).update(
+        status=RecipientStatus.QUEUED, claim_token=token, claimed_at=now, sent_at=now
+    )
+    if not won:
+        return 0
+    mine = list(
+        SurveyRecipient.objects.filter(claim_token=token)
+        .select_related("survey", "account")
+        .only("pk", "email", "language", "survey", "account__name")
+        .order_by("pk")
+    )
+    surveys = {recipient.survey_id: recipient.survey for recipient in mine}
+    for survey in surveys.values():
+        SurveyRecipient.objects.filter(claim_token=token, survey=survey).update(
+            expires_at=now + timedelta(days=survey.expires_days)
+        )
+    subjects: dict[tuple[int, str, str], str] = {}
+    drafts = []
+    for recipient in mine:
+        key = (recipient.survey_id, recipient.language, recipient.account.name)
+        if key not in subjects:
+            subjects[key] = survey_subject(recipient.survey, language=recipient.language, account_name=key[2])
+        drafts.append(
+            EmailDraft(
+                dedupe_key=dedupe_key(recipient.survey_id, recipient.pk),
+                to=[recipient.email],
+                subject=subjects[key],
+                render_with=SURVEY_RENDERER,
+                render_args={"recipient_id": recipient.pk},
+            )
+        )
+    emails_enqueue(drafts)
+    message = OutboundEmail.objects.filter(
+        dedupe_key=Concat(
+            Value("survey:"),
+            Cast(OuterRef("survey_id"), CharField()),
+            Value(":"),
+            Cast(OuterRef("pk"), CharField()),
+            output_field=CharField(),
+        )
+    ).values("pk")[:1]
+    SurveyRecipient.objects.filter(claim_token=token).update(email_message=Subquery(message))
+    return len(mine)
+
+
+def _mark_sent_surveys(now: datetime) -> None:
+    """Surveys being sent with nothing pending left are sent."""
+    pending = SurveyRecipient.objects.filter(survey=OuterRef("pk"), status=RecipientStatus.PENDING)
+    Survey.objects.filter(Q(status=SurveyStatus.SENDING), ~Exists(pending)).update(status=SurveyStatus.SENT)
+
+
+def recipients_dispatch(*, now: datetime | None = None, max_batches: int = 50) -> int:
+    """Dispatch due recipients batch after batch, in this process; returns how many were queued."""
+    queued = 0
+    for _batch in range(max_batches):
+        batch = recipients_dispatch_batch(now=now)
+        if batch.due == 0:
+            break
+        queued += batch.queued
+    if queued:
+        logger.info("surveys: %s emails queued", queued)
+    return queued

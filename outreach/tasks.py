@@ -1,0 +1,35 @@
+"""Celery tasks of the outreach app: thin, ids in, one service each."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from .sending import csat_touchpoint_sweep, nps_auto_sweep, recipients_dispatch_batch
+
+# Batches one dispatch task runs before handing the rest to a fresh task.
+BATCHES_PER_TASK = 10
+
+
+@shared_task(name="outreach.survey_dispatch_task", acks_late=True)
+def survey_dispatch_task() -> int:
+    """Queue due survey emails, a batch per transaction; a killed run loses nothing (its
+    open batch rolls back and stays due) and a second worker claims nothing twice."""
+    queued = 0
+    for _batch in range(BATCHES_PER_TASK):
+        batch = recipients_dispatch_batch()
+        queued += batch.queued
+        if batch.due < settings.HOURGLASS_SURVEY_BATCH_SIZE:
+            return queued
+    survey_dispatch_task.delay()  # more is due: chunked, not one endless task
+    return queued
+
+
+@shared_task(name="outreach.nps_auto_sweep_task", acks_late=True)
+def nps_auto_sweep_task() -> int:
+    return nps_auto_sweep()
+
+
+@shared_task(name="outreach.csat_touchpoint_sweep_task", acks_late=True)
+def csat_touchpoint_sweep_task() -> int:
+    return csat_touchpoint_sweep()
