@@ -55,15 +55,15 @@ def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    items = []
-    for item in NAV_ITEMS:
-        if item.staff_only and not user.is_staff:
-            continue
-        if item.visible_if is not None and not item.visible_if(user):
-            continue
-        url = reverse(item.url_name)
-        items.append({"label": item.label, "url": url, "active": request.path.startswith(item.active_prefix)})
-    return items
+    shown = [
+        item
+        for item in NAV_ITEMS
+        if not (item.staff_only and not user.is_staff) and (item.visible_if is None or item.visible_if(user))
+    ]
+    # One active item: the most specific prefix wins (/capacity/time/ is Time, not Team).
+    matching = [item for item in shown if request.path.startswith(item.active_prefix)]
+    active = max(matching, key=lambda item: len(item.active_prefix)) if matching else None
+    return [{"label": item.label, "url": reverse(item.url_name), "active": item is active} for item in shown]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
