@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from core.clock import local_day_start
 
-from .models import ContactCadence, Stakeholder, Tier, TimelineEntry
+from .models import AccountStatus, ContactCadence, Stakeholder, Tier, TimelineEntry
 from .segments import arr_range_for_segment, segment_bands
 
 Rules = dict[tuple[str, str], int]  # (tier, segment or "") -> days
@@ -107,9 +107,12 @@ def with_contact_status(stakeholders: QuerySet[Stakeholder], rules: Rules | None
 
 def overdue_q(today: date) -> Q:
     """Over ``with_contact_status`` rows: overdue when ``last contact (local date) +
-    cadence < today`` — i.e. due before today's local midnight — or never contacted."""
-    return Q(is_active=True, cadence_days__gt=0) & (
-        Q(last_contact__isnull=True) | Q(next_due_at__lt=local_day_start(today))
+    cadence < today`` — i.e. due before today's local midnight — or never contacted.
+    A churned customer's people are owed no touch."""
+    return (
+        Q(is_active=True, cadence_days__gt=0)
+        & ~Q(account__status=AccountStatus.CHURNED)
+        & (Q(last_contact__isnull=True) | Q(next_due_at__lt=local_day_start(today)))
     )
 
 

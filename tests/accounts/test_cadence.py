@@ -338,3 +338,16 @@ def test_api_filters_and_bad_input(client, org):
     assert bad.status_code == 400 and set(bad.json()) == {"tier", "segment", "owner"}
     client.logout()
     assert client.get(url).status_code in (401, 403)
+
+
+def test_a_churned_customers_people_are_not_overdue(org):
+    account = org.accounts["csm_a1"][0]
+    boss = person(account, org.csm_a1, tier=Tier.S)
+    touch(account, org.csm_a1, [boss], days_ago=400)
+    today = timezone.localdate()
+    assert [s.pk for s in overdue_contacts_for_user(user=org.csm_a1, today=today)] == [boss.pk]
+    assert [s.pk for s in overdue_contacts(accounts=Account.objects.filter(pk=account.pk), today=today)] == [boss.pk]
+
+    Account.objects.filter(pk=account.pk).update(status="churned")
+    assert list(overdue_contacts_for_user(user=org.csm_a1, today=today)) == []
+    assert list(overdue_contacts(accounts=Account.objects.filter(pk=account.pk), today=today)) == []
