@@ -78,6 +78,11 @@ app.conf.beat_schedule = {
     "workspace-monitoring-scan": {"task": "workspace.monitoring_scan_task", "schedule": 5 * 60.0},
     # Raw events, timeline system entries and sent emails past their retention (batched).
     "workspace-data-retention": {"task": "workspace.data_retention_task", "schedule": crontab(hour=4, minute=10)},
+    # Surveys: due and deferred (quiet hours) emails every 5 minutes; CSAT after new touchpoints;
+    # the automatic NPS rounds once a day (docs/outreach.md).
+    "outreach-survey-dispatch": {"task": "outreach.survey_dispatch_task", "schedule": 5 * 60.0},
+    "outreach-csat-touchpoint-sweep": {"task": "outreach.csat_touchpoint_sweep_task", "schedule": 15 * 60.0},
+    "outreach-nps-auto-sweep": {"task": "outreach.nps_auto_sweep_task", "schedule": crontab(hour=9, minute=30)},
     # Digests: people whose local digest time has come (quarter hours) and no claim for today.
     "digests-digest-sweep": {"task": "digests.digest_sweep_task", "schedule": crontab(minute="*/15")},
 }

@@ -15,6 +15,7 @@ from capacity import demo_time as capacity_demo_time
 from core.demo import DemoContext, DemoDataPresent, DemoLogin
 from health import demo as health_demo
 from knowledge import demo as knowledge_demo
+from outreach import demo as outreach_demo
 from playbooks import demo as playbooks_demo
 from renewals import demo as renewals_demo
 from renewals.lapsed import renewals_mark_lapsed
@@ -27,6 +28,7 @@ DEMO_MODULES: list[ModuleType] = [
     health_demo,
     playbooks_demo,
     knowledge_demo,
+    outreach_demo,
     capacity_demo_time,
 ]
 

@@ -33,6 +33,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Tasks"), "playbooks:task_list", "/tasks/"),
     NavItem(_("Renewals"), "renewals:list", "/renewals/"),
     NavItem(_("NPS"), "health:nps", "/health/nps/"),
+    NavItem(_("Surveys"), "outreach:survey_list", "/outreach/"),
     NavItem(_("Dossier reviews"), "accounts:review_queue", "/accounts/reviews/", visible_if=can_review),
     NavItem(_("Knowledge"), "knowledge:case_list", "/knowledge/"),
     NavItem(_("Team"), "capacity:team", "/capacity/"),
