@@ -7,6 +7,7 @@ app's page under ``docs/``. Read after settings loaded ``.env``.
 from __future__ import annotations
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 env = environ.Env()
 _LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
@@ -83,6 +84,12 @@ HOURGLASS_STAGE_RENEWAL_WINDOW_DAYS = env.int("HOURGLASS_STAGE_RENEWAL_WINDOW_DA
 HOURGLASS_STAGE_SWEEP_CHUNK = env.int("HOURGLASS_STAGE_SWEEP_CHUNK", default=1000)
 # My day lists accounts whose renewal window opens within this many days as "entering".
 HOURGLASS_MY_DAY_RENEWAL_LOOKAHEAD_DAYS = env.int("HOURGLASS_MY_DAY_RENEWAL_LOOKAHEAD_DAYS", default=14)
+# Expansion opportunities belong to the account's sales owner for this many months after
+# the first contract started, to the CSM after: companies hand expansion over somewhere in
+# the first 3-12 months; 6 is the middle of that range.
+HOURGLASS_EXPANSION_SALES_MONTHS = env.int("HOURGLASS_EXPANSION_SALES_MONTHS", default=6)
+if not 3 <= HOURGLASS_EXPANSION_SALES_MONTHS <= 12:
+    raise ImproperlyConfigured("HOURGLASS_EXPANSION_SALES_MONTHS must be a whole number from 3 to 12.")
 
 # --- Capacity (capacity app) ----------------------------------------------------------
 # Capacity presets keep their amounts in their own currency (the US "$2M rule" in USD,

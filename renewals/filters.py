@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 from typing import Any
 
 import django_filters
@@ -16,11 +17,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.filters import person_name
 from accounts.models import Account, IcpFit, Industry
 from accounts.segments import Segment
-from accounts.selectors import assignable_owners
+from accounts.selectors import account_scope, assignable_owners
 from core.dates import validate_date_range
-from core.ids import IdMultipleChoiceFilter, validate_id_or_keyword
+from core.ids import IdMultipleChoiceFilter, is_db_id, validate_id_or_keyword
 
-from .models import RenewalOpportunity, RenewalStatus
+from .expansion_selectors import expansion_scope
+from .models import ExpansionKind, ExpansionOpportunity, ExpansionStage, RenewalOpportunity, RenewalStatus
+from .periods import add_months
 
 
 def _owner_choices(request: HttpRequest | None) -> QuerySet[Any]:
@@ -158,3 +161,155 @@ class RenewalFilter(django_filters.FilterSet):
         if "pk" not in ordering and "-pk" not in ordering:
             ordering.append("pk")
         return queryset.order_by(*ordering)
+
+
+QUARTER_PATTERN = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def quarter_choices(today: date | None = None) -> list[tuple[str, str]]:
+    """Quarters of expected close to pick from: two years back to two years ahead."""
+    today = today or timezone.localdate()
+    current = today.year * 4 + (today.month - 1) // 3
+    quarters = [divmod(index, 4) for index in range(current - 8, current + 9)]
+    return [(f"{year}-Q{q + 1}", f"{year} Q{q + 1}") for year, q in quarters]
+
+
+def validate_quarter(value: str) -> None:
+    if value and value != "none" and not QUARTER_PATTERN.match(value):
+        raise forms.ValidationError(_("Enter a quarter as YYYY-Q1 to YYYY-Q4."), code="invalid")
+
+
+def _expansion_owner_choices(request: HttpRequest | None) -> QuerySet[Any]:
+    """Owners to filter by: the people owning an opportunity this user may see."""
+    if request is None:
+        return get_user_model().objects.none()
+    owners = expansion_scope(user=request.user).filter(owner__isnull=False).values("owner_id")
+    return get_user_model().objects.filter(pk__in=owners).order_by("first_name", "username")
+
+
+class ExpansionFilter(django_filters.FilterSet):
+    """The expansion pipeline page, its CSV export and ``/api/v1/expansions/``."""
+
+    q = django_filters.CharFilter(method="filter_search", label=_("Search"))
+    owner = IdMultipleChoiceFilter(queryset=_expansion_owner_choices, label=_("Owner"))
+    # The team of the account's CSM (the book the opportunity belongs to), as on the
+    # renewals page: a team id, or "none".
+    team = django_filters.CharFilter(
+        method="filter_team", label=_("Team"), widget=forms.Select, validators=[validate_id_or_keyword("none")]
+    )
+    stage = django_filters.MultipleChoiceFilter(
+        choices=ExpansionStage.choices, label=_("Stage"), widget=forms.CheckboxSelectMultiple
+    )
+    quarter = django_filters.CharFilter(
+        method="filter_quarter",
+        label=_("Expected close (quarter)"),
+        widget=forms.Select,
+        validators=[validate_quarter],
+    )
+    segment = django_filters.MultipleChoiceFilter(
+        choices=Segment.choices, method="filter_segment", label=_("Segment"), widget=forms.CheckboxSelectMultiple
+    )
+    kind = django_filters.ChoiceFilter(choices=ExpansionKind.choices, label=_("Kind"), empty_label=_("Any"))
+    # For links and API clients (one account's opportunities); not shown in the sidebar.
+    account = django_filters.NumberFilter(field_name="account_id", label="", widget=forms.HiddenInput)
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("expected_close", "expected_close"),
+            ("account__name", "account"),
+            ("amount", "amount"),
+            ("weighted", "weighted"),
+            ("stage", "stage"),
+            ("owner__username", "owner"),
+        ),
+        field_labels={
+            "expected_close": _("Expected close"),
+            "account__name": _("Account"),
+            "amount": _("Amount"),
+            "weighted": _("Weighted amount"),
+            "stage": _("Stage"),
+            "owner__username": _("Owner"),
+        },
+        label=_("Sort by"),
+    )
+
+    class Meta:
+        model = ExpansionOpportunity
+        fields = ["q", "owner", "team", "stage", "quarter", "segment", "kind", "account"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            if isinstance(field.widget, forms.CheckboxSelectMultiple | forms.HiddenInput):
+                continue
+            css = "form-select form-select-sm" if hasattr(field, "choices") else "form-control form-control-sm"
+            if isinstance(field.widget, forms.Select):
+                css = "form-select form-select-sm"
+            field.widget.attrs.setdefault("class", css)
+        self.form.fields["owner"].label_from_instance = person_name
+        self.form.fields["team"].widget.choices = [("", _("Any")), ("none", _("No team")), *self._team_choices()]
+        self.form.fields["quarter"].widget.choices = [
+            ("", _("Any")),
+            ("none", _("No expected close")),
+            *quarter_choices(),
+        ]
+        self.form.fields["account"].validators.append(validate_account_id)
+
+    def _team_choices(self) -> list[tuple[str, str]]:
+        """Teams of the CSMs owning the accounts this user may see."""
+        if self.request is None:
+            return []
+        teams = (
+            get_user_model()
+            .objects.filter(pk__in=account_scope(user=self.request.user).values("owner_id"))
+            .filter(cs_profile__team__isnull=False)
+            .values_list("cs_profile__team", "cs_profile__team__name")
+            .distinct()
+            .order_by("cs_profile__team__name", "cs_profile__team")
+        )
+        return [(str(pk), name) for pk, name in teams]
+
+    def filter_search(self, queryset: QuerySet[ExpansionOpportunity], name: str, value: str) -> QuerySet[Any]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(account__in=Account.objects.search(value).values("pk")))
+
+    def filter_segment(self, queryset: QuerySet[ExpansionOpportunity], name: str, value: list[str]) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        return queryset.filter(account__in=Account.objects.in_segments(list(value)).values("pk"))
+
+    def filter_team(self, queryset: QuerySet[ExpansionOpportunity], name: str, value: str) -> QuerySet[Any]:
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        if value == "none":
+            return queryset.filter(Q(account__owner__isnull=True) | Q(account__owner__cs_profile__team__isnull=True))
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(account__owner__cs_profile__team=int(value))
+
+    def filter_quarter(self, queryset: QuerySet[ExpansionOpportunity], name: str, value: str) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        if value == "none":
+            return queryset.filter(expected_close__isnull=True)
+        match = QUARTER_PATTERN.match(value)
+        if match is None:
+            return queryset.none()
+        year, quarter = int(match.group(1)), int(match.group(2))
+        start = date(year, quarter * 3 - 2, 1)
+        return queryset.filter(expected_close__gte=start, expected_close__lt=add_months(start, 3))
+
+    @property
+    def qs(self) -> QuerySet[ExpansionOpportunity]:
+        queryset = super().qs
+        ordering = list(queryset.query.order_by) or ["expected_close"]
+        if "pk" not in ordering and "-pk" not in ordering:
+            ordering.append("-pk")
+        return queryset.order_by(*ordering)
+
+
+def validate_account_id(value: Any) -> None:
+    if value is not None and not is_db_id(value):
+        raise forms.ValidationError(_("Enter a valid account id."), code="invalid")

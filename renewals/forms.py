@@ -6,12 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import FormDateField
 
 from .kpis import GROUP_BY_CHOICES, default_period
-from .models import CLOSED_STATUSES, ChurnReason, ExpansionKind, ExpansionStage, RenewalStatus
+from .models import CLOSED_STATUSES, OPEN_EXPANSION_STAGES, ChurnReason, ExpansionKind, ExpansionStage, RenewalStatus
 
 
 class _StyledForm(forms.Form):
@@ -104,11 +105,86 @@ class KpiForm(_StyledForm):
         return cleaned
 
 
+OPEN_OR_WON_STAGES = [(stage.value, stage.label) for stage in ExpansionStage if stage.value != ExpansionStage.LOST]
+OPEN_STAGE_CHOICES = [(stage, ExpansionStage(stage).label) for stage in OPEN_EXPANSION_STAGES]
+
+
+def _date_widget() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class ExpansionForm(_StyledForm):
+    """Raise an expansion (on a renewal's account, or with ``account`` on the pipeline)."""
+
     title = forms.CharField(label=_("Title"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=ExpansionKind.choices)
     amount = forms.DecimalField(label=_("Amount (ARR)"), max_digits=14, decimal_places=2, min_value=0)
-    stage = forms.ChoiceField(label=_("Stage"), choices=ExpansionStage.choices, initial=ExpansionStage.IDENTIFIED)
-    expected_close = FormDateField(
-        label=_("Expected close"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    stage = forms.ChoiceField(label=_("Stage"), choices=OPEN_OR_WON_STAGES, initial=ExpansionStage.IDENTIFIED)
+    expected_close = FormDateField(label=_("Expected close"), required=False, widget=_date_widget())
+    probability = forms.IntegerField(
+        label=_("Probability (%)"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=_("Empty: the stage's usual probability."),
     )
+
+
+class ScopedAccountChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class ExpansionCreateForm(ExpansionForm):
+    """The pipeline page's form: the account is one the user may see (others: not found)."""
+
+    # A choice list up to this many accounts; beyond it the account is entered by id.
+    SELECT_LIMIT = 1000
+
+    field_order = ["account", "title", "kind", "amount", "stage", "expected_close", "probability"]
+
+    def __init__(self, *args: Any, accounts: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        widget: forms.Widget
+        if accounts.count() <= self.SELECT_LIMIT:
+            widget = forms.Select(attrs={"class": "form-select form-select-sm"})
+        else:
+            widget = forms.NumberInput(attrs={"class": "form-control form-control-sm"})
+        self.fields["account"] = ScopedAccountChoiceField(
+            label=_("Account"),
+            queryset=accounts.only("pk", "name").order_by("name", "pk"),
+            widget=widget,
+            error_messages={"invalid_choice": _("Choose one of your accounts.")},
+        )
+        self.order_fields(self.field_order)
+
+
+class ExpansionEditForm(_StyledForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ExpansionKind.choices)
+    amount = forms.DecimalField(label=_("Amount (ARR)"), max_digits=14, decimal_places=2, min_value=0)
+    expected_close = FormDateField(label=_("Expected close"), required=False, widget=_date_widget())
+    probability = forms.IntegerField(
+        label=_("Probability (%)"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=_("Empty: the stage's usual probability."),
+    )
+
+
+class ExpansionStageForm(_StyledForm):
+    stage = forms.ChoiceField(label=_("Stage"), choices=OPEN_STAGE_CHOICES)
+
+
+class ExpansionWinForm(_StyledForm):
+    closed_on = FormDateField(
+        label=_("Signed on"),
+        required=False,
+        widget=_date_widget(),
+        help_text=_("The contract's ARR rises from this day. Empty: today."),
+    )
+
+
+class ExpansionLoseForm(_StyledForm):
+    reason = forms.CharField(label=_("Why was it lost?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -370,69 +370,17 @@ class RenewalReminder(models.Model):
         return f"{self.renewal} · {self.threshold_days}d · {self.audience}"
 
 
-class ExpansionKind(models.TextChoices):
-    UPSELL = "upsell", _("Upsell")
-    CROSS_SELL = "cross_sell", _("Cross-sell")
-
-
-class ExpansionStage(models.TextChoices):
-    IDENTIFIED = "identified", _("Identified")
-    QUALIFIED = "qualified", _("Qualified")
-    PROPOSAL = "proposal", _("Proposal")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
-
-
-class ExpansionOwnerRole(models.TextChoices):
-    SALES = "sales", _("Sales rep")
-    CSM = "csm", _("CSM")
-
-
-class ExpansionOpportunity(models.Model):
-    """An upsell or cross-sell on an account (增购, domain §3).
-
-    ``owner_role`` is computed when the opportunity is raised: the sales rep's in the
-    first ``HOURGLASS_EXPANSION_SALES_MONTHS`` months after the account's first contract
-    started, the CSM's after. It is stored so that a later change of the setting does not
-    move opportunities already being worked.
-    """
-
-    account = models.ForeignKey(Account, verbose_name=_("account"), related_name="expansions", on_delete=models.CASCADE)
-    title = models.CharField(_("title"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=16, choices=ExpansionKind.choices)
-    amount = models.DecimalField(
-        _("amount (ARR)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(ZERO)]
-    )
-    stage = models.CharField(
-        _("stage"), max_length=16, choices=ExpansionStage.choices, default=ExpansionStage.IDENTIFIED
-    )
-    expected_close = models.DateField(_("expected close"), null=True, blank=True)
-    owner_role = models.CharField(_("owned by"), max_length=8, choices=ExpansionOwnerRole.choices)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("raised by"),
-        related_name="+",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("expansion opportunity")
-        verbose_name_plural = _("expansion opportunities")
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["account", "stage"])]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gte=0), name="expansion_amount_not_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.account} · {self.title}"
-
+# Expansion opportunities live beside the contracts, in their own module.
+from .expansion_models import (  # noqa: E402, F401
+    EXPANSION_STAGE_PROBABILITY,
+    OPEN_EXPANSION_STAGES,
+    ExpansionKind,
+    ExpansionOpportunity,
+    ExpansionOwnerRole,
+    ExpansionOwnerRule,
+    ExpansionStage,
+    expansion_owner_reason,
+)
 
 # The ARR ledger's models (contract amendments, monthly movements) live beside it.
 from .ledger_models import (  # noqa: E402, F401

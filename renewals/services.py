@@ -12,10 +12,8 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +22,14 @@ from accounts.models import Account
 from accounts.timeline import timeline_record
 from core.people import person_or_none
 
-from .amendments import amendment_from_won_expansion
+# The expansion services live in ``expansions``; these names stay importable from here.
+from .expansions import (  # noqa: F401
+    expansion_create,
+    expansion_lose,
+    expansion_owner_role,
+    expansion_update,
+    expansion_win,
+)
 from .ledger import ledger_account_changed
 from .models import (
     CLOSED_STATUSES,
@@ -32,13 +37,10 @@ from .models import (
     ChurnReason,
     Contract,
     ContractStatus,
-    ExpansionOpportunity,
-    ExpansionOwnerRole,
-    ExpansionStage,
     RenewalOpportunity,
     RenewalStatus,
 )
-from .periods import add_months, next_period
+from .periods import next_period
 from .signals import renewal_closed, renewal_marked_at_risk
 
 CONTRACT_EDITABLE_FIELDS = (
@@ -318,99 +320,3 @@ __all__ = [
     "renewal_override_forecast",
     "renewal_set_stage",
 ]
-
-
-EXPANSION_SALES_MONTHS_RANGE = (3, 12)
-EXPANSION_EDITABLE_FIELDS = ("title", "kind", "amount", "stage", "expected_close")
-
-
-def expansion_sales_months() -> int:
-    """``HOURGLASS_EXPANSION_SALES_MONTHS`` (default 6): how long expansion stays with sales."""
-    months = getattr(settings, "HOURGLASS_EXPANSION_SALES_MONTHS", 6)
-    low, high = EXPANSION_SALES_MONTHS_RANGE
-    if not isinstance(months, int) or not low <= months <= high:
-        raise ImproperlyConfigured(f"HOURGLASS_EXPANSION_SALES_MONTHS must be a whole number from {low} to {high}.")
-    return months
-
-
-def expansion_owner_role(*, account: Account, on: date) -> str:
-    """Sales in the first N months after the account's first contract started, then the CSM.
-
-    An account without a contract has not been sold yet, so its expansion is sales'.
-    """
-    first_start = Contract.objects.filter(account=account).aggregate(first=Min("start_date"))["first"]
-    if first_start is None or on < add_months(first_start, expansion_sales_months()):
-        return ExpansionOwnerRole.SALES
-    return ExpansionOwnerRole.CSM
-
-
-def _check_expansion(expansion: ExpansionOpportunity) -> None:
-    try:
-        expansion.full_clean(exclude=["account", "created_by"])
-    except ValidationError as error:
-        raise ValidationError(error.message_dict) from error
-
-
-@transaction.atomic
-def expansion_create(
-    *,
-    account: Account,
-    title: str,
-    kind: str,
-    amount: Decimal,
-    actor: AnyUser | None,
-    stage: str = ExpansionStage.IDENTIFIED,
-    expected_close: date | None = None,
-    today: date | None = None,
-) -> ExpansionOpportunity:
-    expansion = ExpansionOpportunity(
-        account=account,
-        title=title,
-        kind=kind,
-        amount=amount,
-        stage=stage,
-        expected_close=expected_close,
-        owner_role=expansion_owner_role(account=account, on=today or timezone.localdate()),
-        created_by=person_or_none(actor),
-    )
-    _check_expansion(expansion)
-    expansion._history_user = person_or_none(actor)  # type: ignore[attr-defined]
-    expansion.save()
-    timeline_record(
-        account=account,
-        kind="expansion_created",
-        title=_("Expansion raised: %(title)s (%(amount)s)") % {"title": title, "amount": amount},
-        actor=person_or_none(actor),
-        data={"expansion_id": expansion.pk, "kind": kind, "owner_role": expansion.owner_role},
-    )
-    if expansion.stage == ExpansionStage.WON:
-        amendment_from_won_expansion(expansion=expansion, actor=actor)
-    return expansion
-
-
-@transaction.atomic
-def expansion_update(*, expansion: ExpansionOpportunity, actor: AnyUser | None, **changes: Any) -> ExpansionOpportunity:
-    """Move the stage or edit the figures; the owner role stays as it was computed."""
-    unknown = set(changes) - set(EXPANSION_EDITABLE_FIELDS)
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
-    expansion = ExpansionOpportunity.objects.select_for_update().get(pk=expansion.pk)
-    old_stage = expansion.stage
-    for name, value in changes.items():
-        setattr(expansion, name, value)
-    _check_expansion(expansion)
-    expansion._history_user = person_or_none(actor)  # type: ignore[attr-defined]
-    expansion.save()
-    if expansion.stage != old_stage:
-        timeline_record(
-            account=expansion.account,
-            kind="expansion_stage",
-            title=_("Expansion %(title)s: %(stage)s")
-            % {"title": expansion.title, "stage": expansion.get_stage_display()},
-            actor=person_or_none(actor),
-            data={"expansion_id": expansion.pk, "from": old_stage, "to": expansion.stage},
-        )
-        if expansion.stage == ExpansionStage.WON:
-            # Winning raises the contract's ARR from the close date (once per opportunity).
-            amendment_from_won_expansion(expansion=expansion, actor=actor)
-    return expansion

@@ -4,12 +4,14 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .accuracy import ForecastAccuracyView
+from .expansions import ExpansionViewSet
 from .ledger import ArrRetentionView, ContractAmendmentsView
 from .views import ContractViewSet, RenewalViewSet
 
 router = SimpleRouter()
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("renewals", RenewalViewSet, basename="renewal")
+router.register("expansions", ExpansionViewSet, basename="expansion")
 
 urlpatterns = [
     # Before the router: its renewal detail route would take "forecast-accuracy" for an id.

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import TimelineEntry
 from renewals.amendments import contract_amend
 from renewals.models import ArrMovement, ContractAmendment, ContractStatus, ExpansionStage, RenewalOpportunity
-from renewals.services import contract_create, contract_update, expansion_create, expansion_update
+from renewals.services import contract_create, contract_update, expansion_create, expansion_update, expansion_win
 
 pytestmark = pytest.mark.django_db
 
@@ -66,9 +66,10 @@ def test_a_won_expansion_amends_the_contract_exactly_once(org):
     )
     assert not ContractAmendment.objects.exists()
     expansion_update(expansion=expansion, actor=org.csm_a1, stage=ExpansionStage.WON)
-    expansion_update(expansion=expansion, actor=org.csm_a1, title="Seats (signed)")
-    expansion_update(expansion=expansion, actor=org.csm_a1, stage=ExpansionStage.LOST)
-    expansion_update(expansion=expansion, actor=org.csm_a1, stage=ExpansionStage.WON)
+    # A won expansion is closed: it does not move back, and winning it again is a no-op.
+    with pytest.raises(ValidationError):
+        expansion_update(expansion=expansion, actor=org.csm_a1, stage=ExpansionStage.LOST)
+    expansion_win(expansion=expansion, actor=org.csm_a1)
     (amendment,) = ContractAmendment.objects.all()
     assert (amendment.contract, amendment.effective_date, amendment.arr_delta) == (
         deal,
