@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import FormDateField, FormDateTimeField, validate_not_in_future
+from core.people import display_name
 
 from .access import AnyUser
 from .dossier import ROW_FIELDS, ROW_MODELS
@@ -24,7 +25,10 @@ class AccountForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = assignable_owners(user=user)  # type: ignore[attr-defined]
+        owner = self.fields["owner"]
+        owner.queryset = assignable_owners(user=user)  # type: ignore[attr-defined]
+        owner.label_from_instance = display_name  # type: ignore[attr-defined]
+        owner.empty_label = _("Unassigned")  # type: ignore[attr-defined]
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
@@ -204,6 +208,7 @@ class OverdueContactsFilterForm(forms.Form):
     def __init__(self, *args: Any, owners: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+        self.fields["owner"].label_from_instance = display_name  # type: ignore[attr-defined]
         _style(self)
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from config.http import HtmxHttpRequest
 from core.forms import form_add_service_errors
+from core.people import display_name
 
 from .cadence import ContactStatus, contact_status, with_contact_status
 from .dossier import (
@@ -245,7 +246,9 @@ def dossier_review_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form_add_service_errors(form, error)
         else:
-            messages.success(request, _("Review saved; %(owner)s has been notified.") % {"owner": account.owner or "—"})
+            messages.success(
+                request, _("Review saved; %(owner)s has been notified.") % {"owner": display_name(account.owner) or "—"}
+            )
             return redirect("accounts:review_queue")
     overview = dossier_overview(account=account)
     return render(

@@ -243,6 +243,8 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The empty choice of every django-filter filter: a word in the reader's language, not "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("Any")
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -45,7 +45,7 @@ class CommentForm(forms.Form):
 
 class ReassignForm(forms.Form):
     assignee: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label=_("Assign to"), queryset=get_user_model().objects.none()
+        label=_("Assign to"), queryset=get_user_model().objects.none(), empty_label=_("Choose a person")
     )
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
@@ -60,12 +60,15 @@ class ReassignForm(forms.Form):
 class TaskCreateForm(forms.Form):
     """A task created by hand: on the account's tasks tab or the tasks page."""
 
-    account: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Account"), queryset=Account.objects.none())
+    account: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Account"), queryset=Account.objects.none(), empty_label=_("Choose an account")
+    )
     title = forms.CharField(label=_("Title"), max_length=300)
     assignee: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Assignee"),
         queryset=get_user_model().objects.none(),
         required=False,
+        empty_label=_("The account owner"),
         help_text=_("Empty: the account owner."),
     )
     due_date = FormDateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,131 @@
+"""A CSM whose language is zh-hans sees no English UI text: every visible text node that
+equals an English msgid of the catalogue with a different Chinese msgstr is a failure.
+Names, ids, numbers and demo company names are data, not msgids, so they pass."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Account
+from capacity.demo import DEMO_PASSWORD
+from capacity.services import capacity_defaults_ensure
+from org.models import CsProfile
+from playbooks.models import Task
+from renewals.models import DEFAULT_CHURN_REASONS, ChurnReason
+from tests.i18n_catalogue import zh_hans_catalogue
+from workspace.demo import demo_seed
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+# Visible text nodes, plus what a user reads without it being a text node: placeholders,
+# button values, titles and the options of visible selects.
+VISIBLE_TEXTS_JS = """
+() => {
+  const visible = (el) => {
+    if (!el) return false;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none') return false;
+    return el.getClientRects().length > 0;
+  };
+  const texts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || ['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'OPTION'].includes(parent.tagName)) continue;
+    if (parent.closest('.visually-hidden, [aria-hidden=true]')) continue;
+    if (node.textContent.trim() && visible(parent)) texts.push(node.textContent);
+  }
+  for (const el of document.querySelectorAll('[placeholder], [title], input[type=submit][value]')) {
+    if (!visible(el)) continue;
+    for (const name of ['placeholder', 'title', 'value']) {
+      if (el.hasAttribute(name) && (name !== 'value' || el.type === 'submit')) texts.push(el.getAttribute(name));
+    }
+  }
+  // The language menu names each language in its own language ("English", "简体中文").
+  for (const select of document.querySelectorAll('select:not(#hg-language)')) {
+    if (visible(select)) for (const option of select.options) texts.push(option.textContent);
+  }
+  return texts;
+}
+"""
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\{|\{%")
+# The product's name and terms kept in English in the Chinese UI too.
+SAME_IN_BOTH = {"Hourglass", "ARR", "NPS", "CSAT", "API", "CRM", "CSV", "QBR", "OK"}
+
+
+def english_msgids() -> dict[str, str]:
+    """English text -> its Chinese, for msgids a page can show verbatim (no placeholders)."""
+    english: dict[str, str] = {}
+    for message in zh_hans_catalogue().values():
+        if not message.translated:
+            continue
+        for text, chinese in ((message.msgid, message.msgstrs[0]), (message.msgid_plural, message.msgstrs[-1])):
+            if text and not PLACEHOLDER.search(text) and text != chinese and text not in SAME_IN_BOTH:
+                english.setdefault(text, chinese)
+    return english
+
+
+def untranslated_on(page: Any, english: dict[str, str]) -> list[tuple[str, str]]:
+    found = set()
+    for raw in page.evaluate(VISIBLE_TEXTS_JS):
+        text = " ".join(raw.split())
+        if text == "---------":  # Django's empty choice: say what empty means, in words
+            found.add((text, "全部 / 未分配 / …"))
+        for candidate in (text, text.rstrip(":：…").strip()):
+            if candidate in english:
+                found.add((candidate, english[candidate]))
+    return sorted(found)
+
+
+@pytest.fixture
+def zh_csm_page(page: Any) -> Any:
+    """The demo data set, and its CSM csm.li logged in with Chinese as their language."""
+    # A transactional test flushes what migrations seeded; put back what the demo needs.
+    for order, (code, label) in enumerate(DEFAULT_CHURN_REASONS, start=1):
+        ChurnReason.objects.get_or_create(code=code, defaults={"label": label, "sort_order": order * 10})
+    capacity_defaults_ensure()
+    demo_seed(seed=7, accounts=24)
+    CsProfile.objects.filter(user__username="csm.li").update(language="zh-hans")
+    page.goto("/login/")
+    page.fill("#id_username", "csm.li")
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/my-day/")
+    return page
+
+
+def test_a_chinese_csm_sees_no_english_on_my_day_the_book_an_account_and_the_task_list(zh_csm_page, screenshot):
+    page = zh_csm_page
+    english = english_msgids()
+    assert len(english) > 1000
+    account = Account.objects.filter(owner__username="csm.li").order_by("-arr").first()
+    task = Task.objects.filter(assignee__username="csm.li").first()
+    assert account is not None and task is not None
+    pages = {
+        "my-day": reverse("my_day"),
+        "book": reverse("accounts:list"),
+        "account": reverse("accounts:detail", args=[account.pk]),
+        "task-list": reverse("playbooks:task_list"),
+        "task": reverse("playbooks:task_detail", args=[task.pk]),
+    }
+    problems = {}
+    for name, url in pages.items():
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("html").get_attribute("lang") == "zh-hans", url
+        screenshot(f"zh-hans-{name}")
+        if found := untranslated_on(page, english):
+            problems[url] = found
+    assert problems == {}
+
+
+def test_the_check_catches_an_english_msgid_left_on_a_chinese_page(zh_csm_page):
+    page = zh_csm_page
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p>Overdue contacts</p><p>Acme 42</p>')")
+    english = english_msgids()
+    assert ("Overdue contacts", english["Overdue contacts"]) in untranslated_on(page, english)
+    assert [text for text, _ in untranslated_on(page, english) if text == "Acme 42"] == []
