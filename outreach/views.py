@@ -98,7 +98,7 @@ def survey_send_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 def _results_context(request: HtmxHttpRequest, *, kind: str, survey: Survey | None) -> dict:
     results = survey_results(user=request.user, kind=kind, survey=survey)
-    title = _("NPS over time") if kind == SurveyKind.NPS else _("CSAT over time (% satisfied)")
+    title = _("NPS over time") if kind == SurveyKind.NPS else _("CSAT over time: percent satisfied")
     chart = line_chart(
         title,
         [figure.label for figure in results.by_quarter],
