@@ -332,7 +332,9 @@ def test_page_forms_create_edit_move_win_and_lose(client, org):
     account = org.accounts["csm_a1"][0]
     sign(account, start=timezone.localdate() - timedelta(days=200))
     client.force_login(org.csm_a1)
-    assert client.get(f"/renewals/expansions/new/?account={account.pk}").status_code == 200
+    assert f"/renewals/expansions/new/?account={account.pk}" in client.get(f"/accounts/{account.pk}/").content.decode()
+    new_page = client.get(f"/renewals/expansions/new/?account={account.pk}")
+    assert new_page.status_code == 200 and new_page.context["form"]["account"].value() == str(account.pk)
     outside = org.accounts["csm_b1"][0]
     bad = client.post(
         "/renewals/expansions/new/", {"account": outside.pk, "title": "x", "kind": "upsell", "amount": "1"}
@@ -366,6 +368,8 @@ def test_page_forms_create_edit_move_win_and_lose(client, org):
     client.force_login(org.csm_b1)
     assert client.get(url).status_code == 404
     assert client.post(f"{url}win/", {}).status_code == 404
+    one_account = client.get(f"/renewals/expansions/?account={account.pk}")
+    assert one_account.status_code == 200 and one_account.context["totals"].count == 0  # not csm_b1's
 
 
 # --- API ----------------------------------------------------------------------------------
