@@ -43,6 +43,9 @@ class ChartSpec:
     # Optional link per label (a click on a bar/point opens the list behind it).
     links: list[str] = field(default_factory=list)
     height: Literal["sm", "md", "lg"] = "md"
+    # Axis titles (translated by the caller); empty: no title on that axis.
+    x_title: str = ""
+    y_title: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +67,8 @@ class ChartSpec:
             "yMax": self.y_max,
             "yFormat": self.y_format,
             "links": list(self.links),
+            "xTitle": self.x_title,
+            "yTitle": self.y_title,
         }
 
     def summary(self) -> str:

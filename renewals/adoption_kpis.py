@@ -21,8 +21,10 @@ ARR's segment, industry and ICP fit. Only the accounts the user may see count.
 
 One query whatever the book's size or grouping (owners' and teams' names included): the
 accounts grouped by go-live quarter (those that went live earlier in one more bucket,
-so live counts are running sums), united with the active accounts counted from the
-rollups' side.
+so live counts are running sums), with per quarter the count of those active in it.
+Activation is tested only for the accounts that went live in the quarters shown, and
+activity by one index probe per account and quarter, so the cost follows the accounts
+in scope, not the rollup rows.
 """
 
 from __future__ import annotations
@@ -64,7 +66,6 @@ from .periods import add_months
 
 ACTIVE_DAYS = 30
 BEFORE = -1  # the go-live bucket of accounts live before the first quarter shown
-LAUNCHES, ACTIVES = 1, 2
 
 
 def _share(part: int, whole: int) -> Decimal | None:
@@ -146,8 +147,10 @@ def _group_columns(group_by: str, prefix: str) -> dict[str, Any]:
     return columns
 
 
-def _activated(days: int, share: float) -> Case:
-    """Whether an account reached the activation criterion in its first ``days`` days."""
+def _activated(days: int, share: float, since: date) -> Case:
+    """Whether an account that went live on or after ``since`` reached the activation
+    criterion in its first ``days`` days (False for the accounts live before: they are
+    only counted, so their rollups and seats are never read)."""
     window = DailyRollup.objects.filter(
         account=OuterRef("pk"),
         day__gte=OuterRef("go_live_date"),
@@ -156,15 +159,29 @@ def _activated(days: int, share: float) -> Case:
     )
     needed = ExpressionWrapper(OuterRef("adoption_seats") * Value(share), output_field=FloatField())
     return Case(
+        When(go_live_date__lt=since, then=Value(False)),
         When(adoption_seats__gt=0, then=Exists(window.filter(active_users__gte=needed))),
         default=Exists(window.filter(events__gt=0)),
     )
 
 
+def _active_in(quarter: date) -> Q:
+    """Live at the quarter's end and used (an event) in its last ``ACTIVE_DAYS`` days.
+
+    One probe of the rollups' (account, day) index per account and quarter: its cost
+    follows the number of accounts, not the number of rollup rows in the windows.
+    """
+    end = _quarter_end(quarter)
+    used = DailyRollup.objects.filter(
+        account=OuterRef("pk"), day__gte=end - timedelta(days=ACTIVE_DAYS - 1), day__lte=end, events__gt=0
+    )
+    return Q(go_live_date__lte=end) & Q(Exists(used))
+
+
 def _figures(accounts: QuerySet[Account], quarters: list[date], group_by: str) -> list[dict[str, Any]]:
-    """Both figure sets in one statement (``UNION ALL``): kind ``LAUNCHES`` counts the
-    accounts per go-live quarter and how many of them activated; kind ``ACTIVES`` the
-    accounts with usage in each quarter's last days, counted from the rollups' side."""
+    """Both figure sets in one aggregate over the accounts, per group and go-live bucket:
+    ``n`` accounts that went live in the bucket, ``n_activated`` of them activated (only
+    for the buckets of the quarters shown) and ``active_<i>`` of them active in quarter i."""
     days = settings.HOURGLASS_ACTIVATION_DAYS
     share = float(settings.HOURGLASS_ACTIVATION_MIN_ACTIVE_SHARE)
     seats = (
@@ -183,37 +200,16 @@ def _figures(accounts: QuerySet[Account], quarters: list[date], group_by: str) -
         output_field=IntegerField(),
     )
     columns = _group_columns(group_by, "")
-    launches: QuerySet[Any, Any] = (
+    actives = {f"active_{index}": Count("pk", filter=_active_in(quarter)) for index, quarter in enumerate(quarters)}
+    return list(
         accounts.filter(go_live_date__lte=_quarter_end(quarters[-1]))
         .annotate(adoption_seats=Subquery(seats, output_field=IntegerField()))
-        .annotate(activated=_activated(days, share))
-        .annotate(kind=Value(LAUNCHES), adoption_quarter=bucket, **columns)
-        .values("kind", "adoption_quarter", *columns)
-        .annotate(n=Count("pk"), n_activated=Count("pk", filter=Q(activated=True)))
+        .annotate(activated=_activated(days, share, quarters[0]))
+        .annotate(adoption_quarter=bucket, **columns)
+        .values("adoption_quarter", *columns)
+        .annotate(n=Count("pk"), n_activated=Count("pk", filter=Q(activated=True)), **actives)
         .order_by()
     )
-
-    windows = []
-    for index, quarter in enumerate(quarters):
-        end = _quarter_end(quarter)
-        since = end - timedelta(days=ACTIVE_DAYS - 1)
-        windows.append(When(day__gte=since, day__lte=end, account__go_live_date__lte=end, then=Value(index)))
-    columns = _group_columns(group_by, "account__")
-    actives: QuerySet[Any, Any] = (
-        DailyRollup.objects.filter(
-            account__in=accounts.values("pk"),
-            events__gt=0,
-            day__gte=_quarter_end(quarters[0]) - timedelta(days=ACTIVE_DAYS - 1),
-            day__lte=_quarter_end(quarters[-1]),
-        )
-        .annotate(adoption_quarter=Case(*windows, default=None, output_field=IntegerField()))
-        .filter(adoption_quarter__isnull=False)
-        .annotate(kind=Value(ACTIVES), **columns)
-        .values("kind", "adoption_quarter", *columns)
-        .annotate(n=Count("account_id", distinct=True), n_activated=Value(0, output_field=IntegerField()))
-        .order_by()
-    )
-    return list(launches.union(actives, all=True))
 
 
 def adoption_report(*, user: AnyUser, start: date, end: date, group_by: str = "company") -> AdoptionTable:
@@ -231,12 +227,14 @@ def adoption_report(*, user: AnyUser, start: date, end: date, group_by: str = "c
             group_by, {name: values[f"g{index}"] for index, name in enumerate(names)}
         )
         row_labels[key] = label
-        counts = figures.setdefault(key, {}).setdefault(values["adoption_quarter"], [0, 0, 0, 0])
-        if values["kind"] == LAUNCHES:
-            counts[0] += values["n"]
-            counts[1] += values["n_activated"]
-        else:
-            counts[3] += values["n"]
+        per_quarter = figures.setdefault(key, {})
+        counts = per_quarter.setdefault(values["adoption_quarter"], [0, 0, 0, 0])
+        counts[0] += values["n"]
+        counts[1] += values["n_activated"]
+        for index in range(len(quarters)):
+            # Active accounts are counted in the quarter they are active in, whatever
+            # quarter they went live in.
+            per_quarter.setdefault(index, [0, 0, 0, 0])[3] += values[f"active_{index}"]
 
     def cells(per_quarter: dict[int, list[int]]) -> list[AdoptionCell]:
         live = per_quarter.get(BEFORE, [0])[0]
@@ -262,16 +260,33 @@ def adoption_report(*, user: AnyUser, start: date, end: date, group_by: str = "c
     return AdoptionTable(quarters=quarters, group_by=group_by, rows=rows, total=cells(everything))
 
 
-def adoption_chart(table: AdoptionTable) -> ChartSpec:
-    """Both rates of every group together, per quarter."""
-    return line_chart(
-        _("Activation and active rates per quarter"),
-        table.labels,
-        [
-            Series(_("Initial activation rate"), [cell.activation_rate for cell in table.total], colour="purple"),
-            Series(_("Active rate"), [cell.active_rate for cell in table.total], colour="teal"),
-        ],
-        y_format="percent",
-        y_min=0,
-        y_max=1,
-    )
+def adoption_charts(table: AdoptionTable) -> list[ChartSpec]:
+    """The initial activation rate and the active rate per quarter, one chart each.
+
+    Grouped, a line per group of the table and the visible accounts together dashed;
+    a quarter with nothing to divide by is a gap in its line, never left off the axis.
+    """
+    charts = []
+    for name, title, label in (
+        ("activation_rate", _("Initial activation rate per quarter"), _("Initial activation rate")),
+        ("active_rate", _("Active rate per quarter"), _("Active rate")),
+    ):
+        total = [getattr(cell, name) for cell in table.total]
+        if table.group_by == "company":
+            series = [Series(label, total, colour="purple" if name == "activation_rate" else "teal")]
+        else:
+            series = [Series(row.label, [getattr(cell, name) for cell in row.cells]) for row in table.rows]
+            series.append(Series(_("All shown"), total, colour="grey", dashed=True))
+        charts.append(
+            line_chart(
+                title,
+                table.labels,
+                series,
+                y_format="percent",
+                y_min=0,
+                y_max=1,
+                x_title=_("Quarter"),
+                y_title=label,
+            )
+        )
+    return charts

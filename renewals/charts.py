@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.http import QueryDict
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from core.charts import ChartSpec, Series, bar_chart, line_chart
 
 from .kpis import KpiRow
+from .ledger_kpis import LedgerRow, LedgerTrend, quarter_buckets
 from .models import CLOSED_STATUSES, OPEN_STATUSES
 from .periods import add_months
 from .selectors import PipelineRow
@@ -88,7 +90,7 @@ def kpi_trend_charts(rows: Sequence[KpiRow]) -> list[ChartSpec]:
         for row in rows
     ]
     retention = line_chart(
-        _("Revenue retention per quarter"),
+        _("Renewal-based revenue retention per quarter"),
         labels,
         [
             Series(_("GRR"), [row.grr for row in rows], colour="blue"),
@@ -97,9 +99,11 @@ def kpi_trend_charts(rows: Sequence[KpiRow]) -> list[ChartSpec]:
         y_format="percent",
         y_min=0,
         links=links,
+        x_title=_("Quarter due"),
+        y_title=_("Rate"),
     )
     rates = line_chart(
-        _("Renewal rates per quarter"),
+        _("Renewal-based rates per quarter"),
         labels,
         [
             Series(_("Logo renewal rate"), [row.logo_renewal_rate for row in rows], colour="purple"),
@@ -114,5 +118,53 @@ def kpi_trend_charts(rows: Sequence[KpiRow]) -> list[ChartSpec]:
         y_format="percent",
         y_min=0,
         links=links,
+        x_title=_("Quarter due"),
+        y_title=_("Rate"),
     )
     return [retention, rates]
+
+
+def _rate_series(name: str, rows: Sequence[LedgerRow]) -> list[Decimal | None]:
+    return [getattr(row, name) for row in rows]
+
+
+def ledger_trend_charts(trend: LedgerTrend | None, *, start: date, end: date, group_by: str) -> list[ChartSpec]:
+    """NDR, GRR and logo retention over the ARR in force, each quarter its own cohort.
+
+    Grouped, each group of the table is a line and the visible accounts together a
+    dashed one; a quarter without starting ARR is a gap in its line, never left out of
+    the axis. A point opens the quarter's movements of the cohort (all groups).
+    """
+    if trend is None or not trend.total:
+        return []
+    quarters = quarter_buckets(start, end)
+    links = [
+        f"{reverse('renewals:arr_movements')}?"
+        + urlencode({"start": first.isoformat(), "end": last.isoformat(), "group_by": "company", "cohort": "in"})
+        for first, last in quarters
+    ]
+    rates = (
+        ("ndr", _("NDR over the ARR in force per quarter"), _("NDR")),
+        ("grr", _("GRR over the ARR in force per quarter"), _("GRR")),
+        ("logo_retention", _("Logo retention per quarter"), _("Logo retention")),
+    )
+    charts = []
+    for name, title, label in rates:
+        if group_by == "company":
+            series = [Series(label, _rate_series(name, trend.total), colour="blue")]
+        else:
+            series = [Series(group_label, _rate_series(name, rows)) for _key, group_label, rows in trend.groups]
+            series.append(Series(_("All shown"), _rate_series(name, trend.total), colour="grey", dashed=True))
+        charts.append(
+            line_chart(
+                title,
+                trend.labels,
+                series,
+                y_format="percent",
+                y_min=0,
+                links=links,
+                x_title=_("Quarter"),
+                y_title=label,
+            )
+        )
+    return charts

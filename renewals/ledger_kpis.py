@@ -21,7 +21,7 @@ gives ``None`` ("—"). Two queries: the figures (one aggregate) and the owners'
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -37,6 +37,7 @@ from accounts.selectors import account_scope
 from core.pg_tuning import aggregate_report
 
 from .ledger_sql import Bucket, cohort_report
+from .periods import add_months
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
@@ -157,12 +158,77 @@ def scope_sql(user: AnyUser) -> tuple[str, tuple[Any, ...]] | None:
 
 def ledger_retention(*, user: AnyUser, start: date, end: date, group_by: str = "company") -> LedgerTable:
     """The ARR-in-force table of ``[start, end]`` over the accounts ``user`` may see."""
-    bucket = period_bucket(start, end)
+    return ledger_report(user=user, start=start, end=end, group_by=group_by, trend=False)[0]
+
+
+@dataclass(frozen=True)
+class LedgerTrend:
+    """The rates per calendar quarter of the period (clipped to it): ``total`` over every
+    account in scope, ``groups`` one line per group of the table, in the table's order."""
+
+    labels: list[str]
+    total: list[LedgerRow]
+    groups: list[tuple[str, str, list[LedgerRow]]]
+
+
+def quarter_buckets(start: date, end: date) -> list[tuple[date, date]]:
+    """The calendar quarters touching ``[start, end]``, each clipped to it."""
+    quarters = []
+    first = date(start.year, 3 * ((start.month - 1) // 3) + 1, 1)
+    while first <= end:
+        following = add_months(first, 3)
+        quarters.append((max(first, start), min(following - timedelta(days=1), end)))
+        first = following
+    return quarters
+
+
+def ledger_report(
+    *, user: AnyUser, start: date, end: date, group_by: str = "company", trend: bool = True
+) -> tuple[LedgerTable, LedgerTrend | None]:
+    """The table of ``[start, end]`` and (``trend``) its quarters, from one query.
+
+    The period and each quarter are buckets of one ``cohort_report``: every quarter has
+    its own cohort (the accounts with ARR at its start), as the table's period has.
+    """
+    quarters = quarter_buckets(start, end) if trend else []
+    buckets = [period_bucket(start, end), *(period_bucket(first, last) for first, last in quarters)]
     with aggregate_report():
-        found = cohort_report(buckets=[bucket], group_by=group_by, scope=scope_sql(user))
-    base = {"start": start.isoformat(), "end": end.isoformat(), "group_by": group_by}
-    groups: dict[str, LedgerRow] = {}
+        found = cohort_report(buckets=buckets, group_by=group_by, scope=scope_sql(user))
     labels = _labels(group_by, {row["group_key"] for row in found})
+    base = {"start": start.isoformat(), "end": end.isoformat(), "group_by": group_by}
+    table = LedgerTable(
+        start=start,
+        end=end,
+        group_by=group_by,
+        rows=_rows(group_by, [v for v in found if v["bucket"] == 0], labels, base),
+    )
+    if not trend:
+        return table, None
+    totals = [LedgerRow(key=first.isoformat(), label=_quarter_label(first)) for first, _last in quarters]
+    per_group: dict[str, list[LedgerRow]] = {
+        row.key: [LedgerRow(key=row.key, label=row.label) for _quarter in quarters] for row in table.rows
+    }
+    for values in found:
+        if values["bucket"] == 0:
+            continue
+        index = values["bucket"] - 1
+        totals[index] = _added(totals[index], values)
+        key, label = labels[values["group_key"]]
+        line = per_group.setdefault(key, [LedgerRow(key=key, label=label) for _quarter in quarters])
+        line[index] = _added(line[index], values)
+    names = {row.key: row.label for row in table.rows}
+    groups = [(key, names.get(key, line[0].label), line) for key, line in per_group.items()]
+    return table, LedgerTrend(labels=[row.label for row in totals], total=totals, groups=groups)
+
+
+def _quarter_label(first: date) -> str:
+    return f"{first.year} Q{(first.month - 1) // 3 + 1}"
+
+
+def _rows(
+    group_by: str, found: list[dict[str, Any]], labels: dict[Any, tuple[str, str]], base: dict[str, str]
+) -> list[LedgerRow]:
+    groups: dict[str, LedgerRow] = {}
     for values in found:
         key, label = labels[values["group_key"]]
         row = groups.get(key) or LedgerRow(key=key, label=label, filters={**base, "group": key})
@@ -181,7 +247,7 @@ def ledger_retention(*, user: AnyUser, start: date, end: date, group_by: str = "
         rows = [LedgerRow(key="all", label=str(_("Company")), filters={**base, "group": "all"})]
     else:
         rows.sort(key=lambda row: (row.key == "none", row.label.lower()))
-    return LedgerTable(start=start, end=end, group_by=group_by, rows=rows)
+    return rows
 
 
 _SUMMED = ("n_start", "n_retained", "start_arr", "end_arr", "expansion", "contraction", "churn", "reactivation", "new")

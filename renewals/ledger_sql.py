@@ -222,11 +222,18 @@ def _keyed_sql(
     return sql, params + key_params
 
 
+# Groupings whose group an account keeps whatever the date (or that follow its ARR):
+# their starting figures add up movement by movement (``_telescoped_report``).
+TELESCOPED = ("company", "industry", "icp_fit", "segment")
+
+
 def cohort_report(
     *, buckets: Sequence[Bucket], group_by: str, scope: tuple[str, Sequence[Any]] | None
 ) -> list[dict[str, Any]]:
     """One row per (bucket, group): the cohort's figures (``start_arr``, ``n_start``,
     ``n_retained``, ``end_arr``, movements of cohort accounts) and ``new`` (every account)."""
+    if group_by in TELESCOPED:
+        return _run(*_telescoped_sql(buckets=buckets, group_by=group_by, scope=scope))
     cte, params = _keyed_sql(buckets=buckets, group_by=group_by, scope=scope)
     cohort = "k.start_arr > 0"
     columns = [
@@ -238,6 +245,10 @@ def cohort_report(
         "SUM(k.new) AS new",
     ]
     sql = f"{cte} SELECT k.bucket, k.group_key, {', '.join(columns)} FROM keyed k GROUP BY k.bucket, k.group_key"  # noqa: S608 - fixed SQL and placeholders only
+    return _run(sql, params)
+
+
+def _run(sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and connection.in_atomic_block:
             # One group per account before the final one: room to hash them in memory.
@@ -250,6 +261,125 @@ def cohort_report(
             row[name] = _money(row[name])
         row["n_start"], row["n_retained"] = int(row["n_start"] or 0), int(row["n_retained"] or 0)
     return rows
+
+
+def _buckets_cte(buckets: Sequence[Bucket]) -> tuple[str, list[Any]]:
+    placeholders = ", ".join("(%s, %s, %s)" for _bucket in buckets)
+    params: list[Any] = []
+    for index, bucket in enumerate(buckets):
+        params += [index, _date(bucket.first), _date(bucket.last)]
+    return f"buckets (bucket, first_month, last_month) AS (VALUES {placeholders})", params
+
+
+def _segment_of(arr: str) -> tuple[str, list[Any]]:
+    bands = segment_bands()
+    whens = " ".join(f"WHEN {arr} >= %s THEN '{key}'" for key, _lower in bands)
+    return f"CASE {whens} ELSE '{bands[-1][0]}' END", [_number(lower) for _key, lower in bands]
+
+
+def _telescoped_sql(
+    *, buckets: Sequence[Bucket], group_by: str, scope: tuple[str, Sequence[Any]] | None
+) -> tuple[str, list[Any]]:
+    """The cohort report without a pass over every account's whole ledger per bucket.
+
+    An account's ARR in force at a bucket's start is the sum of its movements before it,
+    so a group's starting ARR and accounts are sums over the movements before the start
+    (each movement adds ``arr_after − arr_before`` and ``[arr_after > 0] − [arr_before > 0]``;
+    by segment, the after side to the segment of ``arr_after`` and the before side taken
+    from that of ``arr_before``): ``base``, grouped by month and group first, so the
+    buckets join a few rows per month. Only the accounts that moved inside a bucket are
+    followed one by one (``inside``): their first movement's ``arr_before`` tells whether
+    they are in the cohort, their last one's ``arr_after`` whether they kept ARR.
+    """
+    cte, params = _buckets_cte(buckets)
+    latest = max(bucket.last for bucket in buckets)
+    in_scope, scope_params = ("", [])
+    if scope is not None:
+        in_scope, scope_params = f" AND m.account_id IN ({scope[0]})", list(scope[1])
+    join = f" JOIN {ACCOUNT} a ON a.id = m.account_id" if group_by in ("industry", "icp_fit") else ""
+    static = {"company": "'all'", "industry": "a.industry", "icp_fit": "a.icp_fit"}.get(group_by)
+    base_params: list[Any] = []
+    if static is not None:
+        base = f"""
+        SELECT m.month, {static} AS group_key, SUM(m.arr_after - m.arr_before) AS d_arr,
+               SUM(CASE WHEN m.arr_after > 0 THEN 1 ELSE 0 END - CASE WHEN m.arr_before > 0 THEN 1 ELSE 0 END) AS d_logo
+          FROM {MOVEMENT} m{join} WHERE m.month <= %s{in_scope} GROUP BY 1, 2
+        """  # noqa: S608 - table names, fixed SQL and placeholders only
+        base_params = [_date(latest), *scope_params]
+    else:
+        after, after_params = _segment_of("m.arr_after")
+        before, before_params = _segment_of("m.arr_before")
+        base = f"""
+        SELECT month, group_key, SUM(d_arr) AS d_arr, SUM(d_logo) AS d_logo FROM (
+            SELECT m.month, {after} AS group_key, m.arr_after AS d_arr,
+                   CASE WHEN m.arr_after > 0 THEN 1 ELSE 0 END AS d_logo
+              FROM {MOVEMENT} m WHERE m.month <= %s{in_scope}
+            UNION ALL
+            SELECT m.month, {before}, -m.arr_before, -(CASE WHEN m.arr_before > 0 THEN 1 ELSE 0 END)
+              FROM {MOVEMENT} m WHERE m.month <= %s{in_scope}
+        ) sides GROUP BY month, group_key
+        """  # noqa: S608 - table names, fixed SQL and placeholders only
+        base_params = [*after_params, _date(latest), *scope_params, *before_params, _date(latest), *scope_params]
+
+    def kind_sum(kind: str) -> str:
+        return f"SUM(CASE WHEN i.kind = '{kind}' THEN i.amount ELSE 0 END) AS {kind}"
+
+    key_params: list[Any] = []
+    if static is not None:
+        group_key = static
+    else:
+        group_key, key_params = _segment_of("(CASE WHEN p.start_arr > 0 THEN p.start_arr ELSE p.end_arr END)")
+    account_join = f" JOIN {ACCOUNT} a ON a.id = p.account_id" if group_by in ("industry", "icp_fit") else ""
+    cohort = "p.start_arr > 0"
+    sql = f"""
+    WITH {cte},
+    base AS ({base}),
+    starting AS (
+        SELECT b.bucket, s.group_key, SUM(s.d_arr) AS start_arr, SUM(s.d_logo) AS n_start
+          FROM base s JOIN buckets b ON s.month < b.first_month
+         GROUP BY b.bucket, s.group_key
+    ),
+    inside AS (
+        SELECT b.bucket, m.account_id, m.kind, m.amount, m.arr_before, m.arr_after,
+               ROW_NUMBER() OVER (PARTITION BY b.bucket, m.account_id ORDER BY m.month) AS from_start,
+               ROW_NUMBER() OVER (PARTITION BY b.bucket, m.account_id ORDER BY m.month DESC) AS from_end
+          FROM {MOVEMENT} m JOIN buckets b ON m.month >= b.first_month AND m.month <= b.last_month
+         WHERE 1 = 1{in_scope}
+    ),
+    pa AS (
+        SELECT i.bucket, i.account_id,
+               SUM(CASE WHEN i.from_start = 1 THEN i.arr_before ELSE 0 END) AS start_arr,
+               SUM(CASE WHEN i.from_end = 1 THEN i.arr_after ELSE 0 END) AS end_arr,
+               {kind_sum("expansion")}, {kind_sum("contraction")}, {kind_sum("churn")},
+               {kind_sum("reactivation")}, {kind_sum("new")}
+          FROM inside i GROUP BY i.bucket, i.account_id
+    ),
+    moved AS (
+        SELECT p.bucket, {group_key} AS group_key,
+               SUM(CASE WHEN {cohort} THEN p.end_arr - p.start_arr ELSE 0 END) AS change,
+               SUM(CASE WHEN {cohort} AND p.end_arr <= 0 THEN 1 ELSE 0 END) AS lost,
+               SUM(CASE WHEN {cohort} THEN p.expansion ELSE 0 END) AS expansion,
+               SUM(CASE WHEN {cohort} THEN p.contraction ELSE 0 END) AS contraction,
+               SUM(CASE WHEN {cohort} THEN p.churn ELSE 0 END) AS churn,
+               SUM(CASE WHEN {cohort} THEN p.reactivation ELSE 0 END) AS reactivation,
+               SUM(p.new) AS new
+          FROM pa p{account_join} GROUP BY 1, 2
+    ),
+    keys AS (SELECT bucket, group_key FROM starting UNION SELECT bucket, group_key FROM moved)
+    SELECT k.bucket, k.group_key,
+           COALESCE(s.start_arr, 0) AS start_arr, COALESCE(s.n_start, 0) AS n_start,
+           COALESCE(s.n_start, 0) - COALESCE(d.lost, 0) AS n_retained,
+           COALESCE(s.start_arr, 0) + COALESCE(d.change, 0) AS end_arr,
+           COALESCE(d.expansion, 0) AS expansion, COALESCE(d.contraction, 0) AS contraction,
+           COALESCE(d.churn, 0) AS churn, COALESCE(d.reactivation, 0) AS reactivation,
+           COALESCE(d.new, 0) AS new
+      FROM keys k
+      LEFT JOIN starting s ON s.bucket = k.bucket AND s.group_key = k.group_key
+      LEFT JOIN moved d ON d.bucket = k.bucket AND d.group_key = k.group_key
+     WHERE COALESCE(s.n_start, 0) <> 0 OR d.bucket IS NOT NULL
+    """  # noqa: S608 - table names, fixed SQL and placeholders only
+    in_params = [*params, *base_params, *scope_params, *key_params]
+    return sql, in_params
 
 
 def _money(value: Any) -> Decimal:

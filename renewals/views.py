@@ -22,12 +22,12 @@ from core.forms import form_add_service_errors
 from core.people import display_name
 from core.pg_tuning import aggregate_report
 
-from .adoption_kpis import adoption_chart, adoption_report
-from .charts import kpi_trend_charts, pipeline_charts
+from .adoption_kpis import adoption_charts, adoption_report
+from .charts import kpi_trend_charts, ledger_trend_charts, pipeline_charts
 from .filters import RenewalFilter
 from .forms import AtRiskForm, CloseForm, ExpansionForm, KpiForm, OverrideForm, StageForm
 from .kpis import FIGURES, retention_report
-from .ledger_kpis import LEDGER_FIGURES, ledger_retention
+from .ledger_kpis import LEDGER_FIGURES, ledger_report
 from .models import RenewalOpportunity
 from .selectors import (
     account_expansions,
@@ -129,14 +129,16 @@ def renewal_kpis_view(request: HtmxHttpRequest) -> HttpResponse:
     """Retention KPIs of the renewals due in a period, in the user's scope, by a grouping."""
     form = KpiForm.from_query(request.GET, timezone.localdate())
     table = ledger = adoption = None
-    charts = []
+    charts = ledger_charts = activity_charts = []
     if form.is_valid():
         start, end, group_by = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["group_by"]
         with aggregate_report():  # one planner setting for the three reports
             table, trend = retention_report(user=request.user, start=start, end=end, group_by=group_by)
-            ledger = ledger_retention(user=request.user, start=start, end=end, group_by=group_by)
+            ledger, ledger_trend = ledger_report(user=request.user, start=start, end=end, group_by=group_by)
             adoption = adoption_report(user=request.user, start=start, end=end, group_by=group_by)
         charts = kpi_trend_charts(trend)
+        ledger_charts = ledger_trend_charts(ledger_trend, start=start, end=end, group_by=group_by)
+        activity_charts = adoption_charts(adoption)
     context = {
         "form": form,
         "table": table,
@@ -145,7 +147,8 @@ def renewal_kpis_view(request: HtmxHttpRequest) -> HttpResponse:
         "ledger": ledger,
         "ledger_figures": LEDGER_FIGURES,
         "adoption": adoption,
-        "adoption_chart": adoption_chart(adoption) if adoption else None,
+        "ledger_charts": ledger_charts,
+        "adoption_charts": activity_charts,
         "activation_days": settings.HOURGLASS_ACTIVATION_DAYS,
     }
     return render(request, "renewals/renewal_kpis.html", context, status=200 if table else 400)

@@ -49,12 +49,13 @@
           tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${ctx.raw === null ? "—" : fmt(ctx.raw)}` } },
         },
         scales: {
-          x: { stacked: spec.stacked, grid: { display: false } },
+          x: { stacked: spec.stacked, grid: { display: false }, title: { display: !!spec.xTitle, text: spec.xTitle || "" } },
           y: {
             stacked: spec.stacked,
             min: spec.yMin ?? undefined,
             max: spec.yMax ?? undefined,
             ticks: { callback: (v) => fmt(v) },
+            title: { display: !!spec.yTitle, text: spec.yTitle || "" },
           },
         },
         onClick: (_event, elements) => {
