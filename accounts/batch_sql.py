@@ -25,6 +25,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Field
 from django.db.models.expressions import RawSQL
+from django.utils import translation
+
+from core.messages import Message
 
 from .models import Account, TimelineEntry
 
@@ -157,11 +160,13 @@ def history_copy(
         cursor.execute(sql, [_datetime(when), reason, history_type, user_id, *params])
 
 
-def timeline_created(ids: Sequence[int], *, title: str, actor_id: int | None, when: datetime) -> None:
+def timeline_created(ids: Sequence[int], *, message: Message, actor_id: int | None, when: datetime) -> None:
     """The "Account created" system entry of each of the accounts ``ids`` (no dedupe key)."""
     if not ids:
         return
     meta = TimelineEntry._meta
+    with translation.override(settings.LANGUAGE_CODE):  # the stored fallback, as timeline_record writes it
+        title = message.render()
     values = {
         "account": None,  # the account's id, from the SELECT
         "is_touchpoint": False,
@@ -169,6 +174,9 @@ def timeline_created(ids: Sequence[int], *, title: str, actor_id: int | None, wh
         "occurred_at": _datetime(when),
         "actor": actor_id,
         "title": str(title)[:300],  # as timeline_record clips it
+        "message_key": message.key,
+        "message_params": json.dumps(message.params),
+        "body_messages": "[]",
         "body": "",
         "outcome": "",
         "data": "{}",

@@ -15,10 +15,11 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_update_with_history
 
 from core.audit_source import current_audit_source
+from core.messages import message, word
 from core.people import display_name, person_or_none
 from core.types import AnyUser
 from org.models import Team
@@ -45,12 +46,14 @@ def accounts_release_owner(*, owner: Any, actor: AnyUser) -> list[Account]:
         default_user=person_or_none(actor),
         default_change_reason=current_audit_source(),
     )
-    title = _("Owner changed: %(old)s → %(new)s") % {"old": display_name(owner), "new": _("nobody")}
+    note = message(
+        gettext_noop("Owner changed: %(old)s → %(new)s"), old=display_name(owner), new=word(gettext_noop("nobody"))
+    )
     timeline_record_many(
         TimelineDraft(
             account=account,
             kind="owner_changed",
-            title=title,
+            message=note,
             actor=actor,
             data={"from": owner.pk, "to": None, "reason": "person_deactivated"},
         )

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.messages import message
 from core.models import OutboundEmail
 from core.people import person_or_none
 from core.privacy import history_rows, mentioning_rows, redact_rows, redact_value, redaction_pattern
@@ -73,8 +74,8 @@ EXPORT_FORMAT = "hourglass.personal-data/1"
 # account, fields). The other stakeholders' notes are among them (a colleague's notes
 # may name this one); the contact's own row is erased whole.
 MENTION_FIELDS: tuple[tuple[type[models.Model], str, tuple[str, ...]], ...] = (
-    (TimelineEntry, "account", ("title", "body", "outcome", "data")),
-    (RiskFlag, "account", ("reason", "resolution")),
+    (TimelineEntry, "account", ("title", "body", "outcome", "data", "message_params", "body_messages")),
+    (RiskFlag, "account", ("reason", "resolution", "reason_params")),
     (DossierSection, "account", ("content",)),
     (SalesPromise, "account", ("promise",)),
     (CustomerProcess, "account", ("notes",)),
@@ -299,7 +300,7 @@ def stakeholder_erase(*, actor: AnyUser, stakeholder: Stakeholder, confirm_name:
     timeline_record(
         account=stakeholder.account,
         kind="stakeholder_erased",
-        title=_("A contact's personal data was erased"),
+        message=message(gettext_noop("A contact's personal data was erased")),
         actor=actor,
         data={"stakeholder_id": stakeholder.pk, "erasure_id": record.pk, "tier": stakeholder.tier},
     )

@@ -15,7 +15,9 @@ from django.db.models import Avg, Count, Exists, Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.messages import choice, message
 from core.notifications import notification_send, user_language
 from core.people import display_name
 
@@ -104,11 +106,12 @@ def dossier_review_create(
             for key in SectionKey.values
         ]
     )
-    verdict_label = Verdict(verdict).label
     timeline_record(
         account=account,
         kind="dossier_reviewed",
-        title=_("Dossier reviewed: %(verdict)s") % {"verdict": verdict_label},
+        message=message(
+            gettext_noop("Dossier reviewed: %(verdict)s"), verdict=choice(DossierReview, "verdict", verdict)
+        ),
         body=comment,
         actor=reviewer,
         data={"review_id": review.pk, "verdict": verdict},
@@ -120,12 +123,12 @@ def dossier_review_create(
             notification_send(
                 recipient=owner,
                 kind="dossier_review",
-                title=_("%(reviewer)s reviewed the dossier of %(account)s: %(verdict)s")
-                % {
-                    "reviewer": display_name(reviewer),
-                    "account": account.name,
-                    "verdict": Verdict(verdict).label,
-                },
+                message=message(
+                    gettext_noop("%(reviewer)s reviewed the dossier of %(account)s: %(verdict)s"),
+                    reviewer=display_name(reviewer),
+                    account=account.name,
+                    verdict=choice(DossierReview, "verdict", verdict),
+                ),
                 body=comment,
                 url=settings.HOURGLASS_BASE_URL.rstrip("/") + reverse("accounts:detail", args=[account.pk]),
                 dedupe_key=f"dossier-review:{review.pk}",

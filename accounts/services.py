@@ -20,8 +20,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.audit_source import current_audit_source
+from core.messages import message, word
 from core.people import display_name, person_or_none
 from core.types import AnyUser
 
@@ -90,16 +92,25 @@ def _check_owner(*, actor: AnyUser, owner: User | None) -> None:
         raise _owner_refused()
 
 
-def _created_entry(account: Account, actor: AnyUser, title: str | None = None) -> TimelineDraft:
-    title = title or _("Account created")
-    return TimelineDraft(account=account, kind="account_created", title=title, actor=actor)
+def _created_entry(account: Account, actor: AnyUser) -> TimelineDraft:
+    return TimelineDraft(
+        account=account, kind="account_created", message=message(gettext_noop("Account created")), actor=actor
+    )
+
+
+def _owner_param(user: User | None) -> Any:
+    return display_name(user) if user is not None else word(gettext_noop("nobody"))
 
 
 def _owner_changed_entry(account: Account, previous_owner: User | None, actor: AnyUser) -> TimelineDraft:
     return TimelineDraft(
         account=account,
         kind="owner_changed",
-        title=_("Owner changed: %(old)s → %(new)s") % {"old": _person(previous_owner), "new": _person(account.owner)},
+        message=message(
+            gettext_noop("Owner changed: %(old)s → %(new)s"),
+            old=_owner_param(previous_owner),
+            new=_owner_param(account.owner),
+        ),
         actor=actor,
         data={"from": getattr(previous_owner, "pk", None), "to": account.owner_id},
     )
@@ -109,10 +120,6 @@ def _differs(account: Account, field: str, value: Any) -> bool:
     if field == "owner":
         return getattr(value, "pk", None) != account.owner_id
     return bool(getattr(account, field) != value)
-
-
-def _person(user: User | None) -> str:
-    return display_name(user) if user is not None else _("nobody")
 
 
 @transaction.atomic
@@ -271,7 +278,7 @@ class AccountBatch:
             accounts_insert(self.to_create, now=now)
             created_ids = [account.pk for account in self.to_create]
             history_copy(created_ids, history_type="+", user_id=user_id, reason=source, when=now)
-            timeline_created(created_ids, title=_("Account created"), actor_id=user_id, when=now)
+            timeline_created(created_ids, message=message(gettext_noop("Account created")), actor_id=user_id, when=now)
         if self.to_update:
             accounts = [account for account, _previous, _changed in self.to_update]
             fields = {*self._update_fields, "updated_at"}

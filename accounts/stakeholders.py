@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.messages import Message, choice, message, message_fields
 from core.people import person_or_none
 from core.types import AnyUser
 
@@ -67,15 +70,30 @@ def stakeholder_update(*, actor: AnyUser, stakeholder: Stakeholder, **changes: A
 
 
 def risk_flag_raise(
-    *, account: Account, kind: str, reason: str, actor: AnyUser | None = None, dedupe_key: str | None = None
+    *,
+    account: Account,
+    kind: str,
+    reason: str = "",
+    reason_message: Message | None = None,
+    actor: AnyUser | None = None,
+    dedupe_key: str | None = None,
 ) -> RiskFlag | None:
-    """Raise a flag once per ``dedupe_key``; None when it was already raised."""
+    """Raise a flag once per ``dedupe_key``; None when it was already raised.
+
+    A reason the system writes goes in as ``reason_message`` (read in each reader's
+    language); ``reason`` defaults to it in the deployment's language."""
+    key, params = message_fields(reason_message)
+    if not reason and reason_message is not None:
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = reason_message.render()
     try:
         with transaction.atomic():
             flag = RiskFlag.objects.create(
                 account=account,
                 kind=kind,
                 reason=reason,
+                reason_key=key,
+                reason_params=params,
                 raised_by=person_or_none(actor),
                 dedupe_key=dedupe_key,
             )
@@ -115,7 +133,7 @@ def stakeholder_mark_left(*, actor: AnyUser, stakeholder: Stakeholder, left_on: 
     timeline_record(
         account=account,
         kind="stakeholder_left",
-        title=_("%(name)s (%(tier)s) left") % {"name": stakeholder.name, "tier": stakeholder.tier},
+        message=message(gettext_noop("%(name)s (%(tier)s) left"), name=stakeholder.name, tier=stakeholder.tier),
         body=stakeholder.title,
         actor=actor,
         data={"stakeholder_id": stakeholder.pk, "tier": stakeholder.tier, "key_level": stakeholder.key_level},
@@ -125,8 +143,11 @@ def stakeholder_mark_left(*, actor: AnyUser, stakeholder: Stakeholder, left_on: 
         risk_flag_raise(
             account=account,
             kind=RiskKind.DECISION_CHAIN_CHANGED,
-            reason=_("%(name)s, %(title)s, left the customer.")
-            % {"name": stakeholder.name, "title": stakeholder.title or stakeholder.get_tier_display()},
+            reason_message=message(
+                gettext_noop("%(name)s, %(title)s, left the customer."),
+                name=stakeholder.name,
+                title=stakeholder.title or choice(Stakeholder, "tier", stakeholder.tier),
+            ),
             actor=actor,
             dedupe_key=f"stakeholder-left:{stakeholder.pk}",
         )

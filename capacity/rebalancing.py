@@ -21,12 +21,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import AccountStatus, Industry
 from accounts.selectors import account_scope, assignable_owners
 from accounts.services import account_update
 from accounts.timeline import timeline_record
 from core.formatting import money
+from core.messages import message, word
 from core.people import display_name
 from core.types import AnyUser
 from org.models import Role
@@ -375,8 +377,11 @@ def rebalance_apply(*, actor: AnyUser, moves: list[MoveRequest], today: date | N
         timeline_record(
             account=account,
             kind="capacity_rebalanced",
-            title=_("Reassigned by rebalancing: %(old)s → %(new)s")
-            % {"old": display_name(previous) if previous else _("nobody"), "new": display_name(target)},
+            message=message(
+                gettext_noop("Reassigned by rebalancing: %(old)s → %(new)s"),
+                old=display_name(previous) if previous else word(gettext_noop("nobody")),
+                new=display_name(target),
+            ),
             actor=actor,
             data={"from": move.from_id, "to": move.to_id},
         )

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
+from .messages import message_render, messages_render
+
 
 class ChoiceLabels(models.Model):
     """Fast ``get_<field>_display()`` for models shown in long lists.
@@ -63,6 +65,11 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
+    # The texts as a msgid and its values (core.messages), rendered in the reader's
+    # language; ``title``/``body`` (written in the recipient's language) are the fallback.
+    message_key = models.CharField(max_length=300, blank=True, editable=False)
+    message_params = models.JSONField(default=dict, blank=True, editable=False)
+    body_messages = models.JSONField(default=list, blank=True, editable=False)
     # Re-running the job that raised it never notifies twice.
     dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -76,6 +83,14 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        return message_render(self.message_key, self.message_params, fallback=self.title)
+
+    @property
+    def display_body(self) -> str:
+        return messages_render(self.body_messages, fallback=self.body)
 
 
 class OutboundEmail(models.Model):

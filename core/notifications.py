@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from .messages import Message, lines_render, message_fields, message_lines
 from .models import Notification
 from .outbox import EmailDraft, email_enqueue, emails_enqueue
 from .signals import notifications_announce
@@ -27,35 +28,42 @@ def notification_send(
     *,
     recipient: Any,
     kind: str,
-    title: str,
+    title: str = "",
+    message: Message | None = None,
     body: str = "",
+    body_messages: Sequence[Message] = (),
     url: str = "",
     dedupe_key: str | None = None,
     email: bool = False,
 ) -> Notification | None:
     """Notify one person once per ``dedupe_key``; returns None when it already existed.
 
-    ``title`` and ``body`` must already be in the recipient's language (render them
-    inside ``translation.override(user_language(recipient))``).
+    Generated text goes in as ``message`` (and ``body_messages``): the notification
+    centre shows it in the reader's language, the email in the recipient's. ``title`` and
+    ``body`` are the stored fallback; left empty, they are the message rendered in the
+    active language (render inside ``translation.override(user_language(recipient))``).
     """
-    (routed,) = _routed([NotificationDraft(recipient=recipient, kind=kind, title=title, email=email)])
-    email = routed.email
+    draft = NotificationDraft(
+        recipient=recipient,
+        kind=kind,
+        title=title,
+        message=message,
+        body=body,
+        body_messages=tuple(body_messages),
+        url=url,
+        dedupe_key=dedupe_key,
+        email=email,
+    )
+    (routed,) = _routed([draft])
     try:
         with transaction.atomic():
-            notification = Notification.objects.create(
-                recipient=recipient,
-                kind=kind,
-                title=title[:300],
-                body=body,
-                url=url,
-                dedupe_key=dedupe_key,
-                read_at=timezone.now() if routed.filed_read else None,
-            )
+            notification = _row(routed)
+            notification.save(force_insert=True)
     except IntegrityError:
         return None
     notifications_announce(ids=[notification.pk])
-    if email and recipient.email:
-        email_enqueue(**_email_fields(recipient, notification.pk, title=title, body=body, url=url))
+    if routed.email and recipient.email:
+        email_enqueue(**_email_fields(routed, notification.pk))
     return notification
 
 
@@ -65,8 +73,10 @@ class NotificationDraft:
 
     recipient: Any
     kind: str
-    title: str
+    title: str = ""
+    message: Message | None = None
     body: str = ""
+    body_messages: tuple[Message, ...] = ()
     url: str = ""
     dedupe_key: str | None = None
     email: bool = False
@@ -98,10 +108,31 @@ def _routed(drafts: list[NotificationDraft]) -> list[NotificationDraft]:
     return routed
 
 
-def _email_fields(recipient: Any, notification_id: int, *, title: str, body: str, url: str) -> dict[str, Any]:
+def _row(draft: NotificationDraft) -> Notification:
+    """The (unsaved) row of a draft; empty texts are its messages in the active language."""
+    key, params = message_fields(draft.message)
+    title = draft.title or (draft.message.render() if draft.message is not None else "")
+    return Notification(
+        recipient=draft.recipient,
+        kind=draft.kind,
+        title=title[:300],
+        message_key=key,
+        message_params=params,
+        body=draft.body or lines_render(draft.body_messages),
+        body_messages=message_lines(draft.body_messages),
+        url=draft.url,
+        dedupe_key=draft.dedupe_key,
+        read_at=timezone.now() if draft.filed_read else None,
+    )
+
+
+def _email_fields(draft: NotificationDraft, notification_id: int) -> dict[str, Any]:
     """The notification's email mirror, rendered in the recipient's language."""
+    recipient = draft.recipient
     with translation.override(user_language(recipient)):
-        context = {"recipient": recipient, "title": title, "body": body, "url": url}
+        title = draft.message.render(fallback=draft.title) if draft.message is not None else draft.title
+        body = lines_render(draft.body_messages) if draft.body_messages else draft.body
+        context = {"recipient": recipient, "title": title, "body": body, "url": draft.url}
         return {
             "dedupe_key": f"notification:{notification_id}",
             "to": [recipient.email],
@@ -134,24 +165,13 @@ def notifications_send(drafts: Iterable[NotificationDraft]) -> None:
         found = Notification.objects.filter(dedupe_key__in=list(keyed)).values_list("dedupe_key", flat=True)
         existing = {key for key in found if key is not None}
 
-    def row(draft: NotificationDraft) -> Notification:
-        return Notification(
-            recipient=draft.recipient,
-            kind=draft.kind,
-            title=draft.title[:300],
-            body=draft.body,
-            url=draft.url,
-            dedupe_key=draft.dedupe_key,
-            read_at=timezone.now() if draft.filed_read else None,
-        )
-
     created: list[tuple[NotificationDraft, Notification]] = []
     if unkeyed:
         # No unique key can conflict: a plain insert, which also returns the ids.
-        rows = Notification.objects.bulk_create([row(draft) for draft in unkeyed])
+        rows = Notification.objects.bulk_create([_row(draft) for draft in unkeyed])
         created += zip(unkeyed, rows, strict=True)
     if keyed:
-        Notification.objects.bulk_create([row(draft) for draft in keyed.values()], ignore_conflicts=True)
+        Notification.objects.bulk_create([_row(draft) for draft in keyed.values()], ignore_conflicts=True)
         new = [key for key in keyed if key not in existing]
         if wants_email:
             # A concurrent caller may have inserted one of ``new`` between the read and
@@ -159,7 +179,7 @@ def notifications_send(drafts: Iterable[NotificationDraft]) -> None:
             by_key = Notification.objects.in_bulk(new, field_name="dedupe_key")
             created += [(keyed[key], by_key[key]) for key in new if key in by_key]
     mails = [
-        EmailDraft(**_email_fields(draft.recipient, notification.pk, title=draft.title, body=draft.body, url=draft.url))
+        EmailDraft(**_email_fields(draft, notification.pk))
         for draft, notification in created
         if draft.email and draft.recipient.email
     ]

@@ -50,11 +50,13 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account, AccountStatus
 from accounts.timeline import TimelineDraft, timeline_record, timeline_record_many
 from core.clock import local_zone
 from core.locks import advisory_xact_lock
+from core.messages import Message, lines_render, message
 from core.notifications import NotificationDraft, notifications_send, user_language
 from core.people import person_or_none
 
@@ -211,32 +213,29 @@ def account_url(account: Account) -> str:
     return settings.HOURGLASS_BASE_URL.rstrip("/") + reverse("accounts:detail", args=[account.pk])
 
 
-def alert_texts(alert: ActivityAlert) -> tuple[str, str]:
-    """Title and body of an alert in the active language, explaining its rule."""
+def alert_messages(alert: ActivityAlert) -> tuple[Message, tuple[Message, ...]]:
+    """Title and body lines of an alert, explaining its rule (rendered when read)."""
     if alert.kind == AlertKind.SILENCE:
-        return _silence_texts(alert)
-    account = alert.account
+        return _silence_messages(alert)
     figures = {
-        "account": account.name,
+        "account": alert.account.name,
         "drop": f"{alert.drop_share * 100:.0f}",
         "current": alert.current_events,
         "baseline": f"{alert.baseline_events:.0f}",
         "day": alert.detected_on.isoformat(),
     }
-    title = _("Activity drop: %(account)s is down %(drop)s%%") % figures
-    body = (
-        _(
+    title = message(gettext_noop("Activity drop: %(account)s is down %(drop)s%%"), **figures)
+    explained = message(
+        gettext_noop(
             "%(account)s had %(current)s usage events in the 7 days to %(day)s, against %(baseline)s "
             "in an average week of the 4 weeks before: %(drop)s%% less."
-        )
-        % figures
-        + "\n"
-        + _("The drop held for two days in a row. Check in with the customer.")
+        ),
+        **figures,
     )
-    return title, body
+    return title, (explained, message(gettext_noop("The drop held for two days in a row. Check in with the customer.")))
 
 
-def _silence_texts(alert: ActivityAlert) -> tuple[str, str]:
+def _silence_messages(alert: ActivityAlert) -> tuple[Message, tuple[Message, ...]]:
     figures = {
         "account": alert.account.name,
         "hours": settings.HOURGLASS_SILENCE_HOURS,
@@ -246,19 +245,25 @@ def _silence_texts(alert: ActivityAlert) -> tuple[str, str]:
         "baseline": f"{alert.baseline_events:.0f}",
     }
     if alert.episode_key.startswith("below-floor:"):  # health.silence.FLOOR_EPISODE
-        title = _("Usage stopped: %(account)s fell to %(floor)s usage events a day or fewer") % figures
-        explained = _(
+        title = gettext_noop("Usage stopped: %(account)s fell to %(floor)s usage events a day or fewer")
+        explained = gettext_noop(
             "%(account)s sent at most %(floor)s usage events on %(day)s, although it sent more on that weekday "
             "in each of the 4 weeks before and averaged %(baseline)s events a week."
         )
     else:
-        title = _("Usage stopped: %(account)s sent no usage for %(hours)s hours") % figures
-        explained = _(
+        title = gettext_noop("Usage stopped: %(account)s sent no usage for %(hours)s hours")
+        explained = gettext_noop(
             "%(account)s sent no usage events since %(last)s, although it did in the same hours of each "
             "of the 4 weeks before and averaged %(baseline)s events a week."
         )
-    next_step = _("Usage stopped rather than dropped: check the integration and check in with the customer.")
-    return title, explained % figures + "\n" + next_step
+    next_step = gettext_noop("Usage stopped rather than dropped: check the integration and check in with the customer.")
+    return message(title, **figures), (message(explained, **figures), message(next_step))
+
+
+def alert_texts(alert: ActivityAlert) -> tuple[str, str]:
+    """Title and body of an alert in the active language."""
+    title, lines = alert_messages(alert)
+    return title.render(), lines_render(lines)
 
 
 def announce_alerts(alerts: list[ActivityAlert]) -> None:
@@ -270,14 +275,13 @@ def announce_alerts(alerts: list[ActivityAlert]) -> None:
     notices: list[NotificationDraft] = []
     for alert in alerts:
         account = alert.account
-        with translation.override(settings.LANGUAGE_CODE):
-            title, body = alert_texts(alert)
+        title_message, body_messages = alert_messages(alert)
         entries.append(
             TimelineDraft(
                 account=account,
                 kind="activity_drop",
-                title=title,
-                body=body,
+                message=title_message,
+                body_messages=body_messages,
                 data={
                     "alert_id": alert.pk,
                     "current_events": alert.current_events,
@@ -297,7 +301,9 @@ def announce_alerts(alerts: list[ActivityAlert]) -> None:
                     recipient=owner,
                     kind="activity_drop",
                     title=title,
+                    message=title_message,
                     body=body,
+                    body_messages=body_messages,
                     url=account_url(account),
                     dedupe_key=f"activity-drop:{alert.pk}:owner",
                     email=True,
@@ -338,7 +344,7 @@ def activity_alert_acknowledge(*, alert: ActivityAlert, actor: Any, note: str = 
     timeline_record(
         account=alert.account,
         kind="activity_drop_acknowledged",
-        title=_("Activity drop alert acknowledged"),
+        message=message(gettext_noop("Activity drop alert acknowledged")),
         body=alert.note,
         actor=actor,
         data={"alert_id": alert.pk},
@@ -365,7 +371,7 @@ def activity_alert_resolve(*, alert: ActivityAlert, actor: Any, note: str = "") 
     timeline_record(
         account=alert.account,
         kind="activity_drop_resolved",
-        title=_("Activity drop alert resolved"),
+        message=message(gettext_noop("Activity drop alert resolved")),
         body=alert.note,
         actor=actor,
         data={"alert_id": alert.pk},

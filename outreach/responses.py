@@ -14,10 +14,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.timeline import timeline_record
+from core.messages import Message, message
 from health.nps import nps_response_record, nps_response_update
 
 from .models import ContactPreference, RecipientStatus, SurveyKind, SurveyRecipient, SurveyResponse
@@ -74,11 +76,10 @@ def _clean(recipient: SurveyRecipient, score: object, comment: object) -> tuple[
     return value, text
 
 
-def _timeline_title(kind: str, score: int) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        if kind == SurveyKind.CSAT:
-            return _("CSAT survey answered: %(score)s of 5") % {"score": score}
-        return _("NPS survey answered: %(score)s of 10") % {"score": score}
+def _timeline_message(kind: str, score: int) -> Message:
+    if kind == SurveyKind.CSAT:
+        return message(gettext_noop("CSAT survey answered: %(score)s of 5"), score=score)
+    return message(gettext_noop("NPS survey answered: %(score)s of 10"), score=score)
 
 
 @transaction.atomic
@@ -137,7 +138,7 @@ def survey_response_record(
     timeline_record(
         account=recipient.account,
         kind="survey_answered",
-        title=_timeline_title(recipient.survey.kind, value),
+        message=_timeline_message(recipient.survey.kind, value),
         body=text,
         occurred_at=now,
         data={

@@ -29,12 +29,13 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account, AccountStatus
 from accounts.timeline import TimelineDraft, timeline_record_many
 from core.clock import local_date, local_day_start
+from core.messages import choice, message
 from renewals.models import CLOSED_STATUSES, OPEN_STATUSES, RenewalOpportunity, RenewalStatus
 
 from .models import STAGE_TRIGGERS, AccountStage, Stage, accounts_q
@@ -176,24 +177,25 @@ def _record_transitions(transitions: list[Transition]) -> None:
     """One timeline entry per transition, in bulk; the dedupe key makes a re-run or a
     racing worker write nothing."""
     entries: list[TimelineDraft] = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for t in transitions:
-            body = (
-                _("Previous stage: %(stage)s.") % {"stage": stage_label(t.previous)}
-                if t.previous
-                else _("First stage recorded for this account.")
+    for t in transitions:
+        body = (
+            message(gettext_noop("Previous stage: %(stage)s."), stage=choice(AccountStage, "stage", t.previous))
+            if t.previous
+            else message(gettext_noop("First stage recorded for this account."))
+        )
+        entries.append(
+            TimelineDraft(
+                account=t.account,
+                kind="stage_changed",
+                message=message(
+                    gettext_noop("Lifecycle stage: %(stage)s"), stage=choice(AccountStage, "stage", t.stage)
+                ),
+                body_messages=(body,),
+                occurred_at=local_day_start(t.entered_on),
+                data={"stage": t.stage, "previous": t.previous, "entered_on": t.entered_on.isoformat()},
+                dedupe_key=f"stage:{t.account.pk}:{t.stage}:{t.entered_on.isoformat()}",
             )
-            entries.append(
-                TimelineDraft(
-                    account=t.account,
-                    kind="stage_changed",
-                    title=_("Lifecycle stage: %(stage)s") % {"stage": stage_label(t.stage)},
-                    body=body,
-                    occurred_at=local_day_start(t.entered_on),
-                    data={"stage": t.stage, "previous": t.previous, "entered_on": t.entered_on.isoformat()},
-                    dedupe_key=f"stage:{t.account.pk}:{t.stage}:{t.entered_on.isoformat()}",
-                )
-            )
+        )
     timeline_record_many(entries)
 
 

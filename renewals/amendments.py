@@ -17,9 +17,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.access import AnyUser
 from accounts.timeline import timeline_record
+from core.messages import message
 from core.people import person_or_none
 
 from .ledger import ledger_account_changed
@@ -107,15 +109,15 @@ def contract_amend(
     amendment._history_user = person_or_none(actor)  # type: ignore[attr-defined]
     amendment.save()
     _forecast_follows(contract, delta, actor)
-    title = (
-        _("Contract expanded by %(delta)s from %(date)s")
+    key = (
+        gettext_noop("Contract expanded by %(delta)s from %(date)s")
         if delta > 0
-        else _("Contract reduced by %(delta)s from %(date)s")
+        else gettext_noop("Contract reduced by %(delta)s from %(date)s")
     )
     timeline_record(
         account=contract.account,
         kind="contract_amended",
-        title=title % {"delta": abs(delta), "date": effective_date.isoformat()},
+        message=message(key, delta=str(abs(delta)), date=effective_date.isoformat()),
         body=reason,
         actor=person_or_none(actor),
         data={

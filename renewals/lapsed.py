@@ -20,17 +20,16 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account
 from accounts.timeline import TimelineDraft, timeline_record_many
 from core.audit_source import current_audit_source
+from core.messages import message
 
 from .models import OPEN_STATUSES, RenewalOpportunity, RenewalStatus
 from .signals import renewals_lapsed
@@ -88,19 +87,19 @@ def _timeline_drafts(renewals: list[RenewalOpportunity], *, today: date) -> list
     for renewal in renewals:
         by_account.setdefault(renewal.account_id, []).append(renewal)
     drafts = []
-    # Timeline titles are stored as written; a job writes them in the deployment's language.
-    with override(settings.LANGUAGE_CODE):
-        for account_id, lapsed in by_account.items():
-            dates = ", ".join(renewal.due_date.isoformat() for renewal in lapsed)
-            drafts.append(
-                TimelineDraft(
-                    account=lapsed[0].account,
-                    kind="renewal_lapsed",
-                    title=_("Renewal due %(date)s lapsed: the date passed without a decision") % {"date": dates},
-                    data={"renewal_ids": [renewal.pk for renewal in lapsed], "day": today.isoformat()},
-                    dedupe_key=f"renewal-lapsed:{account_id}:{lapsed[0].pk}",
-                )
+    for account_id, lapsed in by_account.items():
+        drafts.append(
+            TimelineDraft(
+                account=lapsed[0].account,
+                kind="renewal_lapsed",
+                message=message(
+                    gettext_noop("Renewal due %(date)s lapsed: the date passed without a decision"),
+                    date=[renewal.due_date.isoformat() for renewal in lapsed],
+                ),
+                data={"renewal_ids": [renewal.pk for renewal in lapsed], "day": today.isoformat()},
+                dedupe_key=f"renewal-lapsed:{account_id}:{lapsed[0].pk}",
             )
+        )
     return drafts
 
 

@@ -44,6 +44,7 @@ from accounts.models import (
 )
 from accounts.segments import segment_case
 from accounts.selectors import account_scope, get_account_for_user
+from core.messages import message_render
 from health.selectors import latest_score
 
 from .models import (
@@ -274,11 +275,14 @@ def _self_check_facts(account_id: int, today: date) -> _SelfCheckFacts:
         .order_by("-left_on", "pk")
         .values_list("name", "left_on")
     )
-    flags = list(
-        RiskFlag.objects.filter(account_id=account_id, kind=RiskKind.DECISION_CHAIN_CHANGED, resolved_at__isnull=True)
+    flags = [
+        message_render(key, params, fallback=reason)  # a generated reason, in the reader's language
+        for reason, key, params in RiskFlag.objects.filter(
+            account_id=account_id, kind=RiskKind.DECISION_CHAIN_CHANGED, resolved_at__isnull=True
+        )
         .order_by("-raised_at", "pk")
-        .values_list("reason", flat=True)
-    )
+        .values_list("reason", "reason_key", "reason_params")
+    ]
     promises = list(
         SalesPromise.objects.filter(account_id=account_id)
         .filter(Q(status=PromiseStatus.BROKEN) | Q(status=PromiseStatus.OPEN, due_date__lt=today))

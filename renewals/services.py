@@ -16,10 +16,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.access import AnyUser
 from accounts.models import Account
 from accounts.timeline import timeline_record
+from core.messages import choice, message
 from core.people import person_or_none
 
 # The expansion services live in ``expansions``; these names stay importable from here.
@@ -168,7 +170,7 @@ def renewal_mark_at_risk(*, renewal: RenewalOpportunity, reason: str, actor: Any
     timeline_record(
         account=renewal.account,
         kind="renewal_at_risk",
-        title=_("Renewal due %(date)s marked at risk") % {"date": renewal.due_date.isoformat()},
+        message=message(gettext_noop("Renewal due %(date)s marked at risk"), date=renewal.due_date.isoformat()),
         body=reason,
         actor=person_or_none(actor),
         data={"renewal_id": renewal.pk, "due_date": renewal.due_date.isoformat()},
@@ -293,8 +295,11 @@ def renewal_close(
     timeline_record(
         account=renewal.account,
         kind="renewal_closed",
-        title=_("Renewal due %(date)s closed: %(outcome)s")
-        % {"date": renewal.due_date.isoformat(), "outcome": renewal.get_status_display()},
+        message=message(
+            gettext_noop("Renewal due %(date)s closed: %(outcome)s"),
+            date=renewal.due_date.isoformat(),
+            outcome=choice(RenewalOpportunity, "status", renewal.status),
+        ),
         body=str(churn_reason) if churn_reason else "",
         actor=person_or_none(actor),
         data={

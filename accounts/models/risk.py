@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.messages import message_render
+
 from .account import Account
 
 
@@ -19,6 +21,10 @@ class RiskFlag(models.Model):
     account = models.ForeignKey(Account, related_name="risk_flags", on_delete=models.CASCADE)
     kind = models.CharField(_("risk"), max_length=40, choices=RiskKind.choices)
     reason = models.TextField(_("reason"), blank=True)
+    # A reason the system wrote is a msgid and its values (core.messages); ``reason`` is
+    # the fallback, and what a person typed.
+    reason_key = models.CharField(max_length=300, blank=True, editable=False)
+    reason_params = models.JSONField(default=dict, blank=True, editable=False)
     raised_at = models.DateTimeField(_("raised"), auto_now_add=True)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True, blank=True
@@ -39,6 +45,10 @@ class RiskFlag(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+    @property
+    def display_reason(self) -> str:
+        return message_render(self.reason_key, self.reason_params, fallback=self.reason)
 
     @property
     def is_open(self) -> bool:

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.messages import message_render, messages_render
 from core.models import ChoiceLabels
 
 from .account import Account
@@ -53,6 +54,11 @@ class TimelineEntry(ChoiceLabels, models.Model):
         "accounts.Stakeholder", verbose_name=_("stakeholders"), related_name="touchpoints", blank=True
     )
     data = models.JSONField(default=dict, blank=True)
+    # Generated entries keep their sentence as a msgid and its values (core.messages), so
+    # each reader sees it in their language; ``title``/``body`` are the fallback.
+    message_key = models.CharField(max_length=300, blank=True, editable=False)
+    message_params = models.JSONField(default=dict, blank=True, editable=False)
+    body_messages = models.JSONField(default=list, blank=True, editable=False)
     # Jobs that write entries pass a key, so re-running them never duplicates an entry.
     dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -68,6 +74,21 @@ class TimelineEntry(ChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (the stored one for touchpoints)."""
+        return message_render(self.message_key, self.message_params, fallback=self.title)
+
+    @property
+    def display_body(self) -> str:
+        return messages_render(self.body_messages, fallback=self.body)
+
+    @property
+    def kind_badge_class(self) -> str:
+        from ..timeline import kind_badge_class
+
+        return kind_badge_class(self.kind, is_touchpoint=self.is_touchpoint)
 
     def get_kind_display(self) -> str:
         if self.is_touchpoint and self.kind in TouchpointKind.values:

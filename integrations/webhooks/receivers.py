@@ -350,7 +350,9 @@ def on_notifications_created(sender: Any, ids: Any = (), dedupe_keys: Any = (), 
                 continue
             url = link(notification.url) if notification.url.startswith("/") else notification.url
             with translation.override(user_language(recipient)):
-                payload = message_payload(kind=target.kind, title=notification.title, body=notification.body, url=url)
+                payload = message_payload(
+                    kind=target.kind, title=notification.display_title, body=notification.display_body, url=url
+                )
             messages.append((target, f"chat:{notification.pk}:{target.pk}", payload))
     if messages:
         chat_messages_record(messages)

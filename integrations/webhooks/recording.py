@@ -23,6 +23,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import translation
 
+from core.messages import message
 from core.notifications import notification_send, user_language
 
 from .models import Delivery, Endpoint
@@ -213,13 +214,15 @@ def endpoint_disable_failing(*, endpoint: Endpoint) -> bool:
         endpoint.active = False
         for admin in admins_to_notify(endpoint):
             with translation.override(user_language(admin)):
-                from django.utils.translation import gettext as _
+                from django.utils.translation import gettext_noop
 
                 notification_send(
                     recipient=admin,
                     kind="webhook_disabled",
-                    title=_("Endpoint %(name)s was disabled: it kept failing") % {"name": endpoint.name},
-                    body=_("Deliveries wait until you turn it on again."),
+                    message=message(
+                        gettext_noop("Endpoint %(name)s was disabled: it kept failing"), name=endpoint.name
+                    ),
+                    body_messages=(message(gettext_noop("Deliveries wait until you turn it on again.")),),
                     url=f"/integrations/webhooks/{endpoint.pk}/",
                     dedupe_key=f"webhook_disabled:{endpoint.pk}:{endpoint.failing_since:%Y%m%d%H%M%S}",
                     email=True,

@@ -9,9 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account
 from accounts.timeline import touchpoint_log
+from core.messages import message
 from core.notifications import notification_send, user_language
 from core.people import person_or_none
 from core.types import AnyUser
@@ -97,13 +99,15 @@ def case_review(*, case: Case, actor: AnyUser, approve: bool, comment: str = "")
     case.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "updated_at"])
     if case.author is not None:
         with translation.override(user_language(case.author)):
-            title = (
-                _("Your case “%(title)s” was approved.") if approve else _("Your case “%(title)s” was rejected.")
-            ) % {"title": case.title}
+            key = (
+                gettext_noop("Your case “%(title)s” was approved.")
+                if approve
+                else gettext_noop("Your case “%(title)s” was rejected.")
+            )
             notification_send(
                 recipient=case.author,
                 kind="case_reviewed",
-                title=title,
+                message=message(key, title=case.title),
                 body=comment,
                 url=absolute_link("knowledge:case_detail", case.pk),
                 dedupe_key=f"knowledge:case:{case.pk}:review:{case.reviewed_at.isoformat()}",

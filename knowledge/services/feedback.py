@@ -9,10 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account
 from accounts.timeline import timeline_record
 from core.audit_source import history_record_updates
+from core.messages import choice, message
 from core.notifications import notification_send, user_language
 from core.people import person_or_none
 from core.types import AnyUser
@@ -83,7 +85,7 @@ def feedback_raise(
     timeline_record(
         account=account,
         kind="feedback_raised",
-        title=_("Product feedback: %(title)s") % {"title": request.title},
+        message=message(gettext_noop("Product feedback: %(title)s"), title=request.title),
         body=link.business_scenario,
         actor=actor,
         data={"request": request.pk},
@@ -162,8 +164,11 @@ def feedback_set_status(
             notification_send(
                 recipient=owner,
                 kind="feedback_status",
-                title=_("“%(title)s” is now %(status)s")
-                % {"title": request.title, "status": FeedbackStatus(status).label},
+                message=message(
+                    gettext_noop("“%(title)s” is now %(status)s"),
+                    title=request.title,
+                    status=choice(FeedbackRequest, "status", status),
+                ),
                 body=change.note,
                 url=url,
                 dedupe_key=f"knowledge:feedback:{change.pk}:{owner.pk}",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import KeyPersonLevel, Stakeholder
 from accounts.timeline import TimelineDraft
 from core.formatting import money
+from core.messages import Message, choice, message
 from core.notifications import NotificationDraft, user_language
 from core.outbox import EmailDraft
 from renewals.models import ReminderAudience, RenewalOpportunity, RenewalReminder, RenewalStatus
@@ -41,22 +42,33 @@ def managers_of(user_ids: set[int | None]) -> dict[int, tuple[int, str]]:
     return {pk: (lead_id, email) for pk, lead_id, email in leads}
 
 
-def reminder_subject(*, account_name: str, days_left: int) -> str:
+def reminder_subject_message(*, account_name: str, days_left: int) -> Message:
     if days_left < 0:
-        return _("Renewal overdue by %(days)s days: %(account)s") % {"days": -days_left, "account": account_name}
+        return message(
+            gettext_noop("Renewal overdue by %(days)s days: %(account)s"), days=-days_left, account=account_name
+        )
     if days_left == 0:
-        return _("Renewal due today: %(account)s") % {"account": account_name}
-    return _("Renewal in %(days)s days: %(account)s") % {"days": days_left, "account": account_name}
+        return message(gettext_noop("Renewal due today: %(account)s"), account=account_name)
+    return message(gettext_noop("Renewal in %(days)s days: %(account)s"), days=days_left, account=account_name)
+
+
+def reminder_subject(*, account_name: str, days_left: int) -> str:
+    return reminder_subject_message(account_name=account_name, days_left=days_left).render()
+
+
+def reminder_summary_message(renewal: RenewalOpportunity) -> Message:
+    """The one line under a reminder's title (in-app notification, timeline)."""
+    return message(
+        gettext_noop("Renewal date %(date)s · ARR %(arr)s · %(status)s"),
+        date=renewal.due_date.isoformat(),
+        arr=money(renewal.contract.arr),
+        status=choice(RenewalOpportunity, "status", renewal.status),
+    )
 
 
 def reminder_summary(renewal: RenewalOpportunity) -> str:
-    """The one line under a reminder's title (in-app notification, timeline), in the
-    active language."""
-    return _("Renewal date %(date)s · ARR %(arr)s · %(status)s") % {
-        "date": renewal.due_date.isoformat(),
-        "arr": money(renewal.contract.arr),
-        "status": renewal.get_status_display(),
-    }
+    """``reminder_summary_message`` in the active language."""
+    return reminder_summary_message(renewal).render()
 
 
 def reminder_queue(reminder: RenewalReminder, *, batch: ReminderBatch, managers: dict[int, tuple[int, str]]) -> None:
@@ -86,17 +98,25 @@ def reminder_queue(reminder: RenewalReminder, *, batch: ReminderBatch, managers:
                 render_args={"reminder_id": reminder.pk},
             )
         )
-        summary = reminder_summary(renewal)
+        subject_message = reminder_subject_message(account_name=account.name, days_left=reminder.days_left)
+        summary_message = reminder_summary_message(renewal)
         batch.notifications.append(
             NotificationDraft(
-                recipient=owner, kind="renewal_reminder", title=subject, body=summary, url=path, dedupe_key=key
+                recipient=owner,
+                kind="renewal_reminder",
+                title=subject,  # the fallback, in the owner's language
+                message=subject_message,
+                body=summary_message.render(),
+                body_messages=(summary_message,),
+                url=path,
+                dedupe_key=key,
             )
         )
         entry = TimelineDraft(
             account=account,
             kind="renewal_reminder_sent",
-            title=subject,
-            body=summary,
+            message=subject_message,
+            body_messages=(summary_message,),
             actor=None,
             data={
                 "renewal_id": renewal.pk,
@@ -164,19 +184,18 @@ def customer_reminder_queue(reminder: RenewalReminder, *, contacts: list[Stakeho
                 render_args={"reminder_id": reminder.pk, "contact_id": contact.pk},
             )
         )
-    with translation.override(settings.LANGUAGE_CODE):
-        entry = TimelineDraft(
-            account=account,
-            kind="renewal_customer_reminder_sent",
-            title=_("Renewal reminder sent to %(name)s") % {"name": contact.name},
-            body=subject,
-            actor=None,
-            data={
-                "renewal_id": renewal.pk,
-                "threshold_days": reminder.threshold_days,
-                "stakeholder_id": contact.pk,
-            },
-            dedupe_key=key,
-        )
-        batch.timeline.append((entry, key))
+    entry = TimelineDraft(
+        account=account,
+        kind="renewal_customer_reminder_sent",
+        message=message(gettext_noop("Renewal reminder sent to %(name)s"), name=contact.name),
+        body=subject,  # the email's subject, in the customer's language
+        actor=None,
+        data={
+            "renewal_id": renewal.pk,
+            "threshold_days": reminder.threshold_days,
+            "stakeholder_id": contact.pk,
+        },
+        dedupe_key=key,
+    )
+    batch.timeline.append((entry, key))
     batch.sent.append((reminder, key, reminder.recipient_id, contact.email))

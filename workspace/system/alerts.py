@@ -12,8 +12,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.messages import Message, message, word
 from core.models import IncidentKind, MonitoringIncident
 from core.monitoring.incidents import incident_open, incidents_close
 from core.monitoring.jobs import job_runs_ensure, job_statuses
@@ -75,18 +76,23 @@ def monitoring_scan(*, now: datetime | None = None) -> ScanResult:
     return result
 
 
-def _texts(incident: MonitoringIncident) -> tuple[str, str]:
+def _messages(incident: MonitoringIncident) -> tuple[Message, Message]:
     if incident.kind == IncidentKind.JOB_LATE:
-        last = incident.detail.get("last_success") or _("never")
+        last = incident.detail.get("last_success") or word(gettext_noop("never"))
         return (
-            _("Scheduled job late: %(job)s") % {"job": incident.subject},
-            _("The job %(job)s has not succeeded within its schedule. Last success: %(last)s.")
-            % {"job": incident.subject, "last": last},
+            message(gettext_noop("Scheduled job late: %(job)s"), job=incident.subject),
+            message(
+                gettext_noop("The job %(job)s has not succeeded within its schedule. Last success: %(last)s."),
+                job=incident.subject,
+                last=last,
+            ),
         )
     return (
-        _("Email outbox backlog"),
-        _("The oldest email in the outbox has waited %(minutes)s minutes.")
-        % {"minutes": incident.detail.get("minutes")},
+        message(gettext_noop("Email outbox backlog")),
+        message(
+            gettext_noop("The oldest email in the outbox has waited %(minutes)s minutes."),
+            minutes=incident.detail.get("minutes"),
+        ),
     )
 
 
@@ -97,13 +103,15 @@ def incidents_notify(incidents: list[MonitoringIncident]) -> None:
     for admin in admins():
         with translation.override(user_language(admin)):
             for incident in incidents:
-                title, body = _texts(incident)
+                title, body = _messages(incident)
                 drafts.append(
                     NotificationDraft(
                         recipient=admin,
                         kind=f"monitoring.{incident.kind}",
-                        title=title,
-                        body=body,
+                        title=title.render(),
+                        message=title,
+                        body=body.render(),
+                        body_messages=(body,),
                         url=url,
                         dedupe_key=f"monitoring:{incident.pk}:{admin.pk}",  # type: ignore[attr-defined]
                         email=True,
