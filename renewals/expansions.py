@@ -19,10 +19,12 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.access import AnyUser
 from accounts.models import Account
 from accounts.timeline import timeline_record
+from core.messages import Message, choice, message
 from core.people import person_or_none
 
 from .amendments import amendment_from_won_expansion
@@ -119,11 +121,11 @@ def _refuse_if_won(expansion: ExpansionOpportunity) -> None:
         )
 
 
-def _timeline(expansion: ExpansionOpportunity, entry: str, title: str, actor: AnyUser | None, **data: Any) -> None:
+def _timeline(expansion: ExpansionOpportunity, entry: str, note: Message, actor: AnyUser | None, **data: Any) -> None:
     timeline_record(
         account=expansion.account,
         kind=entry,
-        title=title,
+        message=note,
         body=expansion.lost_reason if entry == "expansion_lost" else "",
         actor=person_or_none(actor),
         data={"expansion_id": expansion.pk, **data},
@@ -166,7 +168,7 @@ def expansion_create(
     _timeline(
         expansion,
         "expansion_created",
-        _("Expansion raised: %(title)s (%(amount)s)") % {"title": expansion.title, "amount": amount},
+        message(gettext_noop("Expansion raised: %(title)s (%(amount)s)"), title=expansion.title, amount=str(amount)),
         actor,
         kind=kind,
         owner_role=decision.role,
@@ -213,7 +215,11 @@ def expansion_update(*, expansion: ExpansionOpportunity, actor: AnyUser | None, 
         _timeline(
             expansion,
             "expansion_stage",
-            _("Expansion %(title)s: %(stage)s") % {"title": expansion.title, "stage": expansion.get_stage_display()},
+            message(
+                gettext_noop("Expansion %(title)s: %(stage)s"),
+                title=expansion.title,
+                stage=choice(ExpansionOpportunity, "stage", stage),
+            ),
             actor,
             **{"from": old_stage, "to": stage},
         )
@@ -246,8 +252,12 @@ def expansion_win(
     _timeline(
         expansion,
         "expansion_won",
-        _("Expansion won: %(title)s (%(amount)s) from %(date)s")
-        % {"title": expansion.title, "amount": expansion.amount, "date": closed_on.isoformat()},
+        message(
+            gettext_noop("Expansion won: %(title)s (%(amount)s) from %(date)s"),
+            title=expansion.title,
+            amount=str(expansion.amount),
+            date=closed_on.isoformat(),
+        ),
         actor,
         **{"from": old_stage, "to": ExpansionStage.WON, "amendment_id": amendment.pk if amendment else None},
     )
@@ -273,7 +283,7 @@ def expansion_lose(*, expansion: ExpansionOpportunity, actor: AnyUser | None, re
     _timeline(
         expansion,
         "expansion_lost",
-        _("Expansion lost: %(title)s") % {"title": expansion.title},
+        message(gettext_noop("Expansion lost: %(title)s"), title=expansion.title),
         actor,
         **{"from": old_stage, "to": ExpansionStage.LOST},
     )
