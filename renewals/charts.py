@@ -150,7 +150,7 @@ def ledger_trend_charts(trend: LedgerTrend | None, *, start: date, end: date, gr
     )
     charts = []
     for name, title, label in rates:
-        if group_by == "company":
+        if group_by == "company" or not trend.groups:
             series = [Series(label, _rate_series(name, trend.total), colour="blue")]
         else:
             series = [Series(group_label, _rate_series(name, rows)) for _key, group_label, rows in trend.groups]

@@ -36,7 +36,7 @@ from accounts.segments import Segment
 from accounts.selectors import account_scope
 from core.pg_tuning import aggregate_report
 
-from .ledger_sql import Bucket, cohort_report
+from .ledger_sql import TELESCOPED, Bucket, cohort_report
 from .periods import add_months
 
 ZERO = Decimal("0")
@@ -171,6 +171,9 @@ class LedgerTrend:
     groups: list[tuple[str, str, list[LedgerRow]]]
 
 
+_TOTAL_ONLY = "\x00total"  # the group key of quarters computed for the total only
+
+
 def quarter_buckets(start: date, end: date) -> list[tuple[date, date]]:
     """The calendar quarters touching ``[start, end]``, each clipped to it."""
     quarters = []
@@ -192,9 +195,19 @@ def ledger_report(
     """
     quarters = quarter_buckets(start, end) if trend else []
     buckets = [period_bucket(start, end), *(period_bucket(first, last) for first, last in quarters)]
+    scope = scope_sql(user)
     with aggregate_report():
-        found = cohort_report(buckets=buckets, group_by=group_by, scope=scope_sql(user))
-    labels = _labels(group_by, {row["group_key"] for row in found})
+        if group_by in TELESCOPED or not quarters:
+            found = cohort_report(buckets=buckets, group_by=group_by, scope=scope)
+        else:
+            # By owner at each start every account's ledger is read per bucket: the
+            # quarters get the visible accounts' total only (one line per chart).
+            found = cohort_report(buckets=buckets[:1], group_by=group_by, scope=scope)
+            found += [
+                {**values, "group_key": _TOTAL_ONLY, "bucket": values["bucket"] + 1}
+                for values in cohort_report(buckets=buckets[1:], group_by="company", scope=scope)
+            ]
+    labels = _labels(group_by, {row["group_key"] for row in found} - {_TOTAL_ONLY})
     base = {"start": start.isoformat(), "end": end.isoformat(), "group_by": group_by}
     table = LedgerTable(
         start=start,
@@ -213,11 +226,15 @@ def ledger_report(
             continue
         index = values["bucket"] - 1
         totals[index] = _added(totals[index], values)
+        if values["group_key"] == _TOTAL_ONLY:
+            continue
         key, label = labels[values["group_key"]]
         line = per_group.setdefault(key, [LedgerRow(key=key, label=label) for _quarter in quarters])
         line[index] = _added(line[index], values)
     names = {row.key: row.label for row in table.rows}
     groups = [(key, names.get(key, line[0].label), line) for key, line in per_group.items()]
+    if group_by not in TELESCOPED:
+        groups = []
     return table, LedgerTrend(labels=[row.label for row in totals], total=totals, groups=groups)
 
 

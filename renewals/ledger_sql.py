@@ -277,6 +277,38 @@ def _segment_of(arr: str) -> tuple[str, list[Any]]:
     return f"CASE {whens} ELSE '{bands[-1][0]}' END", [_number(lower) for _key, lower in bands]
 
 
+_STATIC_KEYS = {"company": "'all'", "industry": "a.industry", "icp_fit": "a.icp_fit"}
+
+
+def _movements_by_month_sql(
+    *, group_by: str, latest: date, in_scope: str, scope_params: list[Any]
+) -> tuple[str, list[Any]]:
+    """Per month and group: the change of the ARR in force (``d_arr``) and of the
+    accounts with ARR (``d_logo``) that the month's movements make."""
+    join = f" JOIN {ACCOUNT} a ON a.id = m.account_id" if group_by in ("industry", "icp_fit") else ""
+    static = _STATIC_KEYS.get(group_by)
+    if static is not None:
+        sql = f"""
+        SELECT m.month, {static} AS group_key, SUM(m.arr_after - m.arr_before) AS d_arr,
+               SUM(CASE WHEN m.arr_after > 0 THEN 1 ELSE 0 END - CASE WHEN m.arr_before > 0 THEN 1 ELSE 0 END) AS d_logo
+          FROM {MOVEMENT} m{join} WHERE m.month <= %s{in_scope} GROUP BY 1, 2
+        """  # noqa: S608 - table names, fixed SQL and placeholders only
+        return sql, [_date(latest), *scope_params]
+    after, after_params = _segment_of("m.arr_after")
+    before, before_params = _segment_of("m.arr_before")
+    sql = f"""
+    SELECT month, group_key, SUM(d_arr) AS d_arr, SUM(d_logo) AS d_logo FROM (
+        SELECT m.month, {after} AS group_key, m.arr_after AS d_arr,
+               CASE WHEN m.arr_after > 0 THEN 1 ELSE 0 END AS d_logo
+          FROM {MOVEMENT} m WHERE m.month <= %s{in_scope}
+        UNION ALL
+        SELECT m.month, {before}, -m.arr_before, -(CASE WHEN m.arr_before > 0 THEN 1 ELSE 0 END)
+          FROM {MOVEMENT} m WHERE m.month <= %s{in_scope}
+    ) sides GROUP BY month, group_key
+    """  # noqa: S608 - table names, fixed SQL and placeholders only
+    return sql, [*after_params, _date(latest), *scope_params, *before_params, _date(latest), *scope_params]
+
+
 def _telescoped_sql(
     *, buckets: Sequence[Bucket], group_by: str, scope: tuple[str, Sequence[Any]] | None
 ) -> tuple[str, list[Any]]:
@@ -284,42 +316,19 @@ def _telescoped_sql(
 
     An account's ARR in force at a bucket's start is the sum of its movements before it,
     so a group's starting ARR and accounts are sums over the movements before the start
-    (each movement adds ``arr_after − arr_before`` and ``[arr_after > 0] − [arr_before > 0]``;
-    by segment, the after side to the segment of ``arr_after`` and the before side taken
-    from that of ``arr_before``): ``base``, grouped by month and group first, so the
-    buckets join a few rows per month. Only the accounts that moved inside a bucket are
+    (``_movements_by_month_sql``), grouped by month and group first, so the buckets join
+    a few rows per month. Only the accounts that moved inside a bucket are
     followed one by one (``inside``): their first movement's ``arr_before`` tells whether
     they are in the cohort, their last one's ``arr_after`` whether they kept ARR.
     """
     cte, params = _buckets_cte(buckets)
-    latest = max(bucket.last for bucket in buckets)
     in_scope, scope_params = ("", [])
     if scope is not None:
         in_scope, scope_params = f" AND m.account_id IN ({scope[0]})", list(scope[1])
-    join = f" JOIN {ACCOUNT} a ON a.id = m.account_id" if group_by in ("industry", "icp_fit") else ""
-    static = {"company": "'all'", "industry": "a.industry", "icp_fit": "a.icp_fit"}.get(group_by)
-    base_params: list[Any] = []
-    if static is not None:
-        base = f"""
-        SELECT m.month, {static} AS group_key, SUM(m.arr_after - m.arr_before) AS d_arr,
-               SUM(CASE WHEN m.arr_after > 0 THEN 1 ELSE 0 END - CASE WHEN m.arr_before > 0 THEN 1 ELSE 0 END) AS d_logo
-          FROM {MOVEMENT} m{join} WHERE m.month <= %s{in_scope} GROUP BY 1, 2
-        """  # noqa: S608 - table names, fixed SQL and placeholders only
-        base_params = [_date(latest), *scope_params]
-    else:
-        after, after_params = _segment_of("m.arr_after")
-        before, before_params = _segment_of("m.arr_before")
-        base = f"""
-        SELECT month, group_key, SUM(d_arr) AS d_arr, SUM(d_logo) AS d_logo FROM (
-            SELECT m.month, {after} AS group_key, m.arr_after AS d_arr,
-                   CASE WHEN m.arr_after > 0 THEN 1 ELSE 0 END AS d_logo
-              FROM {MOVEMENT} m WHERE m.month <= %s{in_scope}
-            UNION ALL
-            SELECT m.month, {before}, -m.arr_before, -(CASE WHEN m.arr_before > 0 THEN 1 ELSE 0 END)
-              FROM {MOVEMENT} m WHERE m.month <= %s{in_scope}
-        ) sides GROUP BY month, group_key
-        """  # noqa: S608 - table names, fixed SQL and placeholders only
-        base_params = [*after_params, _date(latest), *scope_params, *before_params, _date(latest), *scope_params]
+    static = _STATIC_KEYS.get(group_by)
+    base, base_params = _movements_by_month_sql(
+        group_by=group_by, latest=max(bucket.last for bucket in buckets), in_scope=in_scope, scope_params=scope_params
+    )
 
     def kind_sum(kind: str) -> str:
         return f"SUM(CASE WHEN i.kind = '{kind}' THEN i.amount ELSE 0 END) AS {kind}"
