@@ -60,6 +60,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("my-day/", my_day_view, name="my_day"),
+    path("search/", include((workspace_urls.search_urlpatterns, "search"))),
     path("people/", include((org_urls.people_urlpatterns, "people"))),
     path("invite/<str:uidb64>/<str:token>/", org_views.invite_accept_view, name="invite_accept"),
     path("security/sessions/", include((org_urls.sessions_urlpatterns, "sessions"))),

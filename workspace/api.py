@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
@@ -25,6 +26,7 @@ from accounts.services import account_create, account_update
 from core.dates import validate_date_range
 
 from .book import BookFilter, book_accounts
+from .search.api import SearchAPIView
 
 API_FIELDS = {"owner": "owner_id"}
 
@@ -166,4 +168,4 @@ class AccountViewSet(
 
 router = SimpleRouter()
 router.register("accounts", AccountViewSet, basename="account")
-urlpatterns = router.urls
+urlpatterns = [*router.urls, path("search/", SearchAPIView.as_view(), name="search")]

@@ -10,3 +10,10 @@ class WorkspaceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "workspace"
     verbose_name = _("Workspace")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from .search.receivers import search_index_after_migrate
+
+        post_migrate.connect(search_index_after_migrate, dispatch_uid="workspace_search_index")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import path
 
 from . import account_page, book, team_page
+from .search import views as search_views
 
 accounts_urlpatterns = [
     path("", book.book_view, name="list"),
@@ -16,4 +17,10 @@ accounts_urlpatterns = [
 
 capacity_urlpatterns = [
     path("", team_page.team_view, name="team"),
+]
+
+# Mounted at /search/ in the ``search`` namespace.
+search_urlpatterns = [
+    path("", search_views.search_view, name="results"),
+    path("quick/", search_views.search_quick_view, name="quick"),
 ]
