@@ -191,14 +191,16 @@ class ExpansionFilter(django_filters.FilterSet):
     """The expansion pipeline page, its CSV export and ``/api/v1/expansions/``."""
 
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    owner = IdMultipleChoiceFilter(queryset=_expansion_owner_choices, label=_("Owner"))
+    # distinct=False: every filter here is on the row or a to-one relation, and a DISTINCT
+    # over the annotated rows would make the page count sort the whole set.
+    owner = IdMultipleChoiceFilter(queryset=_expansion_owner_choices, label=_("Owner"), distinct=False)
     # The team of the account's CSM (the book the opportunity belongs to), as on the
     # renewals page: a team id, or "none".
     team = django_filters.CharFilter(
         method="filter_team", label=_("Team"), widget=forms.Select, validators=[validate_id_or_keyword("none")]
     )
     stage = django_filters.MultipleChoiceFilter(
-        choices=ExpansionStage.choices, label=_("Stage"), widget=forms.CheckboxSelectMultiple
+        choices=ExpansionStage.choices, label=_("Stage"), widget=forms.CheckboxSelectMultiple, distinct=False
     )
     quarter = django_filters.CharFilter(
         method="filter_quarter",
