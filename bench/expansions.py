@@ -128,9 +128,12 @@ def measure(client: Any, baseline: Any, url: str, repeat: int) -> tuple[float, f
         assert client.get(url).status_code == 200, url
         assert baseline.get("/login/").status_code == 200
     queries: list[str] = []
-    with connection.execute_wrapper(
-        lambda execute, sql, params, many, context: (queries.append(sql), execute(sql, params, many, context))[1]
-    ):
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
         client.get(url)
     page, plain = [], []
     for _ in range(repeat):
