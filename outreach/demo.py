@@ -13,8 +13,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from accounts.models import AccountStatus, KeyPersonLevel, Stakeholder, TouchpointKind
 from accounts.timeline import TimelineDraft, timeline_record_many
@@ -29,6 +28,7 @@ from .models import (
     SurveyResponse,
     SurveyStatus,
 )
+from .responses import answer_timeline_message
 
 QUARTERS = 4
 ASKED_SHARE = 0.6
@@ -38,11 +38,6 @@ COMMENTS = {
     "passive": ("Fine overall; reports could be faster.", "总体不错，报表可以再快一些。"),
     "detractor": ("Too many issues since the last upgrade.", "上次升级后问题太多。"),
 }
-
-
-def _title(score: int) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return gettext("NPS survey answered: %(score)s of 10") % {"score": score}
 
 
 def present() -> bool:
@@ -153,7 +148,7 @@ def seed(ctx: Any) -> None:
             TimelineDraft(
                 account=recipient.account,
                 kind="survey_answered",
-                title=_title(nps.score),
+                message=answer_timeline_message(SurveyKind.NPS, nps.score),
                 body=nps.comment,
                 occurred_at=at,
                 data={"survey_id": survey.pk, "kind": SurveyKind.NPS, "score": nps.score},

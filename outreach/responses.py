@@ -76,7 +76,8 @@ def _clean(recipient: SurveyRecipient, score: object, comment: object) -> tuple[
     return value, text
 
 
-def _timeline_message(kind: str, score: int) -> Message:
+def answer_timeline_message(kind: str, score: int) -> Message:
+    """The timeline title of an answer (a message key: read in the reader's language)."""
     if kind == SurveyKind.CSAT:
         return message(gettext_noop("CSAT survey answered: %(score)s of 5"), score=score)
     return message(gettext_noop("NPS survey answered: %(score)s of 10"), score=score)
@@ -138,7 +139,7 @@ def survey_response_record(
     timeline_record(
         account=recipient.account,
         kind="survey_answered",
-        message=_timeline_message(recipient.survey.kind, value),
+        message=answer_timeline_message(recipient.survey.kind, value),
         body=text,
         occurred_at=now,
         data={
