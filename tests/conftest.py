@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.test import Client
 
 from org.models import Role, Team
@@ -21,6 +22,31 @@ def _private_cache(settings: Any) -> None:
     that would flush the broker's database), and nothing cached by an earlier test."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
     cache.clear()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: Any) -> None:
+    """Warm the operations settings cache once the fixtures are set up (some clear the cache),
+    so code measured outside a request reads the settings without a query, as in a running
+    deployment; a save in the test clears the key like in production."""
+    from org.operations_settings import warm_operations_settings_cache
+
+    try:
+        warm_operations_settings_cache()
+    except (RuntimeError, DatabaseError):  # no database for this test: nothing can be saved
+        from org.operations_settings import CACHE_KEY
+
+        cache.set(CACHE_KEY, {})
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Any:
+    """A request in zh-hans leaves its language active in the thread; the next test starts
+    in the default language again, whatever ran before it."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
