@@ -1,17 +1,19 @@
 """Customer segments, derived from ARR by configurable bands (domain.md §6, seed 001).
 
-The bands are a setting (``HOURGLASS_SEGMENT_BANDS``), so the segment is never stored:
-it is computed in Python for one account and in SQL for lists, from the same bands.
+The bands are an operations setting (``/settings/segments/``; ``HOURGLASS_SEGMENT_BANDS``
+seeds them), so the segment is never stored: it is computed in Python for one account
+and in SQL for lists, from the same bands — a change of the bands re-segments at once.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Case, Value, When
 from django.utils.translation import gettext_lazy as _
+
+from org.operations_settings import operations_settings
 
 
 class Segment(models.TextChoices):
@@ -23,10 +25,10 @@ class Segment(models.TextChoices):
 
 def segment_bands() -> list[tuple[str, Decimal]]:
     """``(segment, lower bound)`` pairs, highest bound first."""
-    bands = settings.HOURGLASS_SEGMENT_BANDS
+    bands = operations_settings().segment_bands
     unknown = set(bands) - set(Segment.values)
     if unknown:
-        raise ValueError(f"HOURGLASS_SEGMENT_BANDS names unknown segments: {sorted(unknown)}")
+        raise ValueError(f"the segment bands name unknown segments: {sorted(unknown)}")
     return sorted(((key, Decimal(value)) for key, value in bands.items()), key=lambda b: -b[1])
 
 

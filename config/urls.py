@@ -73,6 +73,7 @@ urlpatterns = [
     path("knowledge/", include("knowledge.urls")),
     path("outreach/", include("outreach.urls")),
     path("audit/", include("workspace.audit.urls")),
+    path("settings/", include("workspace.settings.urls")),
     path("integrations/webhooks/", include("integrations.webhooks.urls")),
     path("integrations/inbox/", include("integrations.inbox.urls")),
     path("integrations/crm/", include("integrations.crm.urls")),

@@ -11,7 +11,8 @@ every weekend is not "dropping" on Mondays.
 The account is flagged on ``D`` when, for the window ending on ``D`` *and* for the one
 ending on ``D - 1`` (sustained for two days, so a single bad day does not alert):
 
-- the baseline holds at least ``HOURGLASS_ACTIVITY_DROP_MIN_BASELINE`` events, and
+- the baseline holds at least the minimum baseline (``HOURGLASS_ACTIVITY_DROP_MIN_BASELINE``
+  seeds it; admins change it in ``/settings/activity-drop/``) events, and
 - the window holds more than ``HOURGLASS_ACTIVITY_DROP_SHARE`` fewer events than
   the baseline;
 
@@ -59,6 +60,7 @@ from core.locks import advisory_xact_lock
 from core.messages import Message, lines_render, message
 from core.notifications import NotificationDraft, notifications_send, user_language
 from core.people import person_or_none
+from org.operations_settings import operations_settings
 
 from .models import ActivityAlert, AlertKind, AlertStatus, DailyRollup
 from .signals import activity_drop_detected, activity_drop_resolved, activity_drops_detected
@@ -80,10 +82,12 @@ class DropRule:
 
     @classmethod
     def from_settings(cls) -> DropRule:
+        # The operations settings (/settings/activity-drop/), seeded by the env variables.
+        values = operations_settings()
         return cls(
-            share=Decimal(str(settings.HOURGLASS_ACTIVITY_DROP_SHARE)),
-            min_baseline=int(settings.HOURGLASS_ACTIVITY_DROP_MIN_BASELINE),
-            cooldown_days=int(settings.HOURGLASS_ACTIVITY_DROP_COOLDOWN_DAYS),
+            share=values.activity_drop_share,
+            min_baseline=values.activity_drop_min_baseline,
+            cooldown_days=values.activity_drop_cooldown_days,
         )
 
 

@@ -162,3 +162,6 @@ class UserSession(models.Model):
 simple_history.register(
     get_user_model(), app="org", excluded_fields=["password", "last_login"], table_name="org_historicaluser"
 )
+
+# The in-app settings area's row and change log (org.operations_settings reads them).
+from .operations_models import OperationsSettings, SettingsChange, SettingsSection  # noqa: E402, F401

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -24,6 +23,7 @@ from accounts.models import Account
 from accounts.segments import Segment
 from accounts.services import account_create, account_update
 from core.dates import validate_date_range
+from core.formatting import deployment_currency
 
 from .book import BookFilter, book_accounts
 from .search.api import SearchAPIView
@@ -127,7 +127,7 @@ class AccountSerializer(serializers.ModelSerializer):
         return None if days is None else max(days.days, 0)
 
     def get_currency(self, account: Account) -> str:
-        return str(settings.HOURGLASS_CURRENCY)
+        return deployment_currency()
 
 
 class AccountViewSet(

@@ -48,6 +48,7 @@ NAV_ITEMS: list[NavItem] = [
     ),
     NavItem(_("System"), "system:status", "/system/", visible_if=lambda user: role_of(user) == Role.ADMIN),
     NavItem(_("Audit log"), "audit:log", "/audit/", visible_if=is_manager_or_admin),
+    NavItem(_("Settings"), "settings:overview", "/settings/", visible_if=is_manager_or_admin),
     NavItem(_("Admin"), "admin:index", "/admin/", staff_only=True),
 ]
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Account, AccountStatus, TimelineEntry
 from accounts.segments import Segment, segment_case
+from core.formatting import deployment_currency
 
 from .. import arithmetic
 from ..arithmetic import Limits
@@ -26,7 +27,7 @@ def usd_to_local() -> Decimal:
 
 
 def local(amount: Decimal | None, currency: str) -> Decimal | None:
-    return arithmetic.to_local(amount, currency, settings.HOURGLASS_CURRENCY, usd_to_local())
+    return arithmetic.to_local(amount, currency, deployment_currency(), usd_to_local())
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class CapacityConfig:
 
     @property
     def converted(self) -> bool:
-        return self.preset is not None and self.preset.currency != settings.HOURGLASS_CURRENCY
+        return self.preset is not None and self.preset.currency != deployment_currency()
 
     def ratio_range(self, segment: str) -> tuple[int | None, int | None]:
         ratio = self.ratios.get(segment)

@@ -2,8 +2,9 @@
 
 The rule
 --------
-Thresholds are ``settings.HOURGLASS_RENEWAL_REMINDER_DAYS`` (default 90, 60, 30, 7
-days before the renewal date, in the deployment's local date). On each run, a
+Thresholds are an operations setting (``/settings/reminders/``, seeded by
+``HOURGLASS_RENEWAL_REMINDER_DAYS``; default 90, 60, 30, 7 days before the renewal
+date, in the deployment's local date). On each run, a
 renewal that is still open or at risk has *reached* every threshold ``t`` with
 ``days_left <= t``; it is due a reminder for the **most urgent threshold reached**
 (the smallest such ``t``) unless that reminder already exists. So:

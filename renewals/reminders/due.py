@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
+from org.operations_settings import operations_settings
 from renewals.models import ContractStatus, ReminderAudience, RenewalOpportunity, RenewalReminder, RenewalStatus
 
 # Committed renewals are the customer's "yes"; reminders chase the undecided ones.
@@ -17,7 +18,7 @@ REMINDER_STATUSES = (RenewalStatus.OPEN, RenewalStatus.AT_RISK)
 
 def reminder_thresholds() -> list[int]:
     """Configured thresholds, most urgent first (e.g. [7, 30, 60, 90])."""
-    return sorted({int(days) for days in settings.HOURGLASS_RENEWAL_REMINDER_DAYS if int(days) >= 0})
+    return sorted({int(days) for days in operations_settings().renewal_reminder_days if int(days) >= 0})
 
 
 def threshold_reached(days_left: int, thresholds: Sequence[int] | None = None) -> int | None:
@@ -44,7 +45,7 @@ def _due(*, today: date, audience: str) -> QuerySet[RenewalOpportunity]:
     already = RenewalReminder.objects.filter(
         renewal=OuterRef("pk"), threshold_days=OuterRef("threshold"), audience=audience
     )
-    oldest = today - timedelta(days=settings.HOURGLASS_RENEWAL_REMINDER_OVERDUE_DAYS)
+    oldest = today - timedelta(days=operations_settings().renewal_reminder_overdue_days)
     return (
         RenewalOpportunity.objects.filter(
             status__in=REMINDER_STATUSES,

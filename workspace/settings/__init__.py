@@ -1,0 +1,1 @@
+"""The settings area: operations settings, cadence and capacity edited in the app."""
