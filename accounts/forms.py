@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import FormDateField, FormDateTimeField, validate_not_in_future
+from core.forms import form_name_empty_choices
 from core.people import display_name
 
 from .access import AnyUser
@@ -61,6 +62,7 @@ class StakeholderForm(forms.ModelForm):
         if self.instance.pk:
             colleagues = colleagues.exclude(pk=self.instance.pk)
         self.fields["reports_to"].queryset = colleagues  # type: ignore[attr-defined]
+        form_name_empty_choices(self)
         _style(self)
 
 

@@ -39,7 +39,9 @@ class PlannerForm(forms.Form):
 
 class TimeEntryForm(forms.Form):
     date = FormDateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    activity_type = forms.ModelChoiceField(label=_("Activity"), queryset=ActivityType.objects.none())
+    activity_type = forms.ModelChoiceField(
+        label=_("Activity"), queryset=ActivityType.objects.none(), empty_label=_("Choose an activity")
+    )
     account = forms.ModelChoiceField(
         label=_("Account"), queryset=Account.objects.none(), required=False, empty_label=_("— none (internal) —")
     )

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Industry, TouchpointKind
 from accounts.segments import Segment
+from core.forms import form_name_empty_choices
 
 from .models import CASE_CONTENT_FIELDS, Campaign, Case, FeedbackRequest, FeedbackStatus, SizeBand, Urgency
 
@@ -25,6 +26,7 @@ class CaseForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["products"] = ", ".join(self.instance.products or [])
+        form_name_empty_choices(self)
         for field in self.fields.values():
             field.widget.attrs.setdefault(
                 "class", "form-select" if isinstance(field.widget, forms.Select) else "form-control"
@@ -114,6 +116,7 @@ class CampaignForm(forms.ModelForm):
         field = self.fields["feedback_request"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = FeedbackRequest.objects.filter(status=FeedbackStatus.SHIPPED, merged_into=None)
+        form_name_empty_choices(self)
 
     def clean_event_names(self) -> list[str]:
         names = [n.strip() for n in self.cleaned_data["event_names"].split(",") if n.strip()]

@@ -68,7 +68,10 @@ class CloseForm(_StyledForm):
         help_text=_("The ARR of the next period (not needed for churn)."),
     )
     churn_reason = forms.ModelChoiceField(
-        label=_("Churn reason"), queryset=ChurnReason.objects.filter(active=True), required=False
+        label=_("Churn reason"),
+        queryset=ChurnReason.objects.filter(active=True),
+        required=False,
+        empty_label=_("Not set"),
     )
     next_end_date = FormDateField(
         label=_("Next period ends"),

@@ -53,7 +53,9 @@ class ChatTargetForm(_UrlForm):
 
 
 class TeamChatTargetForm(ChatTargetForm):
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"))
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.order_by("name"), empty_label=_("Choose a team")
+    )
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, editing=editing, **kwargs)

@@ -50,3 +50,16 @@ def test_the_review_message_names_the_owner_by_full_name(client: Client, org):
     assert response.status_code == 302
     [message] = [str(m) for m in get_messages(response.wsgi_request)]
     assert display_name(org.csm_a1) in message and org.csm_a1.username not in message
+
+
+def test_model_forms_name_their_empty_choices_in_chinese(org):
+    from django.utils import translation
+
+    from accounts.forms import StakeholderForm
+    from knowledge.forms import CaseForm
+
+    with translation.override("zh-hans"):
+        for form in (StakeholderForm(account=org.accounts["csm_a1"][0]), CaseForm()):
+            html = str(form)
+            assert "---------" not in html
+            assert "未设置" in html
