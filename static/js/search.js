@@ -59,6 +59,10 @@
       } else if (event.key === "ArrowUp") {
         event.preventDefault();
         highlight(active - 1);
+      } else if (event.key === "Escape") {
+        // A search field would take the first Esc to clear itself: close at once.
+        event.preventDefault();
+        box.close();
       } else if (event.key === "Enter" && !event.isComposing) {
         const all = hits();
         if (active >= 0 && all[active]) {

@@ -166,9 +166,12 @@ def test_query_count_does_not_grow_with_the_hits(org: Any) -> None:
         DossierSection.objects.create(account=other, key="work_goals", content=f"Marmot {i}")
         make_case(org.csm_a1, f"Marmot {i}", status="draft")
     twenty = _queries(org.csm_a1, "marmot")
-    assert one == twenty == len(KINDS)
+    # Two queries per type (candidates, ranked rows); PostgreSQL adds its planner
+    # settings (with a savepoint around them inside a test's transaction).
+    expected = 2 * len(KINDS) + (3 if connection.vendor == "postgresql" else 0)
+    assert one == twenty == expected
     assert search_for_user(org.csm_a1, "marmot", limit_per_type=50).total == 6 + 20 * 6
-    assert _queries(org.admin, "marmot") == len(KINDS)
+    assert _queries(org.admin, "marmot") == expected
 
 
 @pytest.mark.parametrize(

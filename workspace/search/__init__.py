@@ -3,8 +3,8 @@ tasks and best-practice cases, scoped by what the user may see.
 
 ``search_for_user(user, q, limit_per_type)`` is the whole interface: the top bar's
 quick-jump dialog, the results page and ``GET /api/v1/search/`` all call it. Matching
-rules and the two databases' indexes are described in ``engine.py``; the result is one
-query per type, whatever the number of hits.
+rules and the two databases' indexes are described in ``engine.py``; the result is two
+queries per type, whatever the number of hits.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from core.types import AnyUser
 
-from .engine import ranked_rows
+from .engine import planner_settings, ranked_rows
 from .sources import KINDS, SOURCES, SearchHit, Source
 
 __all__ = [
@@ -92,12 +92,13 @@ def search_for_user(user: AnyUser, q: Any, limit_per_type: int = 5, kinds: tuple
     limit = max(1, min(int(limit_per_type), MAX_LIMIT_PER_TYPE))
     groups = []
     if getattr(user, "is_authenticated", False):
-        for source in SOURCES:
-            if source.kind not in kinds:
-                continue
-            hits = _hits(source, user, terms, limit)
-            if hits:
-                groups.append(SearchGroup(source.kind, str(source.label), hits))
+        with planner_settings():
+            for source in SOURCES:
+                if source.kind not in kinds:
+                    continue
+                hits = _hits(source, user, terms, limit)
+                if hits:
+                    groups.append(SearchGroup(source.kind, str(source.label), hits))
     return SearchResults(query=" ".join(terms), groups=groups)
 
 
