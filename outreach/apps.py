@@ -19,3 +19,10 @@ class OutreachConfig(AppConfig):
 
         email_renderer_register(SURVEY_RENDERER, survey_email_render, headers=survey_email_headers)
         receivers.connect()
+
+        from accounts.signals import stakeholder_erasing, stakeholder_personal_data
+
+        from .privacy import on_erasing, on_personal_data
+
+        stakeholder_personal_data.connect(on_personal_data, dispatch_uid="outreach.privacy.export")
+        stakeholder_erasing.connect(on_erasing, dispatch_uid="outreach.privacy.erase")

@@ -65,6 +65,8 @@ COVERED = {
     ("accounts.timelineentry", "stakeholders"): "touchpoints",
     ("health.npsresponse", "stakeholder"): "nps_responses",
     ("health.historicalnpsresponse", "stakeholder"): "nps_responses",
+    ("outreach.surveyrecipient", "stakeholder"): "survey_recipients",
+    ("outreach.surveyresponse", "stakeholder"): "survey_responses",
 }
 
 
