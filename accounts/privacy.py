@@ -47,7 +47,7 @@ from .models import (
     Stakeholder,
     TimelineEntry,
 )
-from .signals import stakeholder_erasing, stakeholder_personal_data
+from .signals import stakeholder_erased, stakeholder_erasing, stakeholder_personal_data
 from .timeline import timeline_record
 
 logger = logging.getLogger("hourglass.privacy")
@@ -289,6 +289,7 @@ def stakeholder_erase(*, actor: AnyUser, stakeholder: Stakeholder, confirm_name:
     past = history_rows(Stakeholder, [stakeholder.pk])
     counts["accounts.historicalstakeholder"] = past.update(**ERASED_VALUES) if past is not None else 0
     erased_at = _tombstone(stakeholder, actor)
+    stakeholder_erased.send(sender=Stakeholder, stakeholder=stakeholder)
     record = ErasureRecord.objects.create(
         stakeholder_id=stakeholder.pk,
         account=stakeholder.account,

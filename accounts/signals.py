@@ -12,6 +12,9 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 stakeholder_left = Signal()
+# Sent inside the erasure's transaction once the contact's rows hold no personal data:
+# an index of their text (search) drops what it still keeps.
+stakeholder_erased = Signal()
 risk_flag_raised = Signal()
 
 # Sent after commit when a manager reviews a dossier; kwargs: ``review``, ``account``,

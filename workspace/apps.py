@@ -14,6 +14,9 @@ class WorkspaceConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from .search.receivers import search_index_after_migrate
+        from accounts.signals import stakeholder_erased
+
+        from .search.receivers import search_index_after_erasure, search_index_after_migrate
 
         post_migrate.connect(search_index_after_migrate, dispatch_uid="workspace_search_index")
+        stakeholder_erased.connect(search_index_after_erasure, dispatch_uid="workspace_search_erasure")

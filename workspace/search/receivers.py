@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .sqlite_index import ensure_sqlite_index
+from .sqlite_index import ensure_sqlite_index, optimize_sqlite_index
 
 
 def search_index_after_migrate(sender: Any, *, using: str = "default", app_config: Any = None, **kwargs: Any) -> None:
@@ -13,3 +13,7 @@ def search_index_after_migrate(sender: Any, *, using: str = "default", app_confi
     if app_config is not None and app_config.label != "accounts":
         return
     ensure_sqlite_index(using=using)
+
+
+def search_index_after_erasure(sender: Any, **kwargs: Any) -> None:
+    optimize_sqlite_index()
