@@ -178,4 +178,4 @@ def optimize_sqlite_index(*, using: str = "default") -> None:
     with connection.cursor() as cursor:
         for table in INDEXED:
             for name in table.indexes:
-                cursor.execute(f"INSERT INTO {name}({name}) VALUES('optimize')")  # noqa: S608 - fixed names
+                cursor.execute(f"INSERT INTO {name}({name}) VALUES('optimize')")
