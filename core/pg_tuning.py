@@ -7,11 +7,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 
 # Hash tables (hash joins, hash aggregation) may use this many times ``work_mem``.
 REPORT_HASH_MEM_MULTIPLIER = 8
 
 _IN_REPORT: ContextVar[bool] = ContextVar("aggregate_report", default=False)
+# The SET LOCAL statements already run in the current report block (None: outside one).
+_SET_IN_REPORT: ContextVar[set[str] | None] = ContextVar("aggregate_report_settings", default=None)
 
 
 @contextmanager
@@ -38,7 +41,21 @@ def aggregate_report() -> Iterator[None]:
             # jit_above_cost, and compiling them takes longer than running them.
             cursor.execute(f"SET LOCAL hash_mem_multiplier = {REPORT_HASH_MEM_MULTIPLIER:d}; SET LOCAL jit = off")
         token = _IN_REPORT.set(True)
+        settings_token = _SET_IN_REPORT.set(set())
         try:
             yield
         finally:
+            _SET_IN_REPORT.reset(settings_token)
             _IN_REPORT.reset(token)
+
+
+def set_local(cursor: CursorWrapper, statement: str) -> None:
+    """Run a ``SET LOCAL`` statement, once per report block: the reports of one page
+    share its transaction, so the second report's identical ``SET`` would be a wasted
+    round trip."""
+    done = _SET_IN_REPORT.get()
+    if done is not None and statement in done:
+        return
+    cursor.execute(statement)
+    if done is not None:
+        done.add(statement)

@@ -26,6 +26,7 @@ from django.db import connection
 
 from accounts.models import Account
 from accounts.segments import segment_bands
+from core.pg_tuning import set_local
 
 from .models import ArrMovement, Contract, ContractAmendment, ContractStatus
 
@@ -252,7 +253,7 @@ def _run(sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and connection.in_atomic_block:
             # One group per account before the final one: room to hash them in memory.
-            cursor.execute("SET LOCAL work_mem = '64MB'")
+            set_local(cursor, "SET LOCAL work_mem = '64MB'")
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -102,7 +102,7 @@ class ExpansionLoseInput(serializers.Serializer):
 
 
 class PipelineQuarterSerializer(serializers.Serializer):
-    quarter = serializers.DateField()
+    quarter = serializers.DateField(read_only=True)
     by_stage = serializers.DictField(child=serializers.DecimalField(max_digits=18, decimal_places=2))
     weighted_total = serializers.DecimalField(max_digits=18, decimal_places=2)
 

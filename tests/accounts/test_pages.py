@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Account
 from tests.factories import AccountFactory
@@ -108,10 +110,15 @@ def test_manager_edits_team_account_and_history_records_it(client, org):
 
 
 def test_my_day_summarises_only_the_users_book(client, org):
+    # Go-lives this week at one of csm_b1's accounts and at another CSM's.
+    soon = timezone.localdate() + timedelta(days=3)
+    Account.objects.filter(name__in=["csm_b1 account 0", "csm_a1 account 0"]).update(go_live_date=soon)
     client.force_login(org.csm_b1)
     response = client.get(reverse("my_day"))
-    assert response.context["book"].accounts == 2
-    assert "csm_b1 account 0" in response.content.decode()
+    assert response.context["day"].tiles.accounts == 2
+    body = response.content.decode()
+    assert "csm_b1 account 0" in body
+    assert "csm_a1 account 0" not in body
 
 
 def test_zh_hans_ui_uses_domain_terms(client, org):

@@ -66,7 +66,8 @@ def test_a_batch_goes_over_one_connection_and_each_message_is_marked_on_its_own(
     assert len(received) == 4 and max(message_ids(received).values()) == 1
     rows = {row.pk: row for row in OutboundEmail.objects.all()}
     refused = rows[ids[2]]
-    assert refused.status == OutboundEmail.Status.QUEUED and refused.attempts == 1
+    # A 5xx for every recipient is permanent: no retry, the address is reported bounced.
+    assert refused.status == OutboundEmail.Status.FAILED and refused.attempts == 1
     assert "550" in refused.last_error and refused.claimed_at is None
     for pk in ids[:2] + ids[3:]:
         assert rows[pk].status == OutboundEmail.Status.SENT and rows[pk].sent_at is not None

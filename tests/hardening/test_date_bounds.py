@@ -28,6 +28,7 @@ APPS = [
     "integrations",
     "knowledge",
     "org",
+    "outreach",
     "playbooks",
     "renewals",
     "workspace",

@@ -25,6 +25,11 @@ NOOP_REVERSE: dict[tuple[str, str], str] = {
     ("health", "0007_history"): "baseline rows in the historical tables it creates (dropped on reverse)",
     ("knowledge", "0002_history"): "baseline rows in the historical tables it creates (dropped on reverse)",
     ("playbooks", "0003_history"): "baseline rows in the historical tables it creates (dropped on reverse)",
+    # Message keys filled in beside the stored text, which stays as it was: reversing drops
+    # the key columns (accounts 0010, core 0006) and the old text reads as before.
+    ("accounts", "0010_timeline_messages"): "fills the message key columns it adds; the stored texts are unchanged",
+    ("health", "0009_alert_messages"): "fills message keys beside unchanged texts; accounts 0010's reverse drops them",
+    ("renewals", "0009_expansion_owner_probability"): "fills the owner columns it adds (dropped on reverse)",
 }
 
 
