@@ -28,14 +28,13 @@ from accounts.timeline import touchpoint_log
 from core.audit_source import current_audit_source
 from core.people import person_or_none
 from core.types import AnyUser
-from org.models import Team
 
+from .assignees import active_handlers, assignee_for, team_leads
 from .history import tasks_history_created
 from .models import (
     OPEN_STATUSES,
     OwnerRole,
     Playbook,
-    PlaybookStep,
     Priority,
     Stage,
     Task,
@@ -57,29 +56,6 @@ class FireRequest:
     trigger_date: date
 
 
-def _team_leads(owner_ids: set[int]) -> dict[int, int]:
-    """Owner id → the id of the manager leading their team (one query)."""
-    if not owner_ids:
-        return {}
-    rows = Team.objects.filter(members__user_id__in=owner_ids, lead__isnull=False).values_list(
-        "members__user_id", "lead_id"
-    )
-    return dict(rows)
-
-
-def _assignee_for(step: PlaybookStep, account: Account, leads: dict[int, int]) -> tuple[int | None, bool]:
-    """``(assignee id, follows_owner)`` for a step.
-
-    Sales reps and implementation engineers do not log in to Hourglass (yet), so their
-    steps go to the account owner, who sees the intended role on the task and hands it
-    on; they follow the owner like the CSM's own steps. A manager's step goes to the
-    owner's team lead and stays with them when the account changes owner.
-    """
-    if step.owner_role == OwnerRole.MANAGER and account.owner_id in leads:
-        return leads[account.owner_id], False
-    return account.owner_id, True
-
-
 def playbooks_fire(requests: Sequence[FireRequest], *, today: date | None = None) -> int:
     """Create the tasks of every active playbook matching each request; returns how many were new.
 
@@ -94,7 +70,8 @@ def playbooks_fire(requests: Sequence[FireRequest], *, today: date | None = None
     by_trigger: dict[str, list[Playbook]] = {}
     for playbook in playbooks:
         by_trigger.setdefault(playbook.trigger, []).append(playbook)
-    leads = _team_leads({r.account.owner_id for r in requests if r.account.owner_id})
+    leads = team_leads({r.account.owner_id for r in requests if r.account.owner_id})
+    handlers = active_handlers(r.account for r in requests)
     tasks: list[Task] = []
     for request in requests:
         account = request.account
@@ -103,7 +80,7 @@ def playbooks_fire(requests: Sequence[FireRequest], *, today: date | None = None
             if not playbook.applies_to(arr=account.arr, segment=segment):
                 continue
             for step in playbook.steps.all():
-                assignee_id, follows_owner = _assignee_for(step, account, leads)
+                assignee_id, follows_owner = assignee_for(step, account, leads=leads, handlers=handlers)
                 tasks.append(
                     Task(
                         account=account,

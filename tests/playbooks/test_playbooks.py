@@ -105,7 +105,8 @@ def test_renewal_window(default_playbooks, team):
     ],
 )
 def test_onboarding_owner_by_arr_band(default_playbooks, team, arr, expected):
-    # Sales reps and implementation do not log in: the owner gets the task, the role is kept.
+    # No sales or implementation owner on the account: the CSM gets the task, the role is kept
+    # (tests/playbooks/test_onboarding_owners.py: with one, they get it).
     account = AccountFactory(owner=team.csm, go_live_date=None, arr=Decimal(arr))
     today = date(2025, 3, 3)
     stage_refresh(account_ids=[account.pk], today=today)
