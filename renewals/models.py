@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Account
+from core.formatting import deployment_currency
 from core.models import ChoiceLabels
 
 ZERO = Decimal("0")
@@ -21,8 +22,9 @@ ONE = Decimal("1")
 
 
 def default_currency() -> str:
-    # A callable, so a deployment's currency never leaks into a migration.
-    return str(settings.HOURGLASS_CURRENCY)
+    # A callable, so a deployment's currency never leaks into a migration; the settings
+    # area's currency (HOURGLASS_CURRENCY until one is saved there).
+    return deployment_currency()
 
 
 class ContractStatus(models.TextChoices):

@@ -7,6 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import TimelineEntry
+from org.models import SettingsSection
+from org.operations_settings import operations_settings_update
 from renewals.models import ChurnReason, Contract, RenewalOpportunity, RenewalStatus
 from renewals.periods import next_period
 from renewals.selectors import account_renewal_summary, renewal_list, renewal_pipeline
@@ -204,3 +206,11 @@ def test_pipeline_by_month_and_quarter():
     quarters = renewal_pipeline(renewals=renewal_list(user=admin), by="quarter")
     assert [(q.period, q.renewals) for q in quarters] == [(date(2025, 1, 1), 2), (date(2025, 4, 1), 1)]
     assert TODAY.month == 3
+
+
+def test_a_new_contract_takes_the_currency_of_the_settings_area(org):
+    operations_settings_update(actor=org.admin, section=SettingsSection.CURRENCY, values={"currency": "USD"})
+    contract = contract_create(
+        actor=None, account=AccountFactory(), start_date=date(2025, 1, 1), end_date=date(2025, 12, 31), arr=1000
+    )
+    assert contract.currency == "USD"
