@@ -24,12 +24,13 @@ from simple_history.utils import bulk_update_with_history
 from accounts.models import Account
 from accounts.segments import arr_range_for_segment, segment_for_arr
 from accounts.selectors import account_scope, assignable_owners
-from accounts.timeline import touchpoint_log
+from accounts.timeline import timeline_record_many, touchpoint_log
 from core.audit_source import current_audit_source
 from core.people import person_or_none
 from core.types import AnyUser
 
 from .assignees import active_handlers, assignee_for, team_leads
+from .bulk import completed_entry
 from .history import tasks_history_created
 from .models import (
     OPEN_STATUSES,
@@ -298,7 +299,8 @@ def task_complete(*, task: Task, actor: AnyUser, log_touchpoint: dict[str, Any] 
     """Mark a task done; with ``log_touchpoint`` (kind, title, body, outcome …) log it too.
 
     Both happen in one transaction: a touchpoint that fails validation leaves the task
-    open, so the person can fix the form and try again.
+    open, so the person can fix the form and try again. Without a touchpoint, a "task
+    done" entry is the trace on the account timeline (the touchpoint is it otherwise).
     """
     task = _lock(task)
     _require_open(task)
@@ -310,6 +312,8 @@ def task_complete(*, task: Task, actor: AnyUser, log_touchpoint: dict[str, Any] 
     task.completed_at = timezone.now()
     task.completed_by = person_or_none(actor)
     task.save()
+    if not log_touchpoint:
+        timeline_record_many([completed_entry(task, actor)])
     transaction.on_commit(lambda: task_completed.send(sender=Task, task=task, actor=actor))
     return task
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import bulk_views, views
 
 app_name = "playbooks"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("", views.task_list_view, name="task_list"),
     path("new/", views.task_create_view, name="task_create"),
     path("reassign/", views.task_reassign_view, name="task_reassign"),
+    path("bulk/", bulk_views.task_bulk_view, name="task_bulk"),
+    path("bulk/undo/", bulk_views.task_bulk_undo_view, name="task_bulk_undo"),
     path("<int:pk>/", views.task_detail_view, name="task_detail"),
     path("<int:pk>/row/", views.task_row_view, name="task_row"),
     path("<int:pk>/complete/", views.task_complete_view, name="task_complete"),

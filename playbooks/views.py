@@ -19,6 +19,7 @@ from config.http import HtmxHttpRequest
 from core.forms import form_add_service_errors
 from core.http import safe_next
 
+from .bulk_views import TaskBulkForm
 from .filters import TaskFilter
 from .forms import CommentForm, ReassignForm, TaskCreateForm, TouchLogForm
 from .models import Task
@@ -54,7 +55,7 @@ def task_list_view(request: HtmxHttpRequest) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
-        "reassign_form": ReassignForm(user=request.user),
+        "bulk_form": TaskBulkForm(user=request.user, auto_id="bulk_%s"),
         "today": timezone.localdate(),
     }
     template = "playbooks/_task_table.html" if request.htmx and not request.htmx.boosted else "playbooks/task_list.html"

@@ -18,13 +18,17 @@ from accounts.access import AnyUser
 from accounts.filters import ORDERING_FIELDS, ORDERING_LABELS, AccountFilter
 from accounts.imports import accounts_csv
 from accounts.models import Account
-from accounts.selectors import account_scope
+from accounts.selectors import account_scope, assignable_owners
 from config.http import HtmxHttpRequest
 from core.filter_errors import filter_errors_response
+from core.people import display_name
 from health.selectors import with_health
 from playbooks.account_list import filter_by_stage, with_stage
 from playbooks.models import Stage
 from renewals.selectors import with_next_renewal
+
+from .book_actions import can_assign_owners
+from .book_bulk import BookTaskForm
 
 PAGE_SIZE = 50
 
@@ -89,8 +93,13 @@ def book_view(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context: dict[str, Any] = {"filter": filterset, "page": page, "query": query.urlencode()}
-    template = "workspace/_book_table.html" if request.htmx else "workspace/book.html"
-    return render(request, template, context)
+    if request.htmx:
+        return render(request, "workspace/_book_table.html", context)
+    # The owner filter and the bulk bar's owner select list the same people: one query.
+    owners = [(user.pk, display_name(user)) for user in assignable_owners(user=request.user)]
+    filterset.form.fields["owner"].widget.choices = owners
+    context |= {"owners": owners, "can_assign_owners": can_assign_owners(request.user), "task_form": BookTaskForm()}
+    return render(request, "workspace/book.html", context)
 
 
 @login_required

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import account_page, book, team_page
+from accounts import contact_touch_views
+
+from . import account_page, book, book_bulk, team_page
 from .search import views as search_views
 
 accounts_urlpatterns = [
     path("", book.book_view, name="list"),
     path("export.csv", book.book_export_view, name="export"),
+    path("bulk/owner/", book_bulk.book_owner_view, name="bulk_owner"),
+    path("bulk/task/", book_bulk.book_task_view, name="bulk_task"),
+    path("bulk/undo/", book_bulk.book_undo_view, name="bulk_undo"),
+    # The overdue-contacts list's bulk bar (the list itself is accounts'):
+    path("contacts/touch/", contact_touch_views.contacts_touch_bulk_view, name="contact_touch_bulk"),
+    path("contacts/touch/undo/", contact_touch_views.contacts_touch_undo_view, name="contact_touch_bulk_undo"),
     path("<int:pk>/", account_page.account_detail_view, name="detail"),
     path("<int:pk>/timeline/", account_page.account_timeline_view, name="timeline"),
 ]
