@@ -83,6 +83,9 @@ app.conf.beat_schedule = {
     "outreach-survey-dispatch": {"task": "outreach.survey_dispatch_task", "schedule": 5 * 60.0},
     "outreach-csat-touchpoint-sweep": {"task": "outreach.csat_touchpoint_sweep_task", "schedule": 15 * 60.0},
     "outreach-nps-auto-sweep": {"task": "outreach.nps_auto_sweep_task", "schedule": crontab(hour=9, minute=30)},
+    # Tech-touch programs: new audience contacts enrolled hourly; due steps every 5 minutes.
+    "outreach-program-enrol": {"task": "outreach.program_enrol_task", "schedule": crontab(minute=7)},
+    "outreach-program-steps": {"task": "outreach.program_steps_task", "schedule": 5 * 60.0},
     # Digests: people whose local digest time has come (quarter hours) and no claim for today.
     "digests-digest-sweep": {"task": "digests.digest_sweep_task", "schedule": crontab(minute="*/15")},
 }

@@ -21,3 +21,6 @@ HOURGLASS_SURVEY_BATCH_SIZE = env.int("HOURGLASS_SURVEY_BATCH_SIZE", default=100
 HOURGLASS_SURVEY_RATE_PER_MINUTE = env.int("HOURGLASS_SURVEY_RATE_PER_MINUTE", default=60)
 # A recipient may change an answer for this many hours after giving it.
 HOURGLASS_SURVEY_EDIT_HOURS = env.int("HOURGLASS_SURVEY_EDIT_HOURS", default=24)
+# Tech-touch programs: record link clicks through Hourglass's own signed redirect
+# (/outreach/c/<token>/); off: program emails link to their targets directly.
+HOURGLASS_PROGRAM_CLICK_TRACKING = env.bool("HOURGLASS_PROGRAM_CLICK_TRACKING", default=True)

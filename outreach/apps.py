@@ -18,6 +18,10 @@ class OutreachConfig(AppConfig):
         from .emails import SURVEY_RENDERER, survey_email_headers, survey_email_render
 
         email_renderer_register(SURVEY_RENDERER, survey_email_render, headers=survey_email_headers)
+
+        from .programs.emails import PROGRAM_RENDERER, program_email_headers, program_email_render
+
+        email_renderer_register(PROGRAM_RENDERER, program_email_render, headers=program_email_headers)
         receivers.connect()
 
         from accounts.signals import stakeholder_erasing, stakeholder_personal_data

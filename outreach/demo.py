@@ -21,6 +21,7 @@ from health.models import NpsResponse
 
 from .models import (
     ContactPreference,
+    Program,
     RecipientStatus,
     Survey,
     SurveyKind,
@@ -28,6 +29,7 @@ from .models import (
     SurveyResponse,
     SurveyStatus,
 )
+from .program_demo import reset_programs, seed_program
 from .responses import answer_timeline_message
 
 QUARTERS = 4
@@ -41,10 +43,11 @@ COMMENTS = {
 
 
 def present() -> bool:
-    return Survey.objects.exists()
+    return Survey.objects.exists() or Program.objects.exists()
 
 
 def reset() -> None:
+    reset_programs()
     NpsResponse.objects.filter(external_id__startswith="survey:").delete()
     SurveyResponse.objects.all().delete()
     SurveyRecipient.objects.all().delete()
@@ -165,3 +168,4 @@ def seed(ctx: Any) -> None:
     sent_times = [at for at in last.values() if at is not None]
     Survey.objects.filter(pk=survey.pk).update(last_sent_at=max(sent_times, default=None))
     ctx.summary.append(f"NPS survey sent {QUARTERS} times: {len(recipients)} emails, {len(responses)} answers")
+    seed_program(ctx)

@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import ChoiceLabels
 
@@ -184,3 +185,153 @@ class ContactPreference(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+# --- Tech-touch programs (journey-lite): outreach/programs/ ----------------------------
+
+
+class ProgramStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", pgettext_lazy("program status", "Running")
+    PAUSED = "paused", _("Paused")
+
+
+class ProgramEntry(models.TextChoices):
+    ALWAYS = "always", _("Every contact of the audience")
+    HEALTH = "health", _("Only accounts whose health colour is one of")
+
+
+class StepKind(models.TextChoices):
+    EMAIL = "email", _("Send email")
+    WAIT = "wait", _("Wait")
+    BRANCH = "branch", _("Branch on a condition")
+    TASK = "task", _("Create a task for the owner")
+    EXIT = "exit", _("Exit")
+
+
+class ConditionKind(models.TextChoices):
+    HEALTH = "health", _("Health colour is one of")
+    SURVEY_ANSWERED = "survey_answered", _("The contact answered a survey since enrolling")
+    CLICKED = "clicked", _("The contact clicked a link of this program")
+
+
+class Program(ChoiceLabels, models.Model):
+    """A tech-touch program: an audience, an entry condition and ordered steps."""
+
+    name = models.CharField(_("name"), max_length=200)
+    status = models.CharField(_("status"), max_length=16, choices=ProgramStatus.choices, default=ProgramStatus.DRAFT)
+    # {"segments": [...], "tiers": [...], "key_levels": [...], "owner_ids": [...]}; empty: any.
+    audience = models.JSONField(_("audience"), default=dict, blank=True)
+    entry = models.CharField(_("entry condition"), max_length=16, choices=ProgramEntry.choices, default="always")
+    entry_colours = models.JSONField(_("entry health colours"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    last_enrolled_at = models.DateTimeField(_("last enrolment run"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgramStep(ChoiceLabels, models.Model):
+    """One step. A branch whose condition holds jumps forward to ``goto_position``;
+    otherwise (and after every other step) the next position follows. Jumps go forward
+    only, so a contact passes each step at most once: the claim row is (enrolment, step)."""
+
+    program = models.ForeignKey(Program, related_name="steps", on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField(_("position"))
+    kind = models.CharField(_("step"), max_length=16, choices=StepKind.choices)
+    subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)
+    body_en = models.TextField(_("text (English)"), blank=True, max_length=8000)
+    subject_zh_hans = models.CharField(_("subject (Chinese)"), max_length=200, blank=True)
+    body_zh_hans = models.TextField(_("text (Chinese)"), blank=True, max_length=8000)
+    link_url = models.URLField(_("link"), blank=True, max_length=500)
+    link_text_en = models.CharField(_("link text (English)"), max_length=100, blank=True)
+    link_text_zh_hans = models.CharField(_("link text (Chinese)"), max_length=100, blank=True)
+    wait_days = models.PositiveSmallIntegerField(
+        _("wait (days)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    condition = models.CharField(_("condition"), max_length=24, choices=ConditionKind.choices, blank=True)
+    condition_colours = models.JSONField(_("health colours"), default=list, blank=True)
+    goto_position = models.PositiveSmallIntegerField(_("if true, go to step"), null=True, blank=True)
+    task_title = models.CharField(_("task title"), max_length=300, blank=True)
+    task_due_days = models.PositiveSmallIntegerField(
+        _("task due in (days)"), default=3, validators=[MaxValueValidator(365)]
+    )
+
+    class Meta:
+        verbose_name = _("program step")
+        verbose_name_plural = _("program steps")
+        ordering = ["program", "position"]
+        constraints = [models.UniqueConstraint(fields=["program", "position"], name="program_step_position_once")]
+
+    def __str__(self) -> str:
+        return f"{self.program_id}#{self.position} {self.kind}"
+
+
+class EnrollmentStatus(models.TextChoices):
+    ACTIVE = "active", _("In progress")
+    DONE = "done", _("Finished")
+    EXITED = "exited", _("Left early")
+
+
+class Enrollment(ChoiceLabels, models.Model):
+    """One contact in one program: where they are and when the next step is due."""
+
+    program = models.ForeignKey(Program, related_name="enrollments", on_delete=models.CASCADE)
+    account = models.ForeignKey("accounts.Account", related_name="+", on_delete=models.CASCADE)
+    stakeholder = models.ForeignKey("accounts.Stakeholder", related_name="+", on_delete=models.CASCADE)
+    email = models.EmailField(_("email"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
+    )
+    position = models.PositiveSmallIntegerField(_("next step"), default=1)
+    next_action_at = models.DateTimeField(_("next action"), null=True, blank=True)
+    exit_reason = models.CharField(_("reason"), max_length=32, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    enrolled_at = models.DateTimeField(_("enrolled"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["-enrolled_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["program", "stakeholder"], name="enrollment_once_per_program")]
+        indexes = [
+            models.Index(fields=["status", "next_action_at"], name="enrollment_due"),
+            models.Index(fields=["program", "status"], name="enrollment_program"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} → {self.email}"
+
+
+class StepRun(models.Model):
+    """A step done for one enrolment: the history, and the claim row of "exactly once"."""
+
+    enrollment = models.ForeignKey(Enrollment, related_name="runs", on_delete=models.CASCADE)
+    step = models.ForeignKey(ProgramStep, related_name="runs", on_delete=models.CASCADE)
+    outcome = models.CharField(_("outcome"), max_length=32)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    email_message = models.ForeignKey(
+        "core.OutboundEmail", related_name="+", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    task = models.ForeignKey("playbooks.Task", related_name="+", on_delete=models.SET_NULL, null=True, blank=True)
+    clicked_at = models.DateTimeField(_("clicked"), null=True, blank=True)
+    created_at = models.DateTimeField(_("done"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("program step run")
+        verbose_name_plural = _("program step runs")
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["enrollment", "step"], name="step_run_once")]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id}/{self.step_id}: {self.outcome}"

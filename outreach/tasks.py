@@ -33,3 +33,30 @@ def nps_auto_sweep_task() -> int:
 @shared_task(name="outreach.csat_touchpoint_sweep_task", acks_late=True)
 def csat_touchpoint_sweep_task() -> int:
     return csat_touchpoint_sweep()
+
+
+@shared_task(name="outreach.program_enrol_task", acks_late=True)
+def program_enrol_task() -> int:
+    """Enrol the new audience contacts of running programs, then run their first steps."""
+    from .programs.enrol import programs_enrol
+
+    enrolled = programs_enrol()
+    if enrolled:
+        program_steps_task.delay()
+    return enrolled
+
+
+@shared_task(name="outreach.program_steps_task", acks_late=True)
+def program_steps_task() -> int:
+    """Advance due program enrolments, a batch per transaction (outreach.programs.runner):
+    a killed run rolls its batch back and a second worker claims nothing twice."""
+    from .programs.runner import program_steps_run_batch
+
+    advanced = 0
+    for _batch in range(BATCHES_PER_TASK):
+        batch = program_steps_run_batch()
+        advanced += batch.advanced
+        if batch.due < settings.HOURGLASS_SURVEY_BATCH_SIZE:
+            return advanced
+    program_steps_task.delay()  # more is due: chunked, not one endless task
+    return advanced
