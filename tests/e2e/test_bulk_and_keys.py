@@ -28,7 +28,7 @@ def status(task: Task) -> str:
     return Task.objects.get(pk=task.pk).status
 
 
-def test_keyboard_and_a_bulk_done_with_undo_on_the_tasks_list(page):
+def test_keyboard_and_a_bulk_done_with_undo_on_the_tasks_list(page, screenshot):
     csm = make_person(Role.CSM, username="csm", first_name="Wei", last_name="Li")
     account = AccountFactory(
         owner=csm, name="Harbor Freight Co", go_live_date=timezone.localdate() - timedelta(days=400)
@@ -70,7 +70,8 @@ def test_keyboard_and_a_bulk_done_with_undo_on_the_tasks_list(page):
     page.click("[data-testid=bulk-done]")
     page.wait_for_selector("[data-testid=bulk-result-text]")
     assert page.inner_text("[data-testid=bulk-result-text]") == "1 task done."
-    page.wait_for_function(f"!document.querySelector(\"tr[data-task='{second.pk}']\")")  # the list reloaded
+    screenshot("bulk-tasks-done-with-undo")
+    row(second).wait_for(state="detached")  # the list reloaded
     assert status(second) == TaskStatus.DONE and status(third) == TaskStatus.OPEN
     page.click("[data-testid=bulk-undo]")
     page.wait_for_selector("text=Undone: 1 task as it was.")
