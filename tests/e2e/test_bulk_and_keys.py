@@ -78,3 +78,28 @@ def test_keyboard_and_a_bulk_done_with_undo_on_the_tasks_list(page, screenshot):
     page.wait_for_selector(f"tr[data-task='{second.pk}']")
     assert status(second) == TaskStatus.OPEN
     assert page.inner_text("[data-testid=bulk-count]") == "0"
+
+
+def test_a_manager_gives_the_checked_accounts_a_new_owner_and_undoes_it(page, screenshot):
+    from org.models import Team
+
+    team = Team.objects.create(name="East")
+    manager = make_person(Role.MANAGER, username="lead", first_name="Fang", last_name="Wang")
+    Team.objects.filter(pk=team.pk).update(lead=manager)
+    csm = make_person(Role.CSM, username="csm", first_name="Wei", last_name="Li", team=team)
+    make_person(Role.CSM, username="csm2", first_name="Min", last_name="Zhao", team=team)
+    accounts = [AccountFactory(owner=csm, name=f"Harbor {i}") for i in range(3)]
+
+    log_in(page, "lead")
+    page.goto("/accounts/")
+    page.check("[data-testid=select-all]")
+    assert page.inner_text("[data-testid=bulk-count]") == "3"
+    page.select_option("[data-testid=bulk-owner]", label="Min Zhao")
+    page.click("[data-testid=bulk-assign-owner]")
+    page.wait_for_selector("text=3 accounts have a new owner.")
+    page.locator("#account-table td", has_text="Min Zhao").first.wait_for()
+    assert {a.owner.username for a in type(accounts[0]).objects.filter(pk__in=[a.pk for a in accounts])} == {"csm2"}
+    screenshot("bulk-book-owner-with-undo")
+    page.click("[data-testid=bulk-undo]")
+    page.wait_for_selector("text=Undone: 3 accounts are back with their owners.")
+    assert {a.owner.username for a in type(accounts[0]).objects.filter(pk__in=[a.pk for a in accounts])} == {"csm"}
