@@ -88,7 +88,12 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("author"), related_name="+", on_delete=models.SET_NULL, null=True
     )
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
     )
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     review_comment = models.TextField(_("review comment"), blank=True)
@@ -176,7 +181,9 @@ class FeedbackRequest(models.Model):
         null=True,
         blank=True,
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), related_name="+", on_delete=models.SET_NULL, null=True
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -195,7 +202,9 @@ class FeedbackRequest(models.Model):
 class FeedbackLink(models.Model):
     """One account asking for a request, with its CSM's case for it (seed 003: ROI)."""
 
-    request = models.ForeignKey(FeedbackRequest, related_name="links", on_delete=models.CASCADE)
+    request = models.ForeignKey(
+        FeedbackRequest, verbose_name=_("product feedback request"), related_name="links", on_delete=models.CASCADE
+    )
     account = models.ForeignKey(
         Account, verbose_name=_("customer account"), related_name="feedback_links", on_delete=models.CASCADE
     )
@@ -210,7 +219,9 @@ class FeedbackLink(models.Model):
         help_text=_("Revenue a year this would keep or win (renewal saved, expansion), in the deployment's currency."),
     )
     alternatives = models.TextField(_("alternatives considered"), blank=True)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("raised by"), related_name="+", on_delete=models.SET_NULL, null=True
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -287,7 +298,9 @@ class Campaign(models.Model):
     )
     status = models.CharField(_("status"), max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
     launched_at = models.DateTimeField(_("launched"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), related_name="+", on_delete=models.SET_NULL, null=True
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     history = HistoricalRecords()

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.dates import FormDateField
 
@@ -86,7 +87,7 @@ class KpiForm(_StyledForm):
 
     MAX_DAYS = 366 * 10
 
-    start = FormDateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = FormDateField(label=pgettext_lazy("period", "From"), widget=forms.DateInput(attrs={"type": "date"}))
     end = FormDateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
     group_by = forms.ChoiceField(label=_("Group by"), choices=GROUP_BY_CHOICES)
 
@@ -156,6 +157,7 @@ class ExpansionCreateForm(ExpansionForm):
         self.fields["account"] = ScopedAccountChoiceField(
             label=_("Account"),
             queryset=accounts.only("pk", "name").order_by("name", "pk"),
+            empty_label=_("Choose an account"),
             widget=widget,
             error_messages={"invalid_choice": _("Choose one of your accounts.")},
         )

@@ -55,6 +55,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Case, Count, DateField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.access import AnyUser
 from accounts.models import IcpFit, Industry
@@ -106,8 +107,8 @@ class Figure:
 
 FIGURES: list[Figure] = [
     Figure("due", _("Due"), "count"),
-    Figure("closed", _("Closed"), "count", CLOSED_STATUSES),
-    Figure("open", _("Open"), "count", OPEN_STATUSES),
+    Figure("closed", pgettext_lazy("count", "Closed"), "count", CLOSED_STATUSES),
+    Figure("open", pgettext_lazy("count", "Open"), "count", OPEN_STATUSES),
     Figure("beginning_arr", _("ARR up for renewal"), "money", CLOSED_STATUSES),
     Figure("upgrade_arr", _("Upgrades"), "money", KEPT_STATUSES),
     Figure("downgrade_arr", _("Downgrades"), "money", KEPT_STATUSES),

@@ -26,6 +26,6 @@ ENTRIES = {
 
 def targets(org: Any, base: dict[str, Any]) -> dict[str, Any]:
     email = InboundEmail.objects.create(
-        message_id="<matrix@example.com>", sender=org.csm_a1, subject="Unmatched", status=InboundStatus.UNMATCHED
+        message_id="<matrix@example.com>", sender=org.csm_a1, subject="Re: order 4711", status=InboundStatus.UNMATCHED
     )
     return {"inbound_email": email}

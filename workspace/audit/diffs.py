@@ -8,6 +8,7 @@ reader sees them: choice labels, people's names (resolved for the page in one qu
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,9 +18,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from core.people import display_name
+from playbooks.defaults import DEFAULT_PLAYBOOKS
 
 from .registry import AuditedModel, field_of
 
@@ -60,6 +63,30 @@ def _plain(value: Any, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@functools.cache
+def builtin_texts() -> frozenset[str]:
+    """The built-in playbooks' texts: stored in English, shown in the reader's language
+    (as ``Playbook.display_name`` and the task pages show them); an admin's own wording
+    is shown as typed."""
+    texts: set[str] = set()
+    for spec in DEFAULT_PLAYBOOKS:
+        texts |= {spec["name"], spec.get("description", "")}
+        for item in spec["steps"]:
+            texts |= {item["title"], item.get("description", ""), *item.get("checklist", [])}
+    return frozenset(texts - {""})
+
+
+def builtin_translated(value: Any) -> Any:
+    """A built-in text (or a checklist of them) in the active language; anything else as is."""
+    if isinstance(value, str):
+        return gettext(value) if value in builtin_texts() else value
+    if isinstance(value, list):
+        return [builtin_translated(item) for item in value]
+    if isinstance(value, dict) and isinstance(value.get("text"), str):  # a task's checklist item
+        return {**value, "text": builtin_translated(value["text"])}
+    return value
+
+
 def format_value(field: Any, value: Any, people: dict[int, str], limit: int = MAX_TEXT) -> str:
     if field is not None and field.name in SECRET_FIELDS:
         return "••••••"
@@ -72,12 +99,18 @@ def format_value(field: Any, value: Any, people: dict[int, str], limit: int = MA
         if field.related_model is get_user_model():
             return people.get(value, f"#{value}")
         return f"#{value}"
-    return _plain(value, limit)
+    return _plain(builtin_translated(value), limit)
 
 
 def _label(audited: AuditedModel, name: str) -> str:
     field = field_of(audited, name)
-    return str(capfirst(field.verbose_name)) if field is not None else name
+    if field is None:
+        return name
+    if isinstance(field.verbose_name, str):
+        # No verbose_name given: Django's default from the name ("account"), which the
+        # catalogue may well know ("Account" → 客户); otherwise it stays as it is.
+        return gettext(str(capfirst(field.verbose_name)))
+    return str(capfirst(field.verbose_name))
 
 
 def _tracked(row: Any) -> list[Any]:

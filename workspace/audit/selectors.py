@@ -29,7 +29,7 @@ from core.types import AnyUser
 from org.models import Role
 from org.roles import role_of
 
-from .diffs import FieldChange, changes_of, people_ids, people_names, render_changes
+from .diffs import FieldChange, builtin_translated, changes_of, people_ids, people_names, render_changes
 from .registry import AuditedModel, audited_by_key, audited_models
 
 PAGE_SIZE = 50
@@ -111,7 +111,7 @@ class AuditEntry:
     @property
     def object_title(self) -> str:
         title = getattr(self.row, self.audited.title_field, "") if self.audited.title_field else ""
-        return str(title or "")[:120]
+        return str(builtin_translated(title) or "")[:120]
 
     @property
     def account_id(self) -> int | None:
