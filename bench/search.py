@@ -17,8 +17,10 @@ characters, 2-character Chinese names, email prefixes, external ids, timeline to
 words with no hit), each run as an admin (the whole database) and as one CSM (their
 book), 5 hits per type as the quick-jump dialog asks; p50 / p95 / max. Baseline, in the
 same run: the same number of trivial indexed lookups (an account by external id) and
-the ratio of search to baseline. Goal (issue 20): p95 ≤ 100 ms. Also printed: the process's CPU time p95 and the load
-average (the wall-clock figures include waiting for a CPU on a shared machine).
+the ratio of search to baseline. Goal (issue 20): p95 ≤ 100 ms. Also printed: the p95 of
+the CPU time spent per search by this process and, on a local PostgreSQL, by its
+backend (what a quiet machine would take; the wall-clock figures include waiting for a
+CPU on a shared one), and the load average.
 Prints a table and writes ``bench/results/search/<timestamp>.json``.
 """
 
@@ -130,28 +132,32 @@ def batches(rows: Iterator[Any]) -> Iterator[list[Any]]:
 
 @contextmanager
 def search_indexes_dropped() -> Iterator[None]:
-    """PostgreSQL: load without the GIN trigram indexes, then build them once (as the
-    migration would on an existing database): a million inserts into a GIN index each
-    would take far longer."""
+    """PostgreSQL: load without the search indexes (workspace migrations 0001 and 0002),
+    then build them once (as the migrations would on an existing database): a million
+    inserts into a GIN index each would take far longer."""
     from django.db import connection
 
-    migration = importlib.import_module("workspace.migrations.0001_search_indexes")
+    trigrams = importlib.import_module("workspace.migrations.0001_search_indexes")
+    second = importlib.import_module("workspace.migrations.0002_search_scope_and_prefix_indexes")
     if connection.vendor != "postgresql":
         yield
         return
+    names = [trigrams._name(table, column) for table, column in trigrams.SEARCHED]
     with connection.cursor() as cursor:
-        for table, column in migration.SEARCHED:
-            cursor.execute(f'DROP INDEX IF EXISTS "{migration._name(table, column)}"')
+        for name in names + [name for name, _table, _what in second.INDEXES]:
+            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
     try:
         yield
     finally:
         mark = time.perf_counter()
         with connection.cursor() as cursor:
-            for table, column in migration.SEARCHED:
+            for table, column in trigrams.SEARCHED:
                 cursor.execute(
-                    f'CREATE INDEX IF NOT EXISTS "{migration._name(table, column)}" '
+                    f'CREATE INDEX IF NOT EXISTS "{trigrams._name(table, column)}" '
                     f'ON "{table}" USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
                 )
+            for name, table, what in second.INDEXES:
+                cursor.execute(second.create_sql(name, table, what, concurrently=False))
         print(f"  search indexes built in {time.perf_counter() - mark:.1f} s")
 
 
@@ -418,17 +424,39 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
+def cpu_clock() -> Callable[[], float]:
+    """Seconds of CPU used so far by this process and, when the database server runs on
+    this machine (PostgreSQL on localhost, its backend's ``/proc/<pid>/schedstat``), by
+    the backend serving this connection; SQLite runs in-process. Unlike the wall clock,
+    it does not count waiting for a CPU that other jobs hold."""
+    from django.db import connection
+
+    stat = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            candidate = Path(f"/proc/{cursor.fetchone()[0]}/schedstat")
+        stat = candidate if candidate.exists() else None
+
+    def clock() -> float:
+        server = int(stat.read_text().split()[0]) / 1e9 if stat is not None else 0.0
+        return time.process_time() + server
+
+    return clock
+
+
 def run(user: Any, qs: list[str]) -> tuple[dict[str, float], float]:
     from workspace.search import search_for_user
 
     for q in qs[:5]:  # warm-up
         search_for_user(user, q)
+    clock = cpu_clock()
     samples, cpu, hits = [], [], 0
     for q in qs:
-        started, started_cpu = time.perf_counter(), time.process_time()
+        started, started_cpu = time.perf_counter(), clock()
         results = search_for_user(user, q, limit_per_type=5)
         samples.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - started_cpu)
+        cpu.append(clock() - started_cpu)
         hits += results.total
     return percentiles(samples) | {"cpu_p95_ms": percentiles(cpu)["p95_ms"]}, hits / len(qs)
 
@@ -437,12 +465,13 @@ def run_baseline(sizes: Sizes, count: int, rng: random.Random) -> dict[str, floa
     from accounts.models import Account
 
     ids = [f"{sizes.prefix}{rng.randrange(sizes.accounts):06d}" for _ in range(count)]
+    clock = cpu_clock()
     samples, cpu = [], []
     for external_id in ids:
-        started, started_cpu = time.perf_counter(), time.process_time()
+        started, started_cpu = time.perf_counter(), clock()
         Account.objects.filter(external_id=external_id).values("pk", "name").first()
         samples.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - started_cpu)
+        cpu.append(clock() - started_cpu)
     return percentiles(samples) | {"cpu_p95_ms": percentiles(cpu)["p95_ms"]}
 
 
@@ -517,14 +546,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         ["baseline: account by external id", *baseline.values(), 1.0],
     ]
     print()
-    # Wall-clock figures include waiting for a CPU on a shared machine; the process's own
-    # CPU time (SQLite runs in-process; PostgreSQL's server time is not in it) does not.
+    # Wall-clock figures include waiting for a CPU on a shared machine; the CPU time of
+    # this process and of its database backend (``cpu_clock``) does not.
     print(render_table(["run", "p50 ms", "p95 ms", "max ms", "CPU p95 ms", "hits/query"], rows))
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     worst = max(admin_figures["p95_ms"], csm_figures["p95_ms"])
     ratio = worst / baseline["p95_ms"] if baseline["p95_ms"] else float("inf")
     verdict = "met" if worst <= GOAL_P95_MS else "NOT met"
     print(f"\nsearch p95 {worst:.1f} ms = {ratio:.0f}x the baseline's p95; goal p95 ≤ {GOAL_P95_MS:.0f} ms: {verdict}")
+    worst_cpu = max(admin_figures["cpu_p95_ms"], csm_figures["cpu_p95_ms"])
+    print(f"CPU per search (this process + its database backend) p95 {worst_cpu:.1f} ms")
     if not args.no_json:
         path = write_results(
             "search",

@@ -3,8 +3,10 @@ tasks and best-practice cases, scoped by what the user may see.
 
 ``search_for_user(user, q, limit_per_type)`` is the whole interface: the top bar's
 quick-jump dialog, the results page and ``GET /api/v1/search/`` all call it. Matching
-rules and the two databases' indexes are described in ``engine.py``; the result is two
-queries per type, whatever the number of hits.
+rules and the two databases' indexes are described in ``engine.py``; the number of
+queries does not grow with the hits: one for the user's scope (none for an admin), then
+two per type (three when a term has many matches), and on PostgreSQL at most three
+setting the planner.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.utils.translation import ngettext
 from core.types import AnyUser
 
 from .engine import planner_settings, ranked_rows
-from .sources import KINDS, SOURCES, SearchHit, Source
+from .sources import KINDS, SOURCES, SearchHit, scope_of
 
 __all__ = [
     "KINDS",
@@ -90,18 +92,15 @@ def search_for_user(user: AnyUser, q: Any, limit_per_type: int = 5, kinds: tuple
     """
     terms = clean_query(q)
     limit = max(1, min(int(limit_per_type), MAX_LIMIT_PER_TYPE))
-    groups = []
-    if getattr(user, "is_authenticated", False):
-        with planner_settings():
-            for source in SOURCES:
-                if source.kind not in kinds:
-                    continue
-                hits = _hits(source, user, terms, limit)
-                if hits:
-                    groups.append(SearchGroup(source.kind, str(source.label), hits))
-    return SearchResults(query=" ".join(terms), groups=groups)
-
-
-def _hits(source: Source, user: AnyUser, terms: list[str], limit: int) -> list[SearchHit]:
     query = " ".join(terms)
-    return [source.to_hit(row, query) for row in ranked_rows(source, user, terms, limit)]
+    sources = tuple(source for source in SOURCES if source.kind in kinds)
+    if not getattr(user, "is_authenticated", False) or not sources:
+        return SearchResults(query=query)
+    with planner_settings() as planner:
+        rows = ranked_rows(sources, scope_of(user), terms, limit, planner)
+    groups = [
+        SearchGroup(source.kind, str(source.label), [source.to_hit(row, query) for row in rows[source.kind]])
+        for source in sources
+        if rows[source.kind]
+    ]
+    return SearchResults(query=query, groups=groups)

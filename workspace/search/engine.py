@@ -18,6 +18,15 @@ Ranking: each source's first column equal to the query, then starting with it, t
 shorter, then newest. It is computed over a bounded candidate set (the prefix matches
 plus the first ``CANDIDATES`` matches) so that a word found in half a million
 timeline titles costs no more than a rare one.
+
+How PostgreSQL reaches the rows is chosen here, not left to estimates (pg_trgm guesses
+a common pattern's matches hundreds of times too low): a scope named by its accounts (a
+CSM's book, a team) walks those accounts' rows through the account index — index-only
+for the timeline and stakeholders, whose covering indexes (workspace migration 0002)
+hold the matched columns — with bitmap scans, and so the trigram index, switched off;
+the whole database (an admin) or a larger scope goes through the trigram index. The
+prefix matches come from a btree index on the first column's upper case (0002), also
+with bitmap scans off, so that a range scan stops after a few rows.
 """
 
 from __future__ import annotations
@@ -29,13 +38,11 @@ from operator import and_, or_
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 
-from core.types import AnyUser
-
-from .sources import Source, sees_everything
+from .sources import Scope, Source
 from .sqlite_index import BY_KIND, fts_query, fts_ready, words_query
 
 SUBSTRING_MIN = 3
@@ -43,8 +50,24 @@ CANDIDATES = 200
 PREFIX_CANDIDATES = 50
 
 
+class Planner:
+    """PostgreSQL: the planner settings of the search's transaction, changed only when a
+    query needs other ones (one statement each time); other databases: nothing."""
+
+    def __init__(self) -> None:
+        self.postgresql = connection.vendor == "postgresql"
+        self.bitmaps = True
+
+    def allow_bitmaps(self, allowed: bool) -> None:
+        if not self.postgresql or allowed == self.bitmaps:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('enable_bitmapscan', %s, true)", ["on" if allowed else "off"])
+        self.bitmaps = allowed
+
+
 @contextmanager
-def planner_settings() -> Iterator[None]:
+def planner_settings() -> Iterator[Planner]:
     """PostgreSQL: no sequential scans and no JIT for the search's queries (this
     transaction only).
 
@@ -53,12 +76,13 @@ def planner_settings() -> Iterator[None]:
     of the few rows the trigram index names. JIT compiling such a plan costs more than
     running the index scan. One statement per search; other databases: nothing.
     """
-    if connection.vendor != "postgresql":
-        yield
+    planner = Planner()
+    if not planner.postgresql:
+        yield planner
         return
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)")
-        yield
+        yield planner
 
 
 def _term_q(fields: tuple[str, ...], term: str) -> Q:
@@ -70,10 +94,10 @@ def _term_q(fields: tuple[str, ...], term: str) -> Q:
     )
 
 
-def matching(source: Source, user: AnyUser, terms: list[str]) -> QuerySet[Any]:
-    """The rows of ``source`` in the user's scope that match every term."""
-    rows = source.scope(user)
-    if connection.vendor == "sqlite" and sees_everything(user) and fts_ready(connection):
+def matching(source: Source, scope: Scope, terms: list[str]) -> QuerySet[Any]:
+    """The rows of ``source`` in the scope that match every term."""
+    rows = source.scope(scope)
+    if connection.vendor == "sqlite" and scope.everything and fts_ready(connection):
         rows = _narrowed_by_fts(rows, source.kind, terms)
     return rows.filter(reduce(and_, (_term_q(source.fields, term) for term in terms)))
 
@@ -97,41 +121,72 @@ def _narrowed_by_fts(rows: QuerySet[Any], kind: str, terms: list[str]) -> QueryS
     return rows
 
 
-def ranked_rows(source: Source, user: AnyUser, terms: list[str], limit: int) -> list[dict[str, Any]]:
-    """The best ``limit`` matches of one source, as dicts of ``source.values``.
+def _walks_accounts(source: Source, scope: Scope) -> bool:
+    return source.by_account and scope.named
 
-    Two queries (the candidates, then the ranked rows); a third for the prefix matches
-    when a term has more than ``CANDIDATES`` matches; one when there are none.
+
+def ranked_rows(
+    sources: tuple[Source, ...], scope: Scope, terms: list[str], limit: int, planner: Planner
+) -> dict[str, list[dict[str, Any]]]:
+    """The best ``limit`` matches of each source, as dicts of ``source.values``, by kind.
+
+    One query per source ranks its first ``CANDIDATES`` matches (a subquery that stops
+    at its LIMIT) and counts them; when there are that many, a second one ranks the
+    matches that start with the first term (an exact name among many), and the two
+    rankings are merged. The sources that go through the trigram index come first, then
+    those that walk a named scope's accounts, then the prefix matches: the planner's
+    settings change at most twice.
     """
-    rows = matching(source, user, terms).order_by()  # no sort before the candidates' LIMIT
-    first = source.fields[0]
     phrase = " ".join(terms)
-    # The candidates are fetched first (two index scans that stop at their LIMIT): an
-    # ``IN (…) OR IN (…)`` of the two subqueries would make PostgreSQL filter every row.
-    candidates = list(rows.values_list("pk", flat=True)[:CANDIDATES])
-    if len(candidates) == CANDIDATES:
-        prefixed = rows.filter(**{f"{first}__istartswith": terms[0]}).values_list("pk", flat=True)
-        candidates += list(prefixed[:PREFIX_CANDIDATES])  # an exact match among many
-    if not candidates:
-        return []
-    order: list[Any] = [
-        "rank",
-        Length(first).asc(nulls_last=True),
-    ]
+    matched = {source.kind: matching(source, scope, terms).order_by() for source in sources}
+    best: dict[str, list[dict[str, Any]]] = {}
+    for source in sorted(sources, key=lambda source: _walks_accounts(source, scope)):
+        planner.allow_bitmaps(not _walks_accounts(source, scope))
+        best[source.kind] = _best(source, matched[source.kind].values("pk")[:CANDIDATES], phrase, limit)
+    for source in sources:
+        rows = best[source.kind]
+        if rows and rows[0]["search_candidates"] == CANDIDATES and source.prefix_first:
+            planner.allow_bitmaps(False)  # the btree range scan, not the trigram bitmap
+            prefixed = matched[source.kind].filter(**{f"{source.fields[0]}__istartswith": terms[0]})
+            more = _best(source, prefixed.values("pk")[:PREFIX_CANDIDATES], phrase, limit)
+            best[source.kind] = _merged(source, rows, more, limit)
+    return {source.kind: best[source.kind] for source in sources}
+
+
+def _best(source: Source, candidates: QuerySet[Any], phrase: str, limit: int) -> list[dict[str, Any]]:
+    """The best ``limit`` of the candidates, with their sort key and how many there were."""
+    first = source.fields[0]
+    order: list[Any] = ["search_rank", F("search_length").asc(nulls_last=True)]
     if source.recent_first:
         order.append(F(source.recent_first).desc(nulls_last=True))
     order.append("-pk")
-    best = (
+    rows = (
         source.model._default_manager.filter(pk__in=candidates)
         .annotate(
-            rank=Case(
+            search_rank=Case(
                 When(**{f"{first}__iexact": phrase}, then=Value(0)),
                 When(**{f"{first}__istartswith": phrase}, then=Value(1)),
                 default=Value(2),
                 output_field=IntegerField(),
-            )
+            ),
+            search_length=Length(first),
+            search_candidates=Window(Count("pk")),
         )
         .order_by(*order)
-        .values(*source.values)[:limit]
+        .values(*source.values, *SORT_KEY, *([source.recent_first] if source.recent_first else []))[:limit]
     )
-    return list(best)
+    return list(rows)
+
+
+SORT_KEY = ("search_rank", "search_length", "search_candidates")
+
+
+def _merged(source: Source, rows: list[dict[str, Any]], more: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """Two rankings as one, in the order ``_best`` sorts (stable sorts, the last key first)."""
+    merged = list({row["pk"]: row for row in [*rows, *more]}.values())
+    merged.sort(key=lambda row: row["pk"], reverse=True)
+    if recent := source.recent_first:  # newest first, no date last
+        dated = sorted((row for row in merged if row[recent] is not None), key=lambda row: row[recent], reverse=True)
+        merged = dated + [row for row in merged if row[recent] is None]
+    merged.sort(key=lambda row: (row["search_rank"], row["search_length"] is None, row["search_length"] or 0))
+    return merged[:limit]

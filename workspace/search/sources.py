@@ -8,11 +8,12 @@ matching and ranking the same way for every source.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import F, Lookup, Model, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -20,6 +21,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.access import visible_accounts_q
 from accounts.models import Account, DossierSection, SectionKey, Stakeholder, TimelineEntry
 from accounts.selectors import account_scope
+from core.messages import message_render
 from core.types import AnyUser
 from knowledge.models import Case, CaseStatus
 from knowledge.selectors import case_list
@@ -38,26 +40,79 @@ class SearchHit:
     url: str
 
 
+class OneOfIds(Lookup):
+    """``lhs`` is one of the ids, sent as one parameter (an array; SQLite: a JSON list)
+    rather than a placeholder each: thousands of ids cost no more to compile and send."""
+
+    lookup_name = "one_of_ids"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, params = self.process_lhs(compiler, connection)
+        ids = [int(pk) for pk in self.rhs]
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*params, ids]
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*params, json.dumps(ids)]  # noqa: S608 - ours
+
+
+# A scope of up to this many accounts is named by its ids: the search then walks those
+# accounts' rows by index, bounded by the book, instead of every match in the database.
+NAMED_SCOPE_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The accounts one search runs over: every account, the user's accounts named by id
+    (a book or a team: read once per search), or the selector's subquery (a larger scope)."""
+
+    user: AnyUser
+    everything: bool = False
+    account_ids: tuple[int, ...] | None = None
+
+    @property
+    def named(self) -> bool:
+        return self.account_ids is not None
+
+    def on_accounts(self, rows: QuerySet[Any]) -> QuerySet[Any]:
+        """``rows`` (of a model with an ``account`` foreign key) on the scope's accounts."""
+        if self.everything:
+            return rows
+        if self.account_ids is not None:
+            return rows.filter(OneOfIds(F("account_id"), self.account_ids))
+        return rows.filter(account__in=account_scope(user=self.user).values("pk"))
+
+
+def scope_of(user: AnyUser) -> Scope:
+    """The user's scope, as ``account_scope`` draws it: one query unless it is everything."""
+    if sees_everything(user):
+        return Scope(user, everything=True)
+    ids = tuple(account_scope(user=user).order_by().values_list("pk", flat=True)[: NAMED_SCOPE_LIMIT + 1])
+    return Scope(user, account_ids=ids if len(ids) <= NAMED_SCOPE_LIMIT else None)
+
+
 @dataclass(frozen=True)
 class Source:
     kind: str
     label: Any  # a lazy translation, shown as the group's heading
     model: type[Model]
     fields: tuple[str, ...]  # matched columns; the first one ranks (exact, prefix, shorter)
-    scope: Callable[[AnyUser], QuerySet[Any]]
+    scope: Callable[[Scope], QuerySet[Any]]
     values: tuple[str, ...]
     to_hit: Callable[[dict[str, Any], str], SearchHit]
     recent_first: str = ""  # a date column that orders equally ranked hits, newest first
+    # Rows found through their account (``Scope.on_accounts``): for a named scope the
+    # engine walks the accounts' rows (index-only where an index covers the columns).
+    by_account: bool = False
+    # Whether hits starting with the query are looked for among many matches (a btree
+    # index on the first column's upper case makes that a range scan); not for long texts.
+    prefix_first: bool = True
 
 
-def _on_visible_accounts(model: type[Model]) -> Callable[[AnyUser], QuerySet[Any]]:
+def _on_visible_accounts(model: type[Model]) -> Callable[[Scope], QuerySet[Any]]:
     """Rows of ``model`` on the accounts the user may see (admins: all, without a join)."""
 
-    def scope(user: AnyUser) -> QuerySet[Any]:
-        rows = model._default_manager.all()
-        if sees_everything(user):
-            return rows
-        return rows.filter(account__in=account_scope(user=user).values("pk"))
+    def scope(scope: Scope) -> QuerySet[Any]:
+        return scope.on_accounts(model._default_manager.all())
 
     return scope
 
@@ -106,10 +161,13 @@ def _dossier_hit(row: dict[str, Any], query: str) -> SearchHit:
 
 def _timeline_hit(row: dict[str, Any], query: str) -> SearchHit:
     when = row["occurred_at"].date().isoformat() if row["occurred_at"] else ""
+    # A generated entry's title in the reader's language, as the timeline shows it
+    # (``TimelineEntry.display_title``); a touchpoint's subject as it was typed.
+    title = message_render(row["message_key"], row["message_params"], fallback=row["title"])
     return SearchHit(
         "timeline",
         row["pk"],
-        row["title"],
+        title,
         " · ".join(part for part in (row["account__name"], when) if part),
         _account_url(row["account_id"], "timeline"),
     )
@@ -135,17 +193,26 @@ def _case_hit(row: dict[str, Any], query: str) -> SearchHit:
     return SearchHit("case", row["pk"], row["title"], status, reverse("knowledge:case_detail", args=[row["pk"]]))
 
 
-def _accounts(user: AnyUser) -> QuerySet[Any]:
-    return account_scope(user=user)
+def _accounts(scope: Scope) -> QuerySet[Any]:
+    return account_scope(user=scope.user)
 
 
-def _tasks(user: AnyUser) -> QuerySet[Any]:
-    return task_scope(user=user)
+def _tasks(scope: Scope) -> QuerySet[Any]:
+    if scope.everything:
+        # Every task is on an account, so an admin's scope is all of them: no scope
+        # filter (task_scope's "on a visible account" would test each match against
+        # every account id).
+        return Task.objects.all()
+    if scope.account_ids is not None:
+        # task_scope's rule (tests/search prove the two agree) with the accounts named,
+        # so that PostgreSQL reads the book's tasks by the account index.
+        return Task.objects.filter(Q(OneOfIds(F("account_id"), scope.account_ids)) | Q(assignee_id=scope.user.pk))
+    return task_scope(user=scope.user)
 
 
-def _cases(user: AnyUser) -> QuerySet[Any]:
+def _cases(scope: Scope) -> QuerySet[Any]:
     # Approved cases are the shared library; drafts stay with their author and reviewers.
-    return case_list(user=user).select_related(None)
+    return case_list(user=scope.user).select_related(None)
 
 
 SOURCES: tuple[Source, ...] = (
@@ -166,6 +233,7 @@ SOURCES: tuple[Source, ...] = (
         _on_visible_accounts(Stakeholder),
         ("pk", "name", "title", "email", "account_id", "account__name"),
         _stakeholder_hit,
+        by_account=True,
     ),
     Source(
         "dossier",
@@ -176,6 +244,8 @@ SOURCES: tuple[Source, ...] = (
         ("pk", "key", "content", "account_id", "account__name"),
         _dossier_hit,
         recent_first="updated_at",
+        by_account=True,
+        prefix_first=False,
     ),
     Source(
         "timeline",
@@ -183,9 +253,10 @@ SOURCES: tuple[Source, ...] = (
         TimelineEntry,
         ("title",),
         _on_visible_accounts(TimelineEntry),
-        ("pk", "title", "occurred_at", "account_id", "account__name"),
+        ("pk", "title", "message_key", "message_params", "occurred_at", "account_id", "account__name"),
         _timeline_hit,
         recent_first="occurred_at",
+        by_account=True,
     ),
     Source(
         "task",
