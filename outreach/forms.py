@@ -88,6 +88,7 @@ class SurveyForm(forms.ModelForm):
             "auto_enabled",
             "auto_every_months",
             "auto_touchpoint_kinds",
+            "auto_after_tasks",
         ]
         widgets = {"intro_en": forms.Textarea(attrs={"rows": 3}), "intro_zh_hans": forms.Textarea(attrs={"rows": 3})}
         help_texts = {

@@ -57,6 +57,9 @@ class Survey(ChoiceLabels, models.Model):
         _("every (months)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(36)]
     )
     auto_touchpoint_kinds = models.JSONField(_("after touchpoints of kinds"), default=list, blank=True)
+    # CSAT after a closed task: the contacts of the task's touchpoint, else the account's
+    # day-to-day contacts of the audience.
+    auto_after_tasks = models.BooleanField(_("after closed tasks"), default=False)
     # The audience of automatic sends (and the last manual one): segments, tiers, key levels.
     audience = models.JSONField(_("audience"), default=dict, blank=True)
     created_by = models.ForeignKey(
@@ -67,6 +70,8 @@ class Survey(ChoiceLabels, models.Model):
     last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
     # The automatic CSAT sweep's high-water mark: touchpoints after it are still to survey.
     touchpoints_seen_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # The same for closed tasks.
+    tasks_seen_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("survey")

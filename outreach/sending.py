@@ -341,3 +341,52 @@ def recipients_dispatch(*, now: datetime | None = None, max_batches: int = 50) -
     if queued:
         logger.info("surveys: %s emails queued", queued)
     return queued
+
+
+def csat_task_sweep(*, now: datetime | None = None) -> int:
+    """Automatic CSAT after a closed task: for each task done since the last sweep, the
+    contacts of the touchpoint it logged, else its account's day-to-day contacts — within
+    the survey's audience. One wave per task (``task:<id>``), so a re-run asks no one twice."""
+    from accounts.models import KeyPersonLevel
+    from playbooks.models import Task, TaskStatus
+
+    now = now or timezone.now()
+    chosen = 0
+    for survey in Survey.objects.filter(auto_enabled=True, kind=SurveyKind.CSAT, auto_after_tasks=True):
+        since = survey.tasks_seen_until or now - timedelta(days=1)
+        accounts = Account.objects.exclude(status=AccountStatus.CHURNED)
+        people = audience_stakeholders(accounts=accounts, audience=survey.audience)
+        tasks = list(
+            Task.objects.filter(status=TaskStatus.DONE, completed_at__gt=since, completed_at__lte=now)
+            .order_by("completed_at", "pk")
+            .values_list("pk", "account_id", "touchpoint_id")
+        )
+        touched = TimelineEntry.stakeholders.through.objects.filter(
+            timelineentry__in=[tp for _pk, _account, tp in tasks if tp], stakeholder__in=people.values("pk")
+        )
+        by_touchpoint: dict[int, list[int]] = {}
+        for entry_id, stakeholder_id in touched.values_list("timelineentry_id", "stakeholder_id"):
+            by_touchpoint.setdefault(entry_id, []).append(stakeholder_id)
+        day_to_day: dict[int, list[int]] = {}
+        for pk, account_id in people.filter(
+            account_id__in={account for _pk, account, _tp in tasks}, key_level=KeyPersonLevel.DAY_TO_DAY
+        ).values_list("pk", "account_id"):
+            day_to_day.setdefault(account_id, []).append(pk)
+        wanted = {
+            task_pk: (by_touchpoint.get(tp) if tp else None) or day_to_day.get(account_id, [])
+            for task_pk, account_id, tp in tasks
+        }
+        ids = {pk for group in wanted.values() for pk in group}
+        found = people.filter(pk__in=ids).values_list("pk", "account_id", "email")
+        rows = {pk: (account_id, email) for pk, account_id, email in found}
+        touchpoints = {task_pk: tp for task_pk, _account, tp in tasks}
+        candidates: list[Candidate] = [
+            (pk, rows[pk][0], rows[pk][1], f"task:{task_pk}", touchpoints[task_pk])
+            for task_pk, group in wanted.items()
+            for pk in sorted(group)
+            if pk in rows
+        ]
+        emails = people.filter(pk__in=ids).annotate(address=Lower("email")).values("address")
+        chosen += recipients_decide(survey=survey, candidates=candidates, emails=emails, now=now).chosen
+        Survey.objects.filter(pk=survey.pk).update(tasks_seen_until=now)
+    return chosen

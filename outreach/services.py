@@ -25,6 +25,7 @@ from .responses import contact_unsubscribe, contacts_mark_bounced, survey_respon
 from .sending import DecideResult, survey_send_to
 
 __all__ = [
+    "contact_bounce_clear",
     "contact_unsubscribe",
     "contacts_mark_bounced",
     "survey_create",
@@ -46,6 +47,7 @@ SURVEY_FIELDS = (
     "auto_enabled",
     "auto_every_months",
     "auto_touchpoint_kinds",
+    "auto_after_tasks",
     "audience",
 )
 
@@ -64,7 +66,7 @@ def _apply(survey: Survey, fields: dict[str, Any]) -> None:
     if survey.auto_enabled:
         if survey.kind == SurveyKind.NPS and not survey.auto_every_months:
             raise ValidationError({"auto_every_months": _("Say every how many months the NPS survey goes out.")})
-        if survey.kind == SurveyKind.CSAT and not survey.auto_touchpoint_kinds:
+        if survey.kind == SurveyKind.CSAT and not (survey.auto_touchpoint_kinds or survey.auto_after_tasks):
             raise ValidationError({"auto_touchpoint_kinds": _("Choose the touchpoints after which CSAT is asked.")})
     survey.full_clean(exclude=["created_by"])
 
@@ -102,3 +104,22 @@ def survey_send(*, survey: Survey, actor: AnyUser, audience: dict[str, Any] | No
         raise PermissionDenied
     cleaned = audience_clean(audience if audience is not None else survey.audience or {})
     return survey_send_to(survey=survey, accounts=account_scope(user=actor), audience=cleaned)
+
+
+@transaction.atomic
+def contact_bounce_clear(*, email: str, actor: AnyUser) -> bool:
+    """Forget that ``email`` bounced (the mailbox works again): surveys and programs may
+    reach it again. True when it was marked bounced."""
+    from .access import can_clear_bounces
+    from .models import ContactPreference
+
+    if not can_clear_bounces(actor):
+        raise PermissionDenied
+    address = (email or "").strip().lower()
+    if not address:
+        raise ValidationError({"email": _("Give the address whose bounce to clear.")})
+    return bool(
+        ContactPreference.objects.filter(email=address, bounced_at__isnull=False).update(
+            bounced_at=None, bounce_reason=""
+        )
+    )

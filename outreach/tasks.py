@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from .sending import csat_touchpoint_sweep, nps_auto_sweep, recipients_dispatch_batch
+from .sending import csat_task_sweep, csat_touchpoint_sweep, nps_auto_sweep, recipients_dispatch_batch
 
 # Batches one dispatch task runs before handing the rest to a fresh task.
 BATCHES_PER_TASK = 10
@@ -32,7 +32,8 @@ def nps_auto_sweep_task() -> int:
 
 @shared_task(name="outreach.csat_touchpoint_sweep_task", acks_late=True)
 def csat_touchpoint_sweep_task() -> int:
-    return csat_touchpoint_sweep()
+    """CSAT after new touchpoints of the chosen kinds, and after closed tasks."""
+    return csat_touchpoint_sweep() + csat_task_sweep()
 
 
 @shared_task(name="outreach.program_enrol_task", acks_late=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import program_views, public_views, views
+from . import bounce_views, program_views, public_views, views
 
 app_name = "outreach"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("<int:pk>/", views.survey_detail_view, name="survey_detail"),
     path("<int:pk>/edit/", views.survey_edit_view, name="survey_edit"),
     path("<int:pk>/send/", views.survey_send_view, name="survey_send"),
+    path("bounces/", bounce_views.bounce_list_view, name="bounce_list"),
+    path("bounces/clear/", bounce_views.bounce_clear_view, name="bounce_clear"),
     path("programs/", program_views.program_list_view, name="program_list"),
     path("programs/new/", program_views.program_create_view, name="program_create"),
     path("programs/<int:pk>/", program_views.program_detail_view, name="program_detail"),

@@ -19,7 +19,7 @@ from core.csv_export import SafeCsvWriter
 from core.forms import form_add_service_errors
 from core.people import display_name
 
-from .access import can_manage_surveys, can_send_surveys
+from .access import can_clear_bounces, can_manage_surveys, can_send_surveys
 from .forms import AudienceForm, SurveyForm
 from .models import Survey, SurveyKind
 from .selectors import export_rows, get_survey, survey_list, survey_results
@@ -31,7 +31,12 @@ PAGE_SIZE = 25
 @login_required
 def survey_list_view(request: HtmxHttpRequest) -> HttpResponse:
     page = Paginator(survey_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "query": "", "can_manage": can_manage_surveys(request.user)}
+    context = {
+        "page": page,
+        "query": "",
+        "can_manage": can_manage_surveys(request.user),
+        "can_clear_bounces": can_clear_bounces(request.user),
+    }
     return render(request, "outreach/survey_list.html", context)
 
 

@@ -257,7 +257,11 @@ def program_steps_run_batch(*, now: datetime | None = None, limit: int | None = 
     if not ids:
         return RunBatch(0, 0, 0, 0)
     token = uuid.uuid4().hex
-    due.filter(pk__in=ids).update(claim_token=token)
+    # The claim filters on the row's own columns (no join), so PostgreSQL re-checks them on
+    # the row a concurrent batch just committed, and finds it moved on.
+    Enrollment.objects.filter(pk__in=ids, status=EnrollmentStatus.ACTIVE, next_action_at__lte=now).update(
+        claim_token=token
+    )
     enrollments = list(
         Enrollment.objects.filter(claim_token=token)
         .select_related("account__owner", "stakeholder", "program")

@@ -40,6 +40,8 @@ ENTRIES = {
     "outreach:respond": e("public", token="survey_token"),
     "outreach:unsubscribe": e("public", token="survey_token"),
     "api:outreach-bounces": e("api_admin", "post"),
+    "outreach:bounce_list": e("admin_page"),
+    "outreach:bounce_clear": e("admin_page", "post"),
     "outreach:program_list": e("page"),
     "outreach:program_create": e("manager_page"),
     "outreach:program_detail": e("program_scoped", pk="program"),

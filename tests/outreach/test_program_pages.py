@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import OutboundEmail
 from outreach.models import ContactPreference, Enrollment, Program
@@ -137,3 +138,20 @@ def test_program_pages_query_counts_do_not_grow_with_contacts(client, org):
     enrollment = Enrollment.objects.filter(program=program).first()
     assert _queries(client, reverse("outreach:program_enrollment", args=[program.pk, enrollment.pk])) < 20
     assert (_queries(client, detail), _queries(client, listing)) == one
+
+
+def test_an_admin_clears_a_bounce_and_others_may_not(client, org):
+    ContactPreference.objects.create(email="gone@customer.test", bounced_at=timezone.now(), bounce_reason="550 no user")
+    client.force_login(org.manager_a)
+    assert client.get(reverse("outreach:bounce_list")).status_code == 403
+    assert client.post(reverse("outreach:bounce_clear"), {"email": "gone@customer.test"}).status_code == 403
+    assert ContactPreference.objects.get(email="gone@customer.test").bounced_at is not None
+    client.force_login(org.admin)
+    page = client.get(reverse("outreach:bounce_list")).content.decode()
+    assert "gone@customer.test" in page and "550 no user" in page
+    assert client.post(reverse("outreach:bounce_clear"), {"email": ""}).status_code == 400
+    answer = client.post(reverse("outreach:bounce_clear"), {"email": "Gone@Customer.test"})
+    assert answer.status_code == 302
+    pref = ContactPreference.objects.get(email="gone@customer.test")
+    assert pref.bounced_at is None and pref.bounce_reason == ""
+    assert "gone@customer.test" not in client.get(reverse("outreach:bounce_list")).content.decode()
