@@ -15,7 +15,12 @@ from tests.digests.conftest import prefer
 
 pytestmark = pytest.mark.django_db
 URL = reverse("digests:preferences")
-CHANNELS = {"channel_activity_drop": "email", "channel_dossier_review": "email", "channel_webhook_disabled": "email"}
+CHANNELS = {
+    "channel_activity_drop": "email",
+    "channel_dossier_review": "email",
+    "channel_accounts_moved": "email",
+    "channel_webhook_disabled": "email",
+}
 VALID = {"daily": "on", "weekly_day": "4", "send_at": "07:45", "time_zone": "Europe/Berlin", **CHANNELS}
 
 
@@ -30,7 +35,12 @@ def test_the_page_shows_the_defaults_and_saves_the_choices(client, org):
     saved = NotificationPreference.objects.get(user=org.csm_a1)
     assert (saved.daily, saved.weekly, saved.weekly_day, saved.send_at.isoformat()) == (True, True, 4, "07:45:00")
     assert saved.time_zone == "Europe/Berlin"
-    assert saved.channels == {"activity_drop": "digest", "dossier_review": "email", "webhook_disabled": "email"}
+    assert saved.channels == {
+        "activity_drop": "digest",
+        "dossier_review": "email",
+        "accounts_moved": "email",
+        "webhook_disabled": "email",
+    }
 
 
 def test_admins_route_monitoring_incidents_too(client, org):
