@@ -8,7 +8,6 @@ matching and ranking the same way for every source.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,10 +48,11 @@ class OneOfIds(Lookup):
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, params = self.process_lhs(compiler, connection)
-        ids = [int(pk) for pk in self.rhs]
+        # One text parameter, not a list the driver adapts id by id.
+        ids = ",".join(str(int(pk)) for pk in self.rhs)
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", [*params, ids]
-        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*params, json.dumps(ids)]  # noqa: S608 - ours
+            return f"{lhs} = ANY(%s::bigint[])", [*params, f"{{{ids}}}"]
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*params, f"[{ids}]"]  # noqa: S608 - ours
 
 
 # A scope of up to this many accounts is named by its ids: the search then walks those
