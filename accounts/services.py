@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -102,17 +103,33 @@ def _owner_param(user: User | None) -> Any:
     return display_name(user) if user is not None else word(gettext_noop("nobody"))
 
 
-def _owner_changed_entry(account: Account, previous_owner: User | None, actor: AnyUser) -> TimelineDraft:
+@dataclass(frozen=True)
+class OwnerChangeNote:
+    """How a caller with its own story tells an owner change on the timeline (one entry,
+    in place of the plain "Owner changed"): a rebalancing says so, with its reason.
+    ``message`` is given the ``old`` and ``new`` owner parameters."""
+
+    kind: str
+    message_key: str
+    body: str = ""
+    data: dict[str, Any] | None = None
+
+
+def _owner_changed_entry(
+    account: Account, previous_owner: User | None, actor: AnyUser, note: OwnerChangeNote | None = None
+) -> TimelineDraft:
+    key = note.message_key if note else gettext_noop("Owner changed: %(old)s → %(new)s")
     return TimelineDraft(
         account=account,
-        kind="owner_changed",
-        message=message(
-            gettext_noop("Owner changed: %(old)s → %(new)s"),
-            old=_owner_param(previous_owner),
-            new=_owner_param(account.owner),
-        ),
+        kind=note.kind if note else "owner_changed",
+        message=message(key, old=_owner_param(previous_owner), new=_owner_param(account.owner)),
+        body=note.body if note else "",
         actor=actor,
-        data={"from": getattr(previous_owner, "pk", None), "to": account.owner_id},
+        data={
+            **((note.data or {}) if note else {}),
+            "from": getattr(previous_owner, "pk", None),
+            "to": account.owner_id,
+        },
     )
 
 
@@ -163,11 +180,14 @@ def _check_fields(changes: Collection[str]) -> None:
 
 
 @transaction.atomic
-def account_update(*, actor: AnyUser, account: Account, **changes: Any) -> Account:
+def account_update(
+    *, actor: AnyUser, account: Account, owner_note: OwnerChangeNote | None = None, **changes: Any
+) -> Account:
     """Change the given fields. The caller has already fetched ``account`` in scope.
 
     A new owner follows ``account_create``'s rule: someone the actor may assign, and
-    none at all only for an actor who sees every account.
+    none at all only for an actor who sees every account. The owner change writes one
+    timeline entry: "Owner changed", or the caller's ``owner_note``.
     """
     _check_fields(changes)
     if "owner" in changes and changes["owner"] != account.owner:
@@ -181,7 +201,7 @@ def account_update(*, actor: AnyUser, account: Account, **changes: Any) -> Accou
     account._history_user = person_or_none(actor)  # type: ignore[attr-defined]
     account.save()
     if account.owner != previous_owner:
-        timeline_record_many([_owner_changed_entry(account, previous_owner, actor)])
+        timeline_record_many([_owner_changed_entry(account, previous_owner, actor, owner_note)])
     previous_owner_id, fields = getattr(previous_owner, "pk", None), sorted(changes)
     transaction.on_commit(
         lambda: account_updated.send(

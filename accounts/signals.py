@@ -12,6 +12,10 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 stakeholder_left = Signal()
+# ``stakeholder_left_undone``: sent after commit when "mark as left" is taken back
+# (``accounts.stakeholders.stakeholder_undo_left``); kwargs ``stakeholder``, ``account``,
+# ``actor``. The tasks the departure created are not touched (docs/accounts.md).
+stakeholder_left_undone = Signal()
 # Sent inside the erasure's transaction once the contact's rows hold no personal data:
 # an index of their text (search) drops what it still keeps.
 stakeholder_erased = Signal()

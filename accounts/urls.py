@@ -24,6 +24,11 @@ urlpatterns = [
     path("<int:pk>/stakeholders/new/", views.stakeholder_edit_view, name="stakeholder_create"),
     path("<int:pk>/stakeholders/<int:stakeholder_pk>/edit/", views.stakeholder_edit_view, name="stakeholder_edit"),
     path("<int:pk>/stakeholders/<int:stakeholder_pk>/left/", views.stakeholder_left_view, name="stakeholder_left"),
+    path(
+        "<int:pk>/stakeholders/<int:stakeholder_pk>/undo-left/",
+        views.stakeholder_undo_left_view,
+        name="stakeholder_undo_left",
+    ),
     path("<int:pk>/risks/<int:flag_pk>/resolve/", views.risk_flag_resolve_view, name="risk_resolve"),
     path(
         "<int:pk>/stakeholders/<int:stakeholder_pk>/personal-data.json",

@@ -20,6 +20,7 @@ from core.forms import form_add_service_errors
 from core.people import display_name
 
 from .cadence import ContactStatus, contact_status, with_contact_status
+from .confirm import ConfirmReasonForm
 from .dossier import (
     ROW_FIELDS,
     ROW_MODELS,
@@ -51,7 +52,13 @@ from .selectors import (
     overdue_contacts_for_user,
 )
 from .services import account_create, account_update
-from .stakeholders import risk_flag_resolve, stakeholder_create, stakeholder_mark_left, stakeholder_update
+from .stakeholders import (
+    risk_flag_resolve,
+    stakeholder_create,
+    stakeholder_mark_left,
+    stakeholder_undo_left,
+    stakeholder_update,
+)
 from .timeline import touchpoint_log
 
 PAGE_SIZE = 50
@@ -118,12 +125,38 @@ def stakeholder_edit_view(request: HtmxHttpRequest, pk: int, stakeholder_pk: int
 
 
 @login_required
-@require_POST
 def stakeholder_left_view(request: HtmxHttpRequest, pk: int, stakeholder_pk: int) -> HttpResponse:
+    """ "Mark as left" asks first: GET is the confirmation step (a partial for htmx, a page
+    otherwise) with the reason to give; POST records it with that reason."""
+    account = get_account_for_user(request.user, pk)
+    stakeholder = get_object_or_404(Stakeholder, pk=stakeholder_pk, account=account, is_active=True)
+    form = ConfirmReasonForm(request.POST if request.method == "POST" else None, auto_id=f"left-{stakeholder.pk}-%s")
+    if request.method == "POST" and form.is_valid():
+        try:
+            stakeholder_mark_left(actor=request.user, stakeholder=stakeholder, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.info(request, _("%(name)s marked as left.") % {"name": stakeholder.name})
+            return redirect("accounts:detail", pk=pk)
+    context = {"account": account, "person": stakeholder, "form": form}
+    template = "accounts/_stakeholder_left_confirm.html" if request.htmx else "accounts/stakeholder_left_confirm.html"
+    return render(request, template, context, status=400 if form.is_bound else 200)
+
+
+@login_required
+@require_POST
+def stakeholder_undo_left_view(request: HtmxHttpRequest, pk: int, stakeholder_pk: int) -> HttpResponse:
+    """Take "mark as left" back: anyone who may mark a person as left on this account."""
     account = get_account_for_user(request.user, pk)
     stakeholder = get_object_or_404(Stakeholder, pk=stakeholder_pk, account=account)
-    stakeholder_mark_left(actor=request.user, stakeholder=stakeholder)
-    messages.info(request, _("%(name)s marked as left.") % {"name": stakeholder.name})
+    try:
+        stakeholder_undo_left(actor=request.user, stakeholder=stakeholder)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, _("%(name)s is active again.") % {"name": stakeholder.name})
     return redirect("accounts:detail", pk=pk)
 
 

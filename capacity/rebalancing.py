@@ -19,16 +19,18 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.confirm import reason_clean
 from accounts.models import AccountStatus, Industry
 from accounts.selectors import account_scope, assignable_owners
-from accounts.services import account_update
-from accounts.timeline import timeline_record
+from accounts.services import OwnerChangeNote, account_update
 from core.formatting import money
-from core.messages import message, word
+from core.messages import message
+from core.notifications import notification_send, user_language
 from core.people import display_name
 from core.types import AnyUser
 from org.models import Role
@@ -330,12 +332,19 @@ class MoveRequest:
 class ApplyResult:
     moved: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # donor id -> (their user, [(account name, new owner's name), ...]) for their notice
+    lost: dict[int, tuple[Any, list[tuple[str, str]]]] = field(default_factory=dict)
 
 
 @transaction.atomic
-def rebalance_apply(*, actor: AnyUser, moves: list[MoveRequest], today: date | None = None) -> ApplyResult:
+def rebalance_apply(
+    *, actor: AnyUser, moves: list[MoveRequest], reason: str = "", today: date | None = None
+) -> ApplyResult:
     """Change the owners of the ticked moves, all or nothing; stale moves are skipped.
 
+    ``reason`` (required on the page, bounded by ``reason_clean``) is the body of each
+    moved account's one timeline entry and is in the notice each CSM who lost accounts
+    gets (in the app, and by email as their preferences say), with the list.
     Idempotent: applying the same proposal twice moves nothing the second time (each
     account's owner is no longer the one the move was proposed from).
     """
@@ -343,12 +352,17 @@ def rebalance_apply(*, actor: AnyUser, moves: list[MoveRequest], today: date | N
         raise PermissionDenied("only managers and admins rebalance books")
     if not moves:
         raise ValidationError({"move": _("Tick at least one move.")})
+    reason = reason_clean(reason, required=False)
     today = today or timezone.localdate()
     ids = sorted({move.account_id for move in moves})
     # Lock in pk order (two managers applying at once wait, then see the new owners).
     locked = {
         account.pk: account
-        for account in account_scope(user=actor).select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+        for account in account_scope(user=actor)
+        .select_for_update(of=("self",))
+        .select_related("owner")
+        .filter(pk__in=ids)
+        .order_by("pk")
     }
     renewal = dict(
         with_next_renewal(account_scope(user=actor)).filter(pk__in=ids).values_list("pk", "next_renewal_date")  # type: ignore[misc]
@@ -357,6 +371,12 @@ def rebalance_apply(*, actor: AnyUser, moves: list[MoveRequest], today: date | N
     # Owners change: the cached team figures are stale once this commits.
     transaction.on_commit(team_figures_invalidate)
     result = ApplyResult()
+    note = OwnerChangeNote(
+        kind="capacity_rebalanced",
+        message_key=gettext_noop("Reassigned by rebalancing: %(old)s → %(new)s"),
+        body=reason,
+        data={"reason": reason},
+    )
     for move in moves:
         account = locked.get(move.account_id)
         if account is None:
@@ -373,17 +393,34 @@ def rebalance_apply(*, actor: AnyUser, moves: list[MoveRequest], today: date | N
             result.skipped.append((account.name, _("the proposed owner cannot take accounts from you")))
             continue
         previous = account.owner
-        account_update(actor=actor, account=account, owner=target)
-        timeline_record(
-            account=account,
-            kind="capacity_rebalanced",
-            message=message(
-                gettext_noop("Reassigned by rebalancing: %(old)s → %(new)s"),
-                old=display_name(previous) if previous else word(gettext_noop("nobody")),
-                new=display_name(target),
-            ),
-            actor=actor,
-            data={"from": move.from_id, "to": move.to_id},
-        )
+        account_update(actor=actor, account=account, owner=target, owner_note=note)
         result.moved.append(account.name)
+        result.lost.setdefault(move.from_id, (previous, []))[1].append((account.name, display_name(target)))
+    _notify_donors(actor=actor, result=result, reason=reason)
     return result
+
+
+def _notify_donors(*, actor: AnyUser, result: ApplyResult, reason: str) -> None:
+    """One notice per CSM who lost accounts, listing them (read in their language)."""
+    url = settings.HOURGLASS_BASE_URL.rstrip("/") + reverse("accounts:list")
+    for donor, accounts in result.lost.values():
+        if donor is None:
+            continue
+        lines = [
+            message(gettext_noop("%(account)s → %(owner)s"), account=name, owner=owner) for name, owner in accounts
+        ]
+        if reason:
+            lines.append(message(gettext_noop("Reason: %(reason)s"), reason=reason))
+        with translation.override(user_language(donor)):
+            notification_send(
+                recipient=donor,
+                kind="accounts_moved",
+                message=message(
+                    gettext_noop("Rebalancing by %(manager)s moved %(count)s of your accounts"),
+                    manager=display_name(actor),
+                    count=len(accounts),
+                ),
+                body_messages=lines,
+                url=url,
+                email=True,
+            )

@@ -13,7 +13,9 @@ from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
+from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.confirm import ConfirmReasonForm
 from config.http import HtmxHttpRequest
 from core.dates import date_in_range
 from core.forms import form_add_service_errors
@@ -134,13 +136,49 @@ def rebalance_view(request: HttpRequest) -> HttpResponse:
     return render(request, "capacity/rebalance.html", {"proposal": rebalance_proposal(user=request.user)})
 
 
+def _rebalance_confirm(request: HtmxHttpRequest, tokens: list[str], form: ConfirmReasonForm) -> HttpResponse:
+    """The confirmation step: the ticked moves as they stand now, and the reason to give."""
+    proposal = rebalance_proposal(user=request.user)
+    ticked = set(tokens)
+    context = {
+        "proposal": proposal,
+        "confirm_moves": [move for move in proposal.moves if move.token in ticked],
+        "confirm_tokens": tokens,
+        "confirm_stale": len(ticked - {move.token for move in proposal.moves}),
+        "confirm_form": form,
+    }
+    if request.htmx:  # htmx swaps only a 2xx answer into the page
+        return render(request, "capacity/_rebalance_confirm.html", context)
+    return render(request, "capacity/rebalance.html", context, status=400 if form.is_bound else 200)
+
+
 @login_required
 @require_POST
-def rebalance_apply_view(request: HttpRequest) -> HttpResponse:
+def rebalance_apply_view(request: HtmxHttpRequest) -> HttpResponse:
+    """Two steps: the ticked moves first come back for confirmation with a reason (in the
+    page with htmx), then that confirmation applies them."""
     _require_manager(request)
+    tokens = request.POST.getlist("move")
     try:
-        moves = [MoveRequest.parse(token) for token in request.POST.getlist("move")]
-        result = rebalance_apply(actor=request.user, moves=moves)
+        moves = [MoveRequest.parse(token) for token in tokens]
+        if not moves:
+            raise ValidationError({"move": _("Tick at least one move.")})
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        # From the htmx step, the whole page reloads to show the message.
+        return (
+            HttpResponseClientRedirect(reverse("capacity:rebalance"))
+            if request.htmx
+            else redirect("capacity:rebalance")
+        )
+    if not ConfirmReasonForm.is_confirmation(request.POST):
+        return _rebalance_confirm(request, tokens, ConfirmReasonForm(auto_id="rebalance-%s"))
+    form = ConfirmReasonForm(request.POST, auto_id="rebalance-%s")
+    if not form.is_valid():
+        return _rebalance_confirm(request, tokens, form)
+    try:
+        result = rebalance_apply(actor=request.user, moves=moves, reason=form.cleaned_data["reason"])
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -148,7 +186,7 @@ def rebalance_apply_view(request: HttpRequest) -> HttpResponse:
     if result.moved:
         messages.success(
             request,
-            _("Moved %(count)s account(s): %(names)s.")
+            _("Moved %(count)s account(s): %(names)s. Their former owners have been notified.")
             % {"count": len(result.moved), "names": ", ".join(result.moved)},
         )
     for name, reason in result.skipped:

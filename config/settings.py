@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An old link to an account moved away from its former owner: "moved to X" (accounts.moved).
+    "accounts.moved.MovedAccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "org.middleware.ProfileLanguageCookieMiddleware",
     "org.middleware.SessionActivityMiddleware",  # sessions page: "last seen", once a minute at most

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.access import AnyUser
+from accounts.confirm import reason_clean
 from accounts.models import Account
 from accounts.timeline import timeline_record
 from core.messages import choice, message
@@ -244,12 +245,13 @@ def renewal_close(
     outcome_arr: Decimal | None = None,
     churn_reason: ChurnReason | None = None,
     next_end_date: date | None = None,
+    reason: str = "",
 ) -> RenewalOpportunity:
     """Close a renewal once. Renewed or downgraded: the next contract period starts.
 
-    Downgraded needs a lower ARR than the contract's; churned needs a reason (its
-    outcome ARR is 0).
-    """
+    Downgraded needs a lower ARR than the contract's; churned needs a churn reason (its
+    outcome ARR is 0). ``reason``: why (the page and API require it), on the timeline."""
+    reason = reason_clean(reason, required=False)
     renewal = _lock(renewal)
     if renewal.status != RenewalStatus.LAPSED:  # a lapsed renewal is still closed with its outcome
         _require_open(renewal)
@@ -300,9 +302,10 @@ def renewal_close(
             date=renewal.due_date.isoformat(),
             outcome=choice(RenewalOpportunity, "status", renewal.status),
         ),
-        body=str(churn_reason) if churn_reason else "",
+        body="\n".join(filter(None, (str(churn_reason or ""), reason))),
         actor=person_or_none(actor),
         data={
+            "reason": reason,
             "renewal_id": renewal.pk,
             "outcome": outcome,
             "outcome_arr": str(outcome_arr),

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.confirm import ConfirmReasonForm
 from config.http import HtmxHttpRequest
 from core.csv_export import SafeCsvWriter
 from core.filter_errors import filter_errors_response
@@ -178,6 +180,7 @@ def _detail(request: HtmxHttpRequest, renewal: RenewalOpportunity, status: int =
             }
         ),
         "close_form": forms.get("close_form") or CloseForm(initial={"outcome_arr": contract.arr}),
+        "close_confirm": forms.get("close_confirm"),
     }
     return render(request, "renewals/renewal_detail.html", context, status=status)
 
@@ -243,20 +246,72 @@ def renewal_override_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _renewal_action(request, pk, OverrideForm, "override_form", override, _("Forecast saved."))
 
 
+def _close_confirm(
+    request: HtmxHttpRequest, renewal: RenewalOpportunity, close_form: CloseForm, confirm: ConfirmReasonForm
+) -> HttpResponse:
+    """The confirmation step of closing: what will be recorded, and the reason to give."""
+    if not request.htmx:
+        status = 400 if confirm.is_bound else 200
+        return _detail(request, renewal, status=status, close_form=close_form, close_confirm=confirm)
+    # htmx swaps only a 2xx answer into the page.
+    context = {"renewal": renewal, "close_form": close_form, "close_confirm": confirm}
+    return render(request, "renewals/_close_confirm.html", context)
+
+
 @login_required
 @require_POST
 def renewal_close_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    def close(renewal: RenewalOpportunity, form: Any) -> object:
-        return renewal_close(
+    """Closing asks first: the outcome comes back for confirmation with a reason (in the
+    page with htmx), and that confirmation closes the renewal."""
+    renewal = get_renewal_for_user(request.user, pk)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:  # the step's place below the form lists what to fix
+            return render(request, "renewals/_close_confirm.html", {"renewal": renewal, "close_form": form})
+        return _detail(request, renewal, status=400, close_form=form)
+
+    def close(reason: str) -> None:
+        renewal_close(
             renewal=renewal,
             outcome=form.cleaned_data["outcome"],
             outcome_arr=form.cleaned_data["outcome_arr"],
             churn_reason=form.cleaned_data["churn_reason"],
             next_end_date=form.cleaned_data["next_end_date"],
+            reason=reason,
             actor=request.user,
         )
 
-    return _renewal_action(request, pk, CloseForm, "close_form", close, _("Renewal closed."))
+    confirming = ConfirmReasonForm.is_confirmation(request.POST)
+    confirm = ConfirmReasonForm(request.POST if confirming else None, auto_id="close-%s")
+    try:
+        if not confirming:
+            _dry_run(lambda: close(""))  # the service's own checks, before asking to confirm
+            return _close_confirm(request, renewal, form, confirm)
+        if not confirm.is_valid():
+            return _close_confirm(request, renewal, form, confirm)
+        close(confirm.cleaned_data["reason"])
+    except ValidationError as error:
+        form_add_service_errors(form, error)
+        if request.htmx:
+            return render(request, "renewals/_close_confirm.html", {"renewal": renewal, "close_form": form})
+        return _detail(request, renewal, status=400, close_form=form)
+    messages.success(request, _("Renewal closed."))
+    return redirect("renewals:detail", pk=pk)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def _dry_run(write: Callable[[], object]) -> None:
+    """Run a write and roll it back: its ValidationError (if any) is what the real run
+    would raise; nothing stays written and nothing runs after commit."""
+    try:
+        with transaction.atomic():
+            write()
+            raise _DryRun
+    except _DryRun:
+        pass
 
 
 @login_required

@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts.confirm import REASON_MAX_LENGTH
 from accounts.forms import TOUCHPOINT_TEXT_MAX
 from accounts.models import Account, ImportRun, Stakeholder, TimelineEntry, TouchpointKind
 from core.api.fields import IdField, IdListField
@@ -78,3 +79,9 @@ class ImportRunSerializer(serializers.ModelSerializer):
             "unchanged", "rejected", "errors", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class StakeholderLeftInput(serializers.Serializer):
+    """Why the person left (required; shown on the account's timeline)."""
+
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)

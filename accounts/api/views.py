@@ -19,11 +19,12 @@ from accounts.forms import MAX_UPLOAD_BYTES
 from accounts.imports import csv_import
 from accounts.models import Account, ImportKind, Stakeholder, TimelineEntry
 from accounts.selectors import account_scope, get_account_for_user
-from accounts.stakeholders import stakeholder_create, stakeholder_mark_left, stakeholder_update
+from accounts.stakeholders import stakeholder_create, stakeholder_mark_left, stakeholder_undo_left, stakeholder_update
 from accounts.timeline import touchpoint_log
 
 from .serializers import (
     ImportRunSerializer,
+    StakeholderLeftInput,
     StakeholderSerializer,
     TimelineEntrySerializer,
     TouchpointCreateSerializer,
@@ -63,11 +64,24 @@ class StakeholderViewSet(
         data.pop("account_id", None)
         serializer.instance = stakeholder_update(actor=self.request.user, stakeholder=serializer.instance, **data)  # type: ignore[arg-type]
 
-    @extend_schema(request=None, responses=StakeholderSerializer)
+    @extend_schema(request=StakeholderLeftInput, responses=StakeholderSerializer)
     @action(detail=True, methods=["post"])
     def left(self, request: Request, pk: str | None = None) -> Response:
-        """Mark the stakeholder as having left the customer (raises a risk flag for key people)."""
-        stakeholder = stakeholder_mark_left(actor=request.user, stakeholder=self.get_object())
+        """Mark the stakeholder as having left the customer, with the ``reason`` (required);
+        raises a risk flag for key people."""
+        stakeholder = self.get_object()
+        incoming = StakeholderLeftInput(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        reason = incoming.validated_data["reason"]
+        stakeholder = stakeholder_mark_left(actor=request.user, stakeholder=stakeholder, reason=reason)
+        return Response(StakeholderSerializer(stakeholder).data)
+
+    @extend_schema(request=None, responses=StakeholderSerializer)
+    @action(detail=True, methods=["post"], url_path="undo-left")
+    def undo_left(self, request: Request, pk: str | None = None) -> Response:
+        """Take "left" back: active again, and the risk flag the departure raised resolved."""
+        stakeholder = self.get_object()
+        stakeholder = stakeholder_undo_left(actor=request.user, stakeholder=stakeholder)
         return Response(StakeholderSerializer(stakeholder).data)
 
 

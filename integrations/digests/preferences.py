@@ -36,6 +36,7 @@ class EmailedKind:
 EMAILED_KINDS = (
     EmailedKind("activity_drop", _("Activity-drop alerts on your accounts")),
     EmailedKind("dossier_review", _("Reviews of your accounts' dossiers")),
+    EmailedKind("accounts_moved", _("Accounts moved from your book by a rebalancing")),
     EmailedKind("webhook_disabled", _("Your webhooks or chat robots disabled after failing")),
     EmailedKind("monitoring", _("Monitoring incidents (late jobs, email backlog)"), admin_only=True),
 )

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import OwnerSerializer
+from accounts.confirm import REASON_MAX_LENGTH
 from accounts.selectors import account_scope
 from core.dates import BoundedDateField, validate_date_range
 
@@ -152,6 +153,8 @@ class CloseInput(serializers.Serializer):
         default=None,
     )
     next_end_date = BoundedDateField(required=False, allow_null=True, default=None)
+    # Why it closes so: required, shown on the account's timeline.
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 class SelfCheckItemSerializer(serializers.Serializer):

@@ -161,7 +161,7 @@ def test_timeline_queries_do_not_grow_with_keyed_entries(client, org, url_name):
 
 
 def written_kinds() -> set[str]:
-    """Every constant ``kind=`` given to timeline_record / TimelineDraft in the project."""
+    """Every constant ``kind=`` given to timeline_record / TimelineDraft / OwnerChangeNote in the project."""
     kinds = set()
     skipped = {".venv", "tests", "migrations", "bench", "node_modules"}
     for path in ROOT.rglob("*.py"):
@@ -170,7 +170,7 @@ def written_kinds() -> set[str]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
                 name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-                if name in {"timeline_record", "TimelineDraft"}:
+                if name in {"timeline_record", "TimelineDraft", "OwnerChangeNote"}:
                     kinds |= {
                         kw.value.value
                         for kw in node.keywords

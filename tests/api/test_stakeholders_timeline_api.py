@@ -20,7 +20,9 @@ def test_create_list_and_mark_stakeholder_left(client, org):
     sid = created.json()["id"]
     listed = client.get("/api/v1/stakeholders/", {"account": account.pk}).json()
     assert [row["name"] for row in listed["results"]] == ["Wang CEO"]
-    left = client.post(f"/api/v1/stakeholders/{sid}/left/")
+    unsaid = client.post(f"/api/v1/stakeholders/{sid}/left/")
+    assert unsaid.status_code == 400 and "reason" in unsaid.json()  # a reason is required
+    left = client.post(f"/api/v1/stakeholders/{sid}/left/", {"reason": "Retired"}, content_type="application/json")
     assert left.status_code == 200 and left.json()["is_active"] is False
     assert RiskFlag.objects.filter(account=account, kind="decision_chain_changed").count() == 1
 

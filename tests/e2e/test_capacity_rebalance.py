@@ -74,6 +74,11 @@ def test_manager_applies_a_rebalancing_proposal(page, screenshot):
 
     moves.filter(has_text="Factory Co").locator("input[type=checkbox]").uncheck()
     page.click("[data-testid=rebalance-apply]")
+    # The confirmation step opens in the page: the ticked move, and a reason to give.
+    confirm = page.locator("[data-testid=rebalance-confirm]")
+    expect(confirm).to_contain_text("Shop Co: Emma Clark → Ana Silva")
+    confirm.locator("textarea[name=reason]").fill("Emma is over the hard cap")
+    confirm.locator("[data-testid=rebalance-confirm-submit]").click()
     page.wait_for_url("**/capacity/rebalance/")
     expect(page.locator("body")).to_contain_text("Moved 1 account(s): Shop Co.")
 
@@ -84,3 +89,4 @@ def test_manager_applies_a_rebalancing_proposal(page, screenshot):
     assert task.assignee_id == retail.pk
     page.goto(f"/accounts/{shop.pk}/")
     expect(page.locator("body")).to_contain_text("Reassigned by rebalancing")
+    expect(page.locator("[data-testid=timeline]")).to_contain_text("Emma is over the hard cap")

@@ -79,10 +79,14 @@ def test_renewal_list_and_actions(client, org):
     )
     assert response.status_code == 200 and response.json()["disagrees"] is True
     response = client.post(url + "close/", {"outcome": "churned"}, content_type="application/json")
+    assert response.status_code == 400 and "reason" in response.json()  # why it closes so: required
+    response = client.post(url + "close/", {"outcome": "churned", "reason": "Lost"}, content_type="application/json")
     assert response.status_code == 400 and "churn_reason" in response.json()
     churn_reason("competitor")
     response = client.post(
-        url + "close/", {"outcome": "churned", "churn_reason": "competitor"}, content_type="application/json"
+        url + "close/",
+        {"outcome": "churned", "churn_reason": "competitor", "reason": "Moved to a rival"},
+        content_type="application/json",
     )
     assert response.status_code == 200, response.content
     assert response.json()["status"] == RenewalStatus.CHURNED and response.json()["churn_reason"] == "competitor"

@@ -208,7 +208,7 @@ def test_close_a_lapsed_renewal_from_its_page(client, org):
     url = reverse("renewals:close", args=[renewal.pk])
     bad = client.post(url, {"outcome": "renewed"})
     assert bad.status_code == 400 and "outcome_arr" in bad.content.decode()
-    done = client.post(url, {"outcome": "renewed", "outcome_arr": "100000"})
+    done = client.post(url, {"outcome": "renewed", "outcome_arr": "100000", "step": "confirm", "reason": "Late PO"})
     assert done.status_code == 302
     assert RenewalOpportunity.objects.get(pk=renewal.pk).status == RenewalStatus.RENEWED
 

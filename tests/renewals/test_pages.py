@@ -101,7 +101,15 @@ def test_actions_through_the_page(client, org):
     assert response.status_code == 400
     assert "churn_reason" in response.context["close_form"].errors
     reason = churn_reason()
+    # Closing asks to confirm with a reason first; nothing is closed until then.
     response = client.post(url + "close/", {"outcome": "renewed", "outcome_arr": "110000"})
+    assert response.status_code == 200 and response.context["close_confirm"] is not None
+    renewal.refresh_from_db()
+    assert renewal.is_open
+    confirm = {"outcome": "renewed", "outcome_arr": "110000", "step": "confirm", "reason": ""}
+    response = client.post(url + "close/", confirm)
+    assert response.status_code == 400 and "reason" in response.context["close_confirm"].errors
+    response = client.post(url + "close/", confirm | {"reason": "Signed for two more years"})
     assert response.status_code == 302
     renewal.refresh_from_db()
     assert renewal.status == RenewalStatus.RENEWED and renewal.closed_by == org.csm_a1
