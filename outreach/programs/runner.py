@@ -235,11 +235,20 @@ class _Batch:
         for (run, _task), task in zip(self.tasks, created, strict=True):
             run.task = task
         StepRun.objects.bulk_create(self.runs, ignore_conflicts=True)
-        for enrollment in enrollments:
-            enrollment.claim_token = ""
-        Enrollment.objects.bulk_update(
-            enrollments, ["status", "position", "next_action_at", "exit_reason", "finished_at", "claim_token"]
-        )
+        # Most of a batch ends in the same state (the same wait): one UPDATE per state, not
+        # bulk_update's CASE per row.
+        states: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+        for e in enrollments:
+            states[(e.status, e.position, e.next_action_at, e.exit_reason, e.finished_at)].append(e.pk)
+        for (status, position, next_action_at, reason, finished_at), ids in states.items():
+            Enrollment.objects.filter(pk__in=ids).update(
+                status=status,
+                position=position,
+                next_action_at=next_action_at,
+                exit_reason=reason,
+                finished_at=finished_at,
+                claim_token="",
+            )
         task_ids = [task.pk for task in created]
         if task_ids:
             transaction.on_commit(lambda: tasks_created.send(sender=Task, task_ids=task_ids))
