@@ -51,8 +51,9 @@ VISIBLE_TEXTS_JS = """
       if (el.hasAttribute(name) && (name !== 'value' || el.type === 'submit')) texts.push(el.getAttribute(name));
     }
   }
-  // The language menu names each language in its own language ("English", "简体中文").
-  for (const select of document.querySelectorAll('select:not(#hg-language)')) {
+  // The language menu and a language choice (a program email's preview) name each
+  // language in its own language ("English", "简体中文").
+  for (const select of document.querySelectorAll('select:not(#hg-language):not([name=language])')) {
     if (visible(select)) for (const option of select.options) texts.push(option.textContent);
   }
   return texts;
