@@ -56,8 +56,22 @@ def reset() -> None:
 
 
 def seed(ctx: Any) -> None:
-    rng = ctx.rng
-    zone = timezone.get_current_timezone()
+    survey = _seed_surveys(ctx)
+    recipients = _seed_recipients(ctx, survey)
+    answered = [recipient for recipient in recipients if ctx.rng.random() < ANSWER_SHARE]
+    answers = _seed_answers(ctx, survey, answered)
+    last = {recipient.email: recipient.sent_at for recipient in recipients}
+    ContactPreference.objects.bulk_create(
+        [ContactPreference(email=email, last_surveyed_at=at) for email, at in last.items()], batch_size=2000
+    )
+    sent_times = [at for at in last.values() if at is not None]
+    Survey.objects.filter(pk=survey.pk).update(last_sent_at=max(sent_times, default=None))
+    ctx.summary.append(f"NPS survey sent {QUARTERS} times: {len(recipients)} emails, {answers} answers")
+    seed_program(ctx)
+
+
+def _seed_surveys(ctx: Any) -> Survey:
+    """The quarterly NPS survey (returned) and a CSAT survey after calls and meetings."""
     admin = ctx.users.get("admin")
     survey = Survey.objects.create(
         kind=SurveyKind.NPS,
@@ -77,6 +91,13 @@ def seed(ctx: Any) -> None:
         auto_touchpoint_kinds=[TouchpointKind.CALL, TouchpointKind.MEETING],
         created_by=admin,
     )
+    return survey
+
+
+def _seed_recipients(ctx: Any, survey: Survey) -> list[SurveyRecipient]:
+    """The survey's emails of the last QUARTERS quarters to the day-to-day contacts."""
+    rng = ctx.rng
+    zone = timezone.get_current_timezone()
     people = list(
         Stakeholder.objects.filter(is_active=True, erased_at=None, key_level=KeyPersonLevel.DAY_TO_DAY)
         .exclude(email="")
@@ -106,8 +127,14 @@ def seed(ctx: Any) -> None:
                     )
                 )
     SurveyRecipient.objects.bulk_create(recipients, batch_size=2000)
-    recipients = list(SurveyRecipient.objects.filter(survey=survey).select_related("account").order_by("pk"))
-    answered = [recipient for recipient in recipients if rng.random() < ANSWER_SHARE]
+    return list(SurveyRecipient.objects.filter(survey=survey).select_related("account").order_by("pk"))
+
+
+def _seed_answers(ctx: Any, survey: Survey, answered: list[SurveyRecipient]) -> int:
+    """An NPS answer per answering recipient, where imported answers land too (the NPS
+    responses), with its survey response and timeline entry; returns how many."""
+    rng = ctx.rng
+    zone = timezone.get_current_timezone()
     nps_rows: list[NpsResponse] = []
     for recipient in answered:
         score = rng.choices(range(11), weights=[1, 1, 1, 2, 2, 3, 4, 8, 10, 12, 9])[0]
@@ -161,11 +188,4 @@ def seed(ctx: Any) -> None:
     SurveyResponse.objects.bulk_create(responses, batch_size=2000)
     SurveyRecipient.objects.filter(pk__in=[r.pk for r in answered]).update(answered_at=timezone.now())
     timeline_record_many(timeline)
-    last = {recipient.email: recipient.sent_at for recipient in recipients}
-    ContactPreference.objects.bulk_create(
-        [ContactPreference(email=email, last_surveyed_at=at) for email, at in last.items()], batch_size=2000
-    )
-    sent_times = [at for at in last.values() if at is not None]
-    Survey.objects.filter(pk=survey.pk).update(last_sent_at=max(sent_times, default=None))
-    ctx.summary.append(f"NPS survey sent {QUARTERS} times: {len(recipients)} emails, {len(responses)} answers")
-    seed_program(ctx)
+    return len(responses)

@@ -20,6 +20,7 @@ APPS = [
     "playbooks",
     "capacity",
     "knowledge",
+    "outreach",
     "integrations",
     "workspace",
 ]
