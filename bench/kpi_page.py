@@ -272,7 +272,7 @@ def main() -> int:
     from accounts.models import Account
     from health.models import DailyRollup
     from renewals.ledger import arr_ledger_rebuild
-    from renewals.models import ArrMovement, Contract
+    from renewals.models import ArrMovement, ArrQuarter, ArrQuarterTotal, Contract
 
     try:
         check_only_bench_accounts(PREFIX)
@@ -287,12 +287,13 @@ def main() -> int:
         began = time.perf_counter()
         generate(args.accounts, args.seed)
         arr_ledger_rebuild(today=TODAY)
-        vacuum_analyze(ArrMovement)
+        vacuum_analyze(ArrMovement, ArrQuarter, ArrQuarterTotal)
         print(f"  generated in {time.perf_counter() - began:.1f} s", flush=True)
     counts = {
         "accounts": Account.objects.count(),
         "contracts": Contract.objects.count(),
         "movements": ArrMovement.objects.count(),
+        "quarter_rows": ArrQuarter.objects.count(),
         "rollups": DailyRollup.objects.count(),
     }
     print(", ".join(f"{value:,} {name}" for name, value in counts.items()))

@@ -23,4 +23,10 @@ class RenewalsConfig(AppConfig):
         stakeholder_erasing.connect(on_erasing, dispatch_uid="renewals.privacy.erase")
 
         # The ARR ledger's tasks live beside it (renewals.ledger), not in tasks.py.
-        from . import ledger  # noqa: F401
+        from django.db.models.signals import pre_delete
+
+        from accounts.models import Account
+
+        from . import ledger
+
+        pre_delete.connect(ledger.on_account_deleting, sender=Account, dispatch_uid="renewals.ledger.account_deleting")

@@ -15,6 +15,7 @@ The horizon is the current month: a contract's end in a later month is not a chu
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from celery import shared_task
 from django.db import connection, transaction
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from core.locks import advisory_xact_lock
 
+from .ledger_quarters import quarters_account_update, quarters_rebuild
 from .ledger_sql import COLUMNS, MOVEMENT, movements_sql, rebuild_sql
 from .models import ArrMovement
 
@@ -39,13 +41,16 @@ def arr_ledger_rebuild(*, today: date | None = None) -> int:
     """Make the ledger what the contracts and amendments say; returns its number of rows."""
     horizon = ledger_horizon(today)
     if connection.vendor == "postgresql":
-        return _rebuild_postgresql(horizon)
-    # Portable: replace every row (SQLite serialises writers anyway).
-    sql, params = rebuild_sql(horizon=horizon)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {MOVEMENT}")  # noqa: S608 - the model's table name
-        cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        rows = _rebuild_postgresql(horizon)
+    else:
+        # Portable: replace every row (SQLite serialises writers anyway).
+        sql, params = rebuild_sql(horizon=horizon)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {MOVEMENT}")  # noqa: S608 - the model's table name
+            cursor.execute(sql, params)
+            rows = max(cursor.rowcount, 0)
+    quarters_rebuild(horizon=horizon)  # the KPI page's quarter rows, in the same transaction
+    return rows
 
 
 def _rebuild_postgresql(horizon: date) -> int:
@@ -82,11 +87,20 @@ def _rebuild_postgresql(horizon: date) -> int:
 def arr_ledger_account_update(*, account_id: int, today: date | None = None) -> int:
     """Replace one account's movements; returns the number of rows written."""
     advisory_xact_lock(_ACCOUNT_LOCK, account_id)
+    horizon = ledger_horizon(today)
     ArrMovement.objects.filter(account_id=account_id).delete()
-    sql, params = rebuild_sql(horizon=ledger_horizon(today), account_id=account_id)
+    sql, params = rebuild_sql(horizon=horizon, account_id=account_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        rows = max(cursor.rowcount, 0)
+    quarters_account_update(account_id=account_id, horizon=horizon)
+    return rows
+
+
+def on_account_deleting(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """An account being deleted leaves the quarter totals with its rows (the collector's
+    transaction; its movements and quarter rows go with it)."""
+    quarters_account_update(account_id=instance.pk, horizon=None)
 
 
 def ledger_account_changed(account_id: int) -> None:

@@ -36,6 +36,7 @@ from accounts.segments import Segment
 from accounts.selectors import account_scope
 from core.pg_tuning import aggregate_report
 
+from .ledger_quarters import quarters_report, whole_quarters
 from .ledger_sql import TELESCOPED, Bucket, cohort_report
 from .periods import add_months
 
@@ -198,14 +199,14 @@ def ledger_report(
     scope = scope_sql(user)
     with aggregate_report():
         if group_by in TELESCOPED or not quarters:
-            found = cohort_report(buckets=buckets, group_by=group_by, scope=scope)
+            found = _report(buckets=buckets, group_by=group_by, scope=scope)
         else:
             # By owner at each start every account's ledger is read per bucket: the
             # quarters get the visible accounts' total only (one line per chart).
-            found = cohort_report(buckets=buckets[:1], group_by=group_by, scope=scope)
+            found = _report(buckets=buckets[:1], group_by=group_by, scope=scope)
             found += [
                 {**values, "group_key": _TOTAL_ONLY, "bucket": values["bucket"] + 1}
-                for values in cohort_report(buckets=buckets[1:], group_by="company", scope=scope)
+                for values in _report(buckets=buckets[1:], group_by="company", scope=scope)
             ]
     labels = _labels(group_by, {row["group_key"] for row in found} - {_TOTAL_ONLY})
     base = {"start": start.isoformat(), "end": end.isoformat(), "group_by": group_by}
@@ -236,6 +237,15 @@ def ledger_report(
     if group_by not in TELESCOPED:
         groups = []
     return table, LedgerTrend(labels=[row.label for row in totals], total=totals, groups=groups)
+
+
+def _report(*, buckets: list[Bucket], group_by: str, scope: tuple[str, tuple[Any, ...]] | None) -> list[dict[str, Any]]:
+    """The cohort report from the quarter rows when every bucket is whole ended quarters
+    (``ledger_quarters.whole_quarters``), else from the movements: the same figures."""
+    today = timezone.localdate()
+    if all(whole_quarters(bucket.first, bucket.last, today) for bucket in buckets):
+        return quarters_report(buckets=buckets, group_by=group_by, scope=scope)
+    return cohort_report(buckets=buckets, group_by=group_by, scope=scope)
 
 
 def _quarter_label(first: date) -> str:

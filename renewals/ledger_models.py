@@ -134,3 +134,73 @@ class ArrMovement(models.Model):
     @property
     def signed_amount(self) -> Decimal:
         return self.amount * MOVEMENT_SIGN[self.kind]
+
+
+# Internal tables (never shown: no admin, no page), so their names stay untranslated.
+class ArrQuarter(models.Model):
+    """One account's ARR in force over one calendar quarter, derived from its movements.
+
+    Written only by ``renewals.ledger`` in the same transaction as the movements
+    (``renewals.ledger_quarters``), so the KPI page sums a few rows per account and
+    quarter instead of folding every account's whole ledger. A row exists for every
+    quarter that starts with ARR in force or has a movement; ``held`` bit k tells
+    whether the account had ARR in force at the start of the k-th quarter before this
+    one (bit 0: this one), so a period of up to ``HELD_QUARTERS`` quarters can tell its
+    cohort's rows apart without looking at the account's other rows.
+    """
+
+    HELD_QUARTERS = 8
+
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        related_name="arr_quarters",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+    )
+    quarter = models.DateField(_("quarter"), help_text="The first day of the quarter.")
+    number = models.IntegerField("quarter number", help_text="year × 4 + the quarter's index (0–3).")
+    held = models.SmallIntegerField("ARR at the quarter starts")
+    arr_start = models.DecimalField("ARR at the start of the quarter", max_digits=16, decimal_places=2)
+    arr_end = models.DecimalField("ARR at the end of the quarter", max_digits=16, decimal_places=2)
+    expansion = models.DecimalField("expansion", max_digits=16, decimal_places=2)
+    contraction = models.DecimalField("contraction", max_digits=16, decimal_places=2)
+    churn = models.DecimalField("churn", max_digits=16, decimal_places=2)
+    reactivation = models.DecimalField("reactivation", max_digits=16, decimal_places=2)
+    new = models.DecimalField("new", max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = "ARR quarter"
+        verbose_name_plural = "ARR quarters"
+        constraints = [models.UniqueConstraint(fields=["account", "number"], name="arr_quarter_once")]
+        indexes = [models.Index(fields=["number"], name="arr_quarter_number")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} · {self.quarter:%Y-%m} · {self.arr_start} → {self.arr_end}"
+
+
+class ArrQuarterTotal(models.Model):
+    """``ArrQuarter`` summed per quarter and ``held`` pattern over every account: what the
+    company-wide figures of whole quarters read, a few rows per quarter whatever the
+    number of accounts. Kept in step with ``ArrQuarter`` in the same transaction."""
+
+    number = models.IntegerField("quarter number")
+    held = models.SmallIntegerField("ARR at the quarter starts")
+    accounts = models.IntegerField(_("accounts"))
+    retained = models.IntegerField("accounts with ARR at the end")
+    arr_start = models.DecimalField("ARR at the start of the quarter", max_digits=18, decimal_places=2)
+    arr_end = models.DecimalField("ARR at the end of the quarter", max_digits=18, decimal_places=2)
+    expansion = models.DecimalField("expansion", max_digits=18, decimal_places=2)
+    contraction = models.DecimalField("contraction", max_digits=18, decimal_places=2)
+    churn = models.DecimalField("churn", max_digits=18, decimal_places=2)
+    reactivation = models.DecimalField("reactivation", max_digits=18, decimal_places=2)
+    new = models.DecimalField("new", max_digits=18, decimal_places=2)
+
+    class Meta:
+        verbose_name = "ARR quarter total"
+        verbose_name_plural = "ARR quarter totals"
+        constraints = [models.UniqueConstraint(fields=["number", "held"], name="arr_quarter_total_once")]
+
+    def __str__(self) -> str:
+        return f"{self.number} · {self.held:08b} · {self.accounts}"

@@ -389,6 +389,8 @@ from .ledger_models import (  # noqa: E402, F401
     MOVEMENT_SIGN,
     AmendmentKind,
     ArrMovement,
+    ArrQuarter,
+    ArrQuarterTotal,
     ContractAmendment,
     MovementKind,
 )
