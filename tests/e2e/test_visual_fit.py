@@ -146,12 +146,13 @@ def sweep(browser: Any, live_server: Any, migration_seeds: None, org: Any, targe
     host = live_server.url.split("//", 1)[1].split(":", 1)[0]
     broken: list[str] = []
 
-    def run(role: str) -> tuple[int, list[str]]:
+    def run(role: str, widths: tuple[str, ...] = tuple(WIDTHS)) -> tuple[int, list[str]]:
         state = log_in(browser, live_server.url, getattr(org, role).username)
         pages = pages_for(role, targets)
         problems: list[str] = []
         for language in LANGUAGES:
-            for width, viewport in WIDTHS.items():
+            for width in widths:
+                viewport = WIDTHS[width]
                 context = browser.new_context(base_url=live_server.url, viewport=viewport, storage_state=state)
                 cookie = {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "domain": host, "path": "/"}
                 context.add_cookies([cookie])
@@ -175,6 +176,8 @@ def test_every_page_fits_for_an_admin(sweep):
 
 
 def test_every_page_fits_for_a_csm(sweep):
-    count, problems = sweep("csm_a1")
+    # The admin's sweep covers the same templates at both widths; a CSM's pages are checked
+    # where a CSM's own data is laid out most tightly, on a phone.
+    count, problems = sweep("csm_a1", widths=("390",))
     assert count > 40
     assert problems == [], "\n".join(problems)
