@@ -27,6 +27,7 @@ OUTCOMES = {
     "exited": _("Left at an exit step"),
     "unsubscribed": _("Left: unsubscribed"),
     "bounced": _("Left: address bounced"),
+    "erased": _("Left: personal data erased"),
 }
 
 

@@ -67,6 +67,7 @@ COVERED = {
     ("health.historicalnpsresponse", "stakeholder"): "nps_responses",
     ("outreach.surveyrecipient", "stakeholder"): "survey_recipients",
     ("outreach.surveyresponse", "stakeholder"): "survey_responses",
+    ("outreach.enrollment", "stakeholder"): "program_enrollments",
 }
 
 
