@@ -128,7 +128,7 @@ def test_alerts_apart_from_fyis(client, org):
     assert "Case approved" not in alerts and "Case approved: Rollout" in fyis
     assert "Activity drop" not in fyis
     assert "Old drop" not in html and "Someone else" not in html
-    assert "Alerts (2)" in alerts and "(1)" in fyis
+    assert "Alerts (3)" in alerts and "(1)" in fyis  # two unread alerts and the risk flag, all listed
 
 
 @pytest.mark.parametrize("swept", [False, True])

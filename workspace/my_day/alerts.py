@@ -46,6 +46,12 @@ class Inbox:
     alerts_total: int = 0
     fyis_total: int = 0
     risk_flags: list[RiskFlag] = field(default_factory=list)
+    risk_flags_total: int = 0
+
+    @property
+    def alerts_count(self) -> int:
+        """The card's count: unread alerts and open recent risk flags, both of which it lists."""
+        return self.alerts_total + self.risk_flags_total
 
 
 def inbox(*, user: AnyUser, accounts: QuerySet[Account], today: date, limit: int) -> Inbox:
@@ -74,6 +80,8 @@ def inbox(*, user: AnyUser, accounts: QuerySet[Account], today: date, limit: int
     box.risk_flags = list(
         RiskFlag.objects.filter(account__in=accounts.values("pk"), resolved_at=None, raised_at__date__gte=since)
         .select_related("account")
+        .annotate(p_count=Window(Count("pk")))
         .order_by("-raised_at", "-pk")[:limit]
     )
+    box.risk_flags_total = box.risk_flags[0].p_count if box.risk_flags else 0  # type: ignore[attr-defined]
     return box
