@@ -39,10 +39,7 @@ def active_handlers(accounts: Iterable[Account]) -> set[int]:
     """The ids of the accounts' sales and implementation owners who may sign in (one query,
     none when no account has either)."""
     ids = {
-        pk
-        for account in accounts
-        for pk in (account.sales_owner_id, account.implementation_owner_id)
-        if pk is not None
+        pk for account in accounts for pk in (account.sales_owner_id, account.implementation_owner_id) if pk is not None
     }
     if not ids:
         return set()

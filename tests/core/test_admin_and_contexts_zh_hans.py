@@ -57,8 +57,8 @@ def test_the_admin_index_in_chinese_names_users_and_the_apps(client: Client):
     assert [name for name in english if name in html] == []
     assert "续费与合同" in html
     # Third-party apps and Django's own newer admin strings are in Chinese too.
-    for english in ("Axes", "Otp_Totp", "Access attempts", "Model name"):
-        assert english not in html
+    for word in ("Axes", "Otp_Totp", "Access attempts", "Model name"):
+        assert word not in html
     assert "登录锁定" in html
 
 

@@ -39,7 +39,7 @@ def test_enrol_sends_step_one_once_then_waits(org, people):
     assert OutboundEmail.objects.filter(dedupe_key__startswith="program:").count() == 2
     first = Enrollment.objects.get(stakeholder=people[0])
     assert first.status == "active" and first.position == 3
-    assert first.next_action_at > timezone.now() + timedelta(days=6)
+    assert first.next_action_at is not None and first.next_action_at > timezone.now() + timedelta(days=6)
     assert list(first.runs.values_list("outcome", flat=True)) == ["sent", "waited"]
     text, _html = program_email_render(enrollment_id=first.pk, step_id=program.steps.get(position=1).pk)
     assert "Hello Li Wei" in text and "csm_a1 account 0" in text and "None" not in text
@@ -93,7 +93,8 @@ def test_unsubscribed_contacts_leave_and_quiet_hours_defer(org, people, settings
     left = Enrollment.objects.get(stakeholder=people[0])
     assert left.status == "exited" and left.exit_reason == "unsubscribed"
     waiting = Enrollment.objects.get(stakeholder=people[1])
-    assert waiting.status == "active" and waiting.position == 1 and waiting.next_action_at > now
+    assert waiting.status == "active" and waiting.position == 1
+    assert waiting.next_action_at is not None and waiting.next_action_at > now
     assert not OutboundEmail.objects.filter(dedupe_key__startswith="program:").exists()
 
 
