@@ -1,6 +1,6 @@
 """Who gets a playbook step's task.
 
-Seed 001's onboarding by ARR: below ¥20k the sales rep configures and trains the
+Onboarding by ARR: below ¥20k the sales rep configures and trains the
 customer, from ¥100k an implementation team runs the project, in between the CSM does.
 The default onboarding playbooks say so with each step's ``owner_role``; this module turns
 the role into a person:
