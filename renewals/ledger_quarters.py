@@ -42,7 +42,8 @@ def _month_number(expression: str) -> str:
     if connection.vendor == "postgresql":
         year, month = (f"CAST(EXTRACT({part} FROM {expression}) AS integer)" for part in ("YEAR", "MONTH"))
     else:
-        year, month = (f"CAST(strftime('{part}', {expression}) AS integer)" for part in ("%Y", "%m"))
+        # %% because the statement goes with parameters (a literal % would be a placeholder).
+        year, month = (f"CAST(strftime('{part}', {expression}) AS integer)" for part in ("%%Y", "%%m"))
     return f"({year} * 4 + ({month} - 1) / 3)"
 
 
