@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.segments import Segment
+from core.text_limits import NOTE_MAX_LENGTH, text_limit
 
 from .defaults import BUILTIN_ACTIVITY_NAMES, BUILTIN_TEXTS
 
@@ -34,7 +35,12 @@ class CapacityPreset(models.Model):
     """
 
     name = models.CharField(_("name"), max_length=120, unique=True)
-    citation = models.TextField(_("source"), blank=True, help_text=_("Where the numbers come from; shown on screen."))
+    citation = models.TextField(
+        _("source"),
+        blank=True,
+        **text_limit(NOTE_MAX_LENGTH),
+        help_text=_("Where the numbers come from; shown on screen."),
+    )
     arr_per_csm_min = models.DecimalField(_("ARR per CSM from"), max_digits=14, decimal_places=2)
     arr_per_csm_max = models.DecimalField(_("ARR per CSM to"), max_digits=14, decimal_places=2)
     hard_cap = models.DecimalField(
@@ -98,7 +104,7 @@ class SegmentRatio(models.Model):
     accounts_per_csm_max = models.PositiveIntegerField(_("accounts per CSM to"), null=True, blank=True)
     contacts_per_day_min = models.PositiveSmallIntegerField(_("proactive contacts a day from"), null=True, blank=True)
     contacts_per_day_max = models.PositiveSmallIntegerField(_("proactive contacts a day to"), null=True, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, **text_limit(NOTE_MAX_LENGTH))
 
     class Meta:
         verbose_name = _("segment ratio")

@@ -31,6 +31,10 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Account
 from accounts.segments import Segment
 from core.models import ChoiceLabels
+from core.text_limits import NOTE_MAX_LENGTH, text_limit
+
+# An NPS answer's "why?": what the survey page and the import accept.
+NPS_COMMENT_MAX_LENGTH = 4_000
 
 EVENT_NAME_MAX_LENGTH = 100
 EVENT_ID_MAX_LENGTH = 100
@@ -187,7 +191,7 @@ class ActivityAlert(ChoiceLabels, models.Model):
     baseline_events = models.DecimalField(_("baseline events per 7 days"), max_digits=14, decimal_places=2)
     drop_share = models.DecimalField(_("drop"), max_digits=5, decimal_places=4)
     status = models.CharField(_("status"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, **text_limit(NOTE_MAX_LENGTH))
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True, blank=True
@@ -242,7 +246,7 @@ class NpsResponse(models.Model):
         blank=True,
     )
     score = models.PositiveSmallIntegerField(_("score"), validators=[MaxValueValidator(10)])
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, **text_limit(NPS_COMMENT_MAX_LENGTH))
     responded_on = models.DateField(_("responded on"))
     external_id = models.CharField(
         _("external id"),

@@ -26,7 +26,7 @@ from accounts.selectors import account_scope
 from core.dates import date_in_range, date_range_message
 from core.people import person_or_none
 
-from .models import DETRACTOR_MAX, PROMOTER_MIN, NpsResponse
+from .models import DETRACTOR_MAX, NPS_COMMENT_MAX_LENGTH, PROMOTER_MIN, NpsResponse
 from .signals import nps_detractor_received, nps_response_received
 
 GROUPINGS = {
@@ -174,6 +174,10 @@ def _parse_rows(*, actor: AnyUser, rows: Sequence[Mapping[str, str]]) -> tuple[l
         external_id = (row.get("external_id") or "").strip()
         if len(external_id) > 100:
             row_errors.append(RowError(index, "external_id", _("At most 100 characters.")))
+        comment = (row.get("comment") or "").strip()
+        if len(comment) > NPS_COMMENT_MAX_LENGTH:
+            limit = {"limit": NPS_COMMENT_MAX_LENGTH}
+            row_errors.append(RowError(index, "comment", _("At most %(limit)s characters.") % limit))
         errors.extend(row_errors)
         if not row_errors:
             parsed.append(
@@ -182,7 +186,7 @@ def _parse_rows(*, actor: AnyUser, rows: Sequence[Mapping[str, str]]) -> tuple[l
                     "account": account,
                     "score": score,
                     "responded_on": day,
-                    "comment": (row.get("comment") or "").strip(),
+                    "comment": comment,
                     "stakeholder": stakeholder,
                     "external_id": external_id or None,
                 }

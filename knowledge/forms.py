@@ -8,12 +8,18 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Industry, TouchpointKind
 from accounts.segments import Segment
 from core.forms import form_name_empty_choices
+from core.text_limits import LIST_MAX_LENGTH, NOTE_MAX_LENGTH, TEXT_MAX_LENGTH
 
 from .models import CASE_CONTENT_FIELDS, Campaign, Case, FeedbackRequest, FeedbackStatus, SizeBand, Urgency
 
 
 class CaseForm(forms.ModelForm):
-    products = forms.CharField(label=_("Products used"), required=False, help_text=_("Separate products with commas."))
+    products = forms.CharField(
+        label=_("Products used"),
+        required=False,
+        max_length=LIST_MAX_LENGTH,
+        help_text=_("Separate products with commas."),
+    )
 
     class Meta:
         model = Case
@@ -40,12 +46,16 @@ class CaseForm(forms.ModelForm):
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))], label=_("Decision"))
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ShareForm(forms.Form):
     kind = forms.ChoiceField(label=_("How"), choices=TouchpointKind.choices, initial=TouchpointKind.EMAIL)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class CompanySizeForm(forms.Form):
@@ -60,8 +70,12 @@ class FeedbackRaiseForm(forms.Form):
         help_text=_("Pick one if the request already exists: one request, many accounts."),
     )
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
-    problem = forms.CharField(label=_("Problem"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    business_scenario = forms.CharField(label=_("Business scenario"), widget=forms.Textarea(attrs={"rows": 3}))
+    problem = forms.CharField(
+        label=_("Problem"), required=False, max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    business_scenario = forms.CharField(
+        label=_("Business scenario"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
     urgency = forms.TypedChoiceField(label=_("Urgency"), choices=Urgency.choices, coerce=int, initial=Urgency.MEDIUM)
     roi_estimate = forms.DecimalField(
         label=_("ROI estimate"),
@@ -71,13 +85,18 @@ class FeedbackRaiseForm(forms.Form):
         help_text=_("Revenue a year this would keep or win (renewal saved, expansion), in the deployment's currency."),
     )
     alternatives = forms.CharField(
-        label=_("Alternatives considered"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Alternatives considered"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class FeedbackStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=FeedbackStatus.choices)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class FeedbackMergeForm(forms.Form):
@@ -86,7 +105,9 @@ class FeedbackMergeForm(forms.Form):
 
 class CampaignForm(forms.ModelForm):
     event_names = forms.CharField(
-        label=_("Usage event names"), help_text=_("Separate event names with commas, e.g. opportunity_created.")
+        label=_("Usage event names"),
+        max_length=LIST_MAX_LENGTH,
+        help_text=_("Separate event names with commas, e.g. opportunity_created."),
     )
     segments = forms.MultipleChoiceField(
         label=_("Segments"), choices=Segment.choices, required=False, widget=forms.CheckboxSelectMultiple
@@ -94,7 +115,9 @@ class CampaignForm(forms.ModelForm):
     industries = forms.MultipleChoiceField(
         label=_("Industries"), choices=Industry.choices, required=False, widget=forms.SelectMultiple
     )
-    products = forms.CharField(label=_("Products"), required=False, help_text=_("Separate products with commas."))
+    products = forms.CharField(
+        label=_("Products"), required=False, max_length=LIST_MAX_LENGTH, help_text=_("Separate products with commas.")
+    )
 
     class Meta:
         model = Campaign

@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Industry
 from accounts.segments import Segment
+from core.text_limits import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH, text_limit
 from playbooks.models import Task
 
 
@@ -68,13 +69,13 @@ class Case(models.Model):
     size_band = models.CharField(_("company size"), max_length=16, choices=SizeBand.choices)
     arr_band = models.CharField(_("ARR band"), max_length=16, choices=Segment.choices)
     products = models.JSONField(_("products used"), default=list, blank=True)
-    problem = models.TextField(_("the problem"))
-    approach = models.TextField(_("what was done"))
-    result = models.TextField(_("measured result"))
-    policy_support = models.TextField(_("policy support"), blank=True)
-    resources = models.TextField(_("resources integrated"), blank=True)
-    org_capability = models.TextField(_("organisational capability"), blank=True)
-    business_volume = models.TextField(_("business volume"), blank=True)
+    problem = models.TextField(_("the problem"), **text_limit(TEXT_MAX_LENGTH))
+    approach = models.TextField(_("what was done"), **text_limit(TEXT_MAX_LENGTH))
+    result = models.TextField(_("measured result"), **text_limit(TEXT_MAX_LENGTH))
+    policy_support = models.TextField(_("policy support"), blank=True, **text_limit(TEXT_MAX_LENGTH))
+    resources = models.TextField(_("resources integrated"), blank=True, **text_limit(TEXT_MAX_LENGTH))
+    org_capability = models.TextField(_("organisational capability"), blank=True, **text_limit(TEXT_MAX_LENGTH))
+    business_volume = models.TextField(_("business volume"), blank=True, **text_limit(TEXT_MAX_LENGTH))
     source_account = models.ForeignKey(
         Account,
         verbose_name=_("customer account"),
@@ -96,7 +97,7 @@ class Case(models.Model):
         blank=True,
     )
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
-    review_comment = models.TextField(_("review comment"), blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True, **text_limit(NOTE_MAX_LENGTH))
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -171,7 +172,7 @@ class FeedbackRequest(models.Model):
     """One product request; every account that asked for it is a ``FeedbackLink``."""
 
     title = models.CharField(_("title"), max_length=200)
-    problem = models.TextField(_("problem"))
+    problem = models.TextField(_("problem"), **text_limit(TEXT_MAX_LENGTH))
     status = models.CharField(_("status"), max_length=16, choices=FeedbackStatus.choices, default=FeedbackStatus.NEW)
     merged_into = models.ForeignKey(
         "self",
@@ -208,7 +209,7 @@ class FeedbackLink(models.Model):
     account = models.ForeignKey(
         Account, verbose_name=_("customer account"), related_name="feedback_links", on_delete=models.CASCADE
     )
-    business_scenario = models.TextField(_("business scenario"))
+    business_scenario = models.TextField(_("business scenario"), **text_limit(TEXT_MAX_LENGTH))
     urgency = models.PositiveSmallIntegerField(_("urgency"), choices=Urgency.choices, default=Urgency.MEDIUM)
     roi_estimate = models.DecimalField(
         _("ROI estimate"),
@@ -218,7 +219,7 @@ class FeedbackLink(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Revenue a year this would keep or win (renewal saved, expansion), in the deployment's currency."),
     )
-    alternatives = models.TextField(_("alternatives considered"), blank=True)
+    alternatives = models.TextField(_("alternatives considered"), blank=True, **text_limit(TEXT_MAX_LENGTH))
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("raised by"), related_name="+", on_delete=models.SET_NULL, null=True
     )
@@ -242,7 +243,7 @@ class FeedbackStatusChange(models.Model):
     request = models.ForeignKey(FeedbackRequest, related_name="status_changes", on_delete=models.CASCADE)
     old_status = models.CharField(_("from"), max_length=16, choices=FeedbackStatus.choices)
     new_status = models.CharField(_("to"), max_length=16, choices=FeedbackStatus.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, **text_limit(NOTE_MAX_LENGTH))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True)
     created_at = models.DateTimeField(_("changed"), auto_now_add=True)
 
@@ -273,7 +274,7 @@ class Campaign(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     feature = models.CharField(_("feature"), max_length=200)
-    value = models.TextField(_("value to explain"), blank=True)
+    value = models.TextField(_("value to explain"), blank=True, **text_limit(TEXT_MAX_LENGTH))
     event_names = models.JSONField(
         _("usage event names"),
         default=list,

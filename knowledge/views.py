@@ -175,7 +175,8 @@ def case_review_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such case.")
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose approve or reject."))
+        # Name the field: a missing decision, or a comment over the length limit.
+        messages.error(request, _errors(ValidationError(form.errors.as_data())))
         return redirect("knowledge:case_detail", pk=pk)
     try:
         case_review(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Account
@@ -94,10 +95,15 @@ class PlanSerializer(serializers.Serializer):
         return [{"accounts_per_csm": ratio, "csms": csms} for ratio, csms in plan.steps]
 
 
+@extend_schema_field({"type": "string", "maxLength": ActivityType._meta.get_field("code").max_length})
+class ActivityTypeCodeField(serializers.SlugRelatedField):
+    """An activity type by its code (the lookup bounds it; the schema says how long it can be)."""
+
+
 class TimeEntrySerializer(serializers.ModelSerializer):
     """Time entries. ``user`` is always the caller on create; others' entries are read-only."""
 
-    activity_type = serializers.SlugRelatedField(slug_field="code", queryset=ActivityType.objects.all())
+    activity_type = ActivityTypeCodeField(slug_field="code", queryset=ActivityType.objects.all())
     account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.all(), allow_null=True, required=False)
     user: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(read_only=True)
 

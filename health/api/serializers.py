@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.dates import BoundedDateField
+from health.models import NPS_COMMENT_MAX_LENGTH
 from health.scoring import explain_changes
 
 
@@ -61,7 +62,7 @@ class NpsResponseSerializer(serializers.Serializer):
         source="stakeholder_id", required=False, allow_null=True, help_text=_("A stakeholder of that account.")
     )
     score = serializers.IntegerField(min_value=0, max_value=10)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=NPS_COMMENT_MAX_LENGTH)
     responded_on = BoundedDateField()
     external_id = serializers.CharField(
         required=False,

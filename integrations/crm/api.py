@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from accounts.imports.parsing import ACCOUNT_COLUMNS, STAKEHOLDER_COLUMNS
 from core.api.parsers import JSONParser
+from core.text_limits import LIST_MAX_LENGTH
 
 from .contracts import CONTRACT_COLUMNS, CONTRACT_REQUIRED
 from .services import SyncError, SyncRejected, can_sync, crm_sync
@@ -89,6 +90,8 @@ class RowField(serializers.Field):
                 errors[str(key)] = [_("Unknown field.")]
             elif value is None:
                 row[key] = ""
+            elif isinstance(value, str) and len(value) > LIST_MAX_LENGTH:
+                errors[key] = [_("Keep it under %(limit)s characters.") % {"limit": LIST_MAX_LENGTH}]
             elif isinstance(value, str):
                 row[key] = value.strip()
             elif isinstance(value, int | float) and not isinstance(value, bool):
@@ -117,8 +120,8 @@ def _flatten(detail: Any) -> list[SyncError]:
 
 
 def _row_schema(entity: str) -> dict[str, Any]:
-    number_or_text = {"oneOf": [{"type": "number"}, {"type": "string"}], "nullable": True}
-    properties = {name: {"type": "string", "nullable": True} for name in COLUMNS[entity]}
+    number_or_text = {"oneOf": [{"type": "number"}, {"type": "string", "maxLength": LIST_MAX_LENGTH}], "nullable": True}
+    properties = {name: {"type": "string", "nullable": True, "maxLength": LIST_MAX_LENGTH} for name in COLUMNS[entity]}
     numbers = {"accounts": ("arr",), "stakeholders": ("tier", "key_level", "relationship"), "contracts": ("arr",)}
     for name in numbers[entity]:
         properties[name] = number_or_text

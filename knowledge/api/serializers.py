@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from core.text_limits import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH
+
 from ..models import CASE_CONTENT_FIELDS, Campaign, Case, FeedbackLink, FeedbackRequest, FeedbackStatus, Urgency
 
 
@@ -66,17 +68,17 @@ class FeedbackRaiseSerializer(serializers.Serializer):
     account = serializers.IntegerField()
     existing = serializers.IntegerField(required=False, allow_null=True)
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    problem = serializers.CharField(required=False, allow_blank=True)
-    business_scenario = serializers.CharField()
+    problem = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH)
+    business_scenario = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     roi_estimate = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"))
-    alternatives = serializers.CharField(required=False, allow_blank=True)
+    alternatives = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH)
 
 
 class FeedbackStatusSerializer(serializers.Serializer):
     # Checked by the service (an unknown status is a 400 naming the field).
-    status = serializers.CharField(help_text=", ".join(FeedbackStatus.values))
-    note = serializers.CharField(required=False, allow_blank=True)
+    status = serializers.CharField(max_length=32, help_text=", ".join(FeedbackStatus.values))
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
 
 
 class CampaignSerializer(serializers.ModelSerializer):

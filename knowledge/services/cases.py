@@ -90,6 +90,10 @@ def case_review(*, case: Case, actor: AnyUser, approve: bool, comment: str = "")
     if case.status != CaseStatus.SUBMITTED:
         raise ValidationError({"status": _("This case is not waiting for approval.")})
     comment = (comment or "").strip()
+    try:
+        Case._meta.get_field("review_comment").run_validators(comment)
+    except ValidationError as error:
+        raise ValidationError({"comment": error.messages}) from None
     if not approve and not comment:
         raise ValidationError({"comment": _("Say why the case is rejected.")})
     case.status = CaseStatus.APPROVED if approve else CaseStatus.REJECTED
