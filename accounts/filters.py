@@ -6,19 +6,21 @@ renewal, lifecycle stage), for its page, CSV export and API alike.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.ids import IdMultipleChoiceFilter
 from core.people import display_name
 
-from .models import Account, AccountStatus, IcpFit, Industry
+from .models import Account, AccountStatus, IcpFit, Industry, TimelineEntry
 from .querysets import AccountQuerySet
 from .segments import Segment
 from .selectors import assignable_owners
@@ -66,11 +68,14 @@ class AccountFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=AccountStatus.choices, label=_("Status"), widget=forms.CheckboxSelectMultiple
     )
+    no_touch_days = django_filters.NumberFilter(
+        method="filter_no_touch", label=_("No touch in (days)"), min_value=1, max_value=3650
+    )
     ordering = django_filters.OrderingFilter(fields=ORDERING_FIELDS, field_labels=ORDERING_LABELS, label=_("Sort by"))
 
     class Meta:
         model = Account
-        fields = ["q", "segment", "industry", "owner", "icp_fit", "status"]
+        fields = ["q", "segment", "industry", "owner", "icp_fit", "status", "no_touch_days"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,6 +93,14 @@ class AccountFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.in_segments(list(value))
+
+    def filter_no_touch(self, queryset: AccountQuerySet, name: str, value: Any) -> AccountQuerySet:
+        """Accounts with no touchpoint logged in the last ``value`` days (never touched included)."""
+        if value is None:
+            return queryset
+        since = timezone.now() - timedelta(days=int(value))
+        recent = TimelineEntry.objects.filter(account=OuterRef("pk"), is_touchpoint=True, occurred_at__gte=since)
+        return queryset.filter(~Exists(recent))
 
     @property
     def qs(self) -> QuerySet[Account]:

@@ -53,3 +53,11 @@ account_updated = Signal()
 # fields)`` pairs), ``owner_changes`` (``(account, previous owner's id)`` pairs, also
 # among ``updated``), ``actor``. Receivers must not query per account.
 accounts_bulk_written = Signal()
+
+# Saved segments (``accounts.saved_segments``): sent after commit when accounts enter or
+# leave a segment's members (a refresh of its filter, a hand-picked add or removal, the
+# segment deleted). kwargs: ``segment_id``, ``account_ids`` (a list, never empty). For
+# playbooks' "entered segment" trigger and outreach audiences; receivers must not query
+# per account.
+segment_entered = Signal()
+segment_left = Signal()

@@ -318,6 +318,7 @@ SPECTACULAR_SETTINGS = {
         "SurveyKindEnum": "outreach.models.SurveyKind",
         "SearchKindEnum": "workspace.search.sources.KINDS",
         "HealthColourEnum": "health.models.Colour",
+        "SegmentKindEnum": "accounts.models.saved_segments.SegmentKind",
         "RenewalOutcomeEnum": ["renewed", "downgraded", "churned"],
     },
     "SWAGGER_UI_DIST": "SIDECAR",

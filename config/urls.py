@@ -15,6 +15,7 @@ from core import views as core_views
 from core.api.docs import ApiDocsPermission, docs_page
 from org import urls as org_urls
 from org import views as org_views
+from org.columns import column_preference_view
 from org.sso_views import SsoLoginForm
 from workspace import urls as workspace_urls
 from workspace.my_day import my_day_view
@@ -27,6 +28,7 @@ admin.site.index_title = _("Site administration")
 
 api_v1 = [
     path("", include("workspace.api")),
+    path("", include("workspace.segments.api")),
     path("", include("accounts.api.urls")),
     path("", include("health.api.urls")),
     path("", include("renewals.api.urls")),
@@ -48,6 +50,7 @@ urlpatterns = [
     path("i18n/setlang/", capacity_views.language_set_view, name="set_language"),
     path("notifications/", core_views.notifications_view, name="notifications"),
     path("api-token/", core_views.api_token_view, name="api_token"),
+    path("preferences/columns/<slug:table>/", column_preference_view, name="column_preference"),
     path("security/two-factor/", include("org.two_factor.urls")),
     path("login/", auth_views.LoginView.as_view(authentication_form=SsoLoginForm), name="login"),
     path("oidc/", include("org.sso_urls")),
@@ -68,6 +71,7 @@ urlpatterns = [
     path("accounts/", include((workspace_urls.accounts_urlpatterns + accounts_urls.urlpatterns, "accounts"))),
     path("renewals/", include("renewals.urls")),
     path("tasks/", include("playbooks.urls")),
+    path("playbooks/", include("playbooks.rules.urls")),
     path("health/", include("health.urls")),
     path("capacity/", include((workspace_urls.capacity_urlpatterns + capacity_urls.urlpatterns, "capacity"))),
     path("knowledge/", include("knowledge.urls")),

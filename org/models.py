@@ -165,3 +165,4 @@ simple_history.register(
 
 # The in-app settings area's row and change log (org.operations_settings reads them).
 from .operations_models import OperationsSettings, SettingsChange, SettingsSection  # noqa: E402, F401
+from .preference_models import ColumnPreference  # noqa: E402, F401

@@ -2,8 +2,10 @@
 
 An audience is a small JSON document kept on the survey (``Survey.audience``), so that an
 automatic send asks the same people the manual one did:
-``{"segments": [...], "tiers": [...], "key_levels": [...], "account_ids": [...]}``;
-an empty list means "any".
+``{"segments": [...], "tiers": [...], "key_levels": [...], "account_ids": [...],
+"saved_segments": [...]}``; an empty list means "any". ``saved_segments``: ids of saved
+segments (``accounts.saved_segments``) — their members, within the sender's scope
+(the accounts given to ``audience_stakeholders`` are already scoped).
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, KeyPersonLevel, Stakeholder, Tier
+from accounts.models import Account, KeyPersonLevel, SegmentMember, Stakeholder, Tier
 from accounts.segments import Segment, arr_range_for_segment
 
-AUDIENCE_KEYS = ("segments", "tiers", "key_levels", "account_ids")
+AUDIENCE_KEYS = ("segments", "tiers", "key_levels", "account_ids", "saved_segments")
 
 
 def audience_clean(raw: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -38,7 +40,7 @@ def audience_clean(raw: Mapping[str, Any]) -> dict[str, list[Any]]:
         values = raw.get(key) or []
         if not isinstance(values, list | tuple):
             raise ValidationError({key: _("Give a list.")})
-        if key in ("key_levels", "account_ids"):
+        if key in ("key_levels", "account_ids", "saved_segments"):
             try:
                 values = [int(value) for value in values]
             except (TypeError, ValueError):
@@ -70,6 +72,9 @@ def audience_stakeholders(*, accounts: QuerySet[Account], audience: Mapping[str,
         accounts = accounts.filter(_segments_q(audience["segments"]))
     if audience.get("account_ids"):
         accounts = accounts.filter(pk__in=audience["account_ids"])
+    if audience.get("saved_segments"):
+        members = SegmentMember.objects.filter(segment_id__in=audience["saved_segments"], account=OuterRef("pk"))
+        accounts = accounts.filter(Exists(members))
     people = Stakeholder.objects.filter(account__in=accounts.order_by().values("pk"), is_active=True, erased_at=None)
     people = people.exclude(email="")
     if audience.get("tiers"):

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import KeyPersonLevel, Tier, TouchpointKind
+from accounts.saved_segments import segments_for_user
 from accounts.segments import Segment
 
 from .models import Survey
@@ -31,6 +32,24 @@ class ResponseForm(forms.Form):
         ]
 
 
+def saved_segments_field() -> forms.TypedMultipleChoiceField:
+    """An audience's saved segments; the choices are the person's (``saved_segment_choices``)."""
+    return forms.TypedMultipleChoiceField(
+        label=_("Saved segments"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Members of these segments (those in your scope)."),
+    )
+
+
+def saved_segment_choices(user: Any) -> list[tuple[int, str]]:
+    """The saved segments ``user`` sees, as an audience's choices."""
+    if user is None:
+        return []
+    return list(segments_for_user(user=user).values_list("pk", "name"))
+
+
 class AudienceForm(forms.Form):
     segments = forms.MultipleChoiceField(
         label=_("Segments"), choices=Segment.choices, required=False, widget=forms.CheckboxSelectMultiple
@@ -45,12 +64,17 @@ class AudienceForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    saved_segments = saved_segments_field()
     account_ids = forms.CharField(
         label=_("Only these account ids"),
         required=False,
         help_text=_("Comma-separated; empty: every account in your scope."),
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["saved_segments"].choices = saved_segment_choices(user)  # type: ignore[attr-defined]
 
     def clean_account_ids(self) -> list[int]:
         raw = self.cleaned_data.get("account_ids") or ""
@@ -61,7 +85,8 @@ class AudienceForm(forms.Form):
 
     def audience(self) -> dict[str, list[Any]]:
         return {
-            key: list(self.cleaned_data.get(key) or []) for key in ("segments", "tiers", "key_levels", "account_ids")
+            key: list(self.cleaned_data.get(key) or [])
+            for key in ("segments", "tiers", "key_levels", "account_ids", "saved_segments")
         }
 
 

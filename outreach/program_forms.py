@@ -15,7 +15,9 @@ from core.forms import form_name_empty_choices
 from core.people import display_name
 from health.models import Colour
 from org.models import Role
+from playbooks.models import TaskType
 
+from .forms import saved_segment_choices, saved_segments_field
 from .models import ProgramEntry, ProgramStep
 
 MERGE_HELP = _(
@@ -39,6 +41,7 @@ class ProgramForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    saved_segments = saved_segments_field()
     owner_ids = forms.TypedMultipleChoiceField(
         label=_("Account owners"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -47,20 +50,23 @@ class ProgramForm(forms.Form):
         label=_("Health colours (entry)"), choices=Colour.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["saved_segments"].choices = saved_segment_choices(user)  # type: ignore[attr-defined]
         owners = get_user_model().objects.filter(is_active=True, cs_profile__role=Role.CSM).order_by("first_name")
         self.fields["owner_ids"].choices = [(user.pk, display_name(user)) for user in owners]  # type: ignore[attr-defined]
         self.fields["name"].widget.attrs["class"] = "form-control"
         self.fields["entry"].widget.attrs["class"] = "form-select"
 
     def audience(self) -> dict[str, list[Any]]:
-        return {key: list(self.cleaned_data.get(key) or []) for key in ("segments", "tiers", "key_levels", "owner_ids")}
+        keys = ("segments", "tiers", "key_levels", "owner_ids", "saved_segments")
+        return {key: list(self.cleaned_data.get(key) or []) for key in keys}
 
 
 class StepForm(forms.ModelForm):
     pk = forms.IntegerField(required=False, widget=forms.HiddenInput)
     link_url = forms.URLField(label=_("Link"), required=False, max_length=500, assume_scheme="https")
+    task_type = forms.ChoiceField(label=_("Task type"), choices=TaskType.choices, required=False, initial="activity")
     condition_colours = forms.MultipleChoiceField(
         label=_("Health colours"), choices=Colour.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -110,6 +116,7 @@ class StepForm(forms.ModelForm):
         for name in ("link_text_en", "link_text_zh_hans", "condition"):
             data[name] = data[name] or ""
         data["task_due_days"] = data["task_due_days"] if data["task_due_days"] is not None else 3
+        data["task_type"] = data["task_type"] or TaskType.ACTIVITY
         if self.cleaned_data.get("pk"):
             data["pk"] = self.cleaned_data["pk"]
         return data

@@ -64,7 +64,7 @@ def _form_page(request: HtmxHttpRequest, program: Program | None) -> HttpRespons
         raise PermissionDenied
     initial, steps_initial = _initial(program)
     data = request.POST if request.method == "POST" else None
-    form = ProgramForm(data, initial=initial)
+    form = ProgramForm(data, initial=initial, user=request.user)
     steps = StepFormSet(data, initial=steps_initial, prefix="steps")
     if request.method == "POST" and form.is_valid() and steps.is_valid():
         chosen = [

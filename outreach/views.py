@@ -76,7 +76,7 @@ def survey_send_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not can_send_surveys(request.user):
         raise PermissionDenied
     initial = {key: value for key, value in (survey.audience or {}).items() if key != "account_ids"}
-    form = AudienceForm(request.POST or None, initial=initial)
+    form = AudienceForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             result = survey_send(survey=survey, actor=request.user, audience=form.audience())

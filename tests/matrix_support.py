@@ -44,6 +44,12 @@ PROFILES: dict[str, dict[str, str]] = {
     # managers do not learn they exist; CSMs manage no one.
     "team_person": {"anonymous": LOGIN, "csm_a1": DENIED, "csm_a2": DENIED, "csm_b1": DENIED,
                     "manager_a": OK, "manager_b": HIDDEN, "admin": OK},
+    # A saved segment of csm_a1 shared with team A: seen by the team and its manager, changed
+    # by its owner and admins only (accounts.saved_segments).
+    "segment_owner": {"anonymous": LOGIN, "csm_a1": OK, "csm_a2": DENIED, "csm_b1": HIDDEN,
+                      "manager_a": DENIED, "manager_b": HIDDEN, "admin": OK},
+    "api_segment_shared": {"anonymous": DENIED, "csm_a1": OK, "csm_a2": OK, "csm_b1": HIDDEN,
+                           "manager_a": OK, "manager_b": HIDDEN, "admin": OK},
 }  # fmt: skip
 
 

@@ -5,30 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import AnyUser
-from accounts.filters import ORDERING_FIELDS, ORDERING_LABELS, AccountFilter
 from accounts.imports import accounts_csv
-from accounts.models import Account
-from accounts.selectors import account_scope, assignable_owners
+from accounts.selectors import assignable_owners
 from config.http import HtmxHttpRequest
 from core.filter_errors import filter_errors_response
 from core.people import display_name
-from health.selectors import with_health
-from playbooks.account_list import filter_by_stage, with_stage
-from playbooks.models import Stage
-from renewals.selectors import with_next_renewal
 
 from .book_actions import can_assign_owners
 from .book_bulk import BookTaskForm
+from .book_filter import BookFilter, book_accounts, book_columns
+from .segments.views import book_segments
+
+__all__ = ["BookFilter", "book_accounts", "book_columns", "book_export_view", "book_filter", "book_view"]
 
 PAGE_SIZE = 50
 
@@ -49,39 +43,6 @@ ROW_COLUMNS = (
 )
 
 
-def book_accounts(*, user: AnyUser) -> QuerySet[Account]:
-    """The accounts ``user`` may see, with every column of the book: subqueries and one
-    join, never a query per row."""
-    accounts = account_scope(user=user).select_related("owner").with_segment()
-    return with_stage(with_next_renewal(with_health(accounts)))
-
-
-class BookFilter(AccountFilter):
-    """The account filters, plus the stage filter and the sort keys of the other apps' columns."""
-
-    stage = django_filters.MultipleChoiceFilter(
-        choices=Stage.choices, method="filter_stage", label=_("Lifecycle stage"), widget=forms.CheckboxSelectMultiple
-    )
-    ordering = django_filters.OrderingFilter(
-        fields=(
-            *ORDERING_FIELDS,
-            ("health_score", "health_score"),
-            ("next_renewal_date", "next_renewal_date"),
-            ("lifecycle_rank", "stage"),
-        ),
-        field_labels={
-            **ORDERING_LABELS,
-            "health_score": _("Health score"),
-            "next_renewal_date": _("Next renewal"),
-            "lifecycle_rank": _("Lifecycle stage"),
-        },
-        label=_("Sort by"),
-    )
-
-    def filter_stage(self, queryset: QuerySet[Account], name: str, value: list[str]) -> QuerySet[Account]:
-        return filter_by_stage(queryset, value) if value else queryset
-
-
 def book_filter(request: HtmxHttpRequest) -> BookFilter:
     return BookFilter(request.GET or None, queryset=book_accounts(user=request.user), request=request)
 
@@ -99,6 +60,11 @@ def book_view(request: HtmxHttpRequest) -> HttpResponse:
     owners = [(user.pk, display_name(user)) for user in assignable_owners(user=request.user)]
     filterset.form.fields["owner"].widget.choices = owners
     context |= {"owners": owners, "can_assign_owners": can_assign_owners(request.user), "task_form": BookTaskForm()}
+    # The sidebar's segments and the "Saved segment" filter list the same rows: one query.
+    context |= book_segments(request)
+    filterset.form.fields["in_segment"].widget.choices = [("", _("Any"))] + [
+        (item.segment.pk, item.segment.name) for item in context["segments"]
+    ]
     return render(request, "workspace/book.html", context)
 
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.access import can_review_dossiers
+from accounts.saved_segments import account_ids_clean
 from accounts.selectors import account_scope
 from accounts.services import AccountBatch
 from core.types import AnyUser
@@ -33,18 +34,6 @@ MAX_ACCOUNTS = 200
 def can_assign_owners(user: AnyUser) -> bool:
     """Managers and admins move accounts between people; a CSM does not."""
     return can_review_dossiers(user)
-
-
-def _account_ids(values: Collection[Any]) -> list[int]:
-    try:
-        ids = sorted({int(value) for value in values})
-    except (TypeError, ValueError) as error:
-        raise ValidationError({"account": _("Choose accounts from the list.")}) from error
-    if not ids:
-        raise ValidationError({"account": _("Choose at least one account.")})
-    if len(ids) > MAX_ACCOUNTS:
-        raise ValidationError({"account": _("Choose at most %(max)s accounts at a time.") % {"max": MAX_ACCOUNTS}})
-    return ids
 
 
 def _move(*, actor: AnyUser, moves: dict[int, User | None]) -> int:
@@ -77,7 +66,7 @@ def book_assign_owner(*, actor: AnyUser, account_ids: Collection[Any], owner: Us
         raise PermissionDenied(_("Only managers and admins assign account owners."))
     if owner is None:
         raise ValidationError({"owner": _("Choose the new owner.")})
-    ids = _account_ids(account_ids)
+    ids = account_ids_clean(account_ids, most=MAX_ACCOUNTS)
     previous = dict(account_scope(user=actor).filter(pk__in=ids).values_list("pk", "owner_id"))
     moved = _move(actor=actor, moves=dict.fromkeys(ids, owner))
     state = {"owner": owner.pk, "previous": [[pk, previous.get(pk)] for pk in ids]}

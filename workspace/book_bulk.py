@@ -1,5 +1,6 @@
 """The book's bulk bar: a new owner for the checked accounts (managers and admins), the
-same task on each, and their undo (``workspace.book_actions``, ``playbooks.bulk``)."""
+same task on each, adding them to a list segment (``workspace.segments.views``), and
+their undo (``workspace.book_actions``, ``playbooks.bulk``, ``accounts.saved_segments``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.saved_segments import segment_add_accounts_undo
 from accounts.selectors import assignable_owners
 from config.http import HtmxHttpRequest
 from core.bulk_answer import bulk_answer, error_text, form_error_text
@@ -125,6 +127,13 @@ def book_undo_view(request: HtmxHttpRequest) -> HttpResponse:
             text = ngettext(
                 "Undone: %(count)s account is back with its owner.",
                 "Undone: %(count)s accounts are back with their owners.",
+                outcome.count,
+            )
+        elif request.POST.get("what") == "segment":
+            outcome = segment_add_accounts_undo(actor=request.user, token=token)
+            text = ngettext(
+                "Undone: %(count)s account taken out of the list.",
+                "Undone: %(count)s accounts taken out of the list.",
                 outcome.count,
             )
         else:

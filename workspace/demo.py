@@ -20,6 +20,8 @@ from playbooks import demo as playbooks_demo
 from renewals import demo as renewals_demo
 from renewals.lapsed import renewals_mark_lapsed
 
+from .segments import demo as segments_demo
+
 # People first, time entries last (they point at accounts and activity types).
 DEMO_MODULES: list[ModuleType] = [
     capacity_demo,
@@ -29,6 +31,7 @@ DEMO_MODULES: list[ModuleType] = [
     playbooks_demo,
     knowledge_demo,
     outreach_demo,
+    segments_demo,
     capacity_demo_time,
 ]
 

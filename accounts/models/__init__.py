@@ -21,6 +21,7 @@ from .dossier import (
 from .imports import ImportKind, ImportRun
 from .privacy import ErasureRecord
 from .risk import RiskFlag, RiskKind
+from .saved_segments import SavedSegment, SegmentKind, SegmentMember
 from .stakeholders import KeyPersonLevel, RelationshipStage, Stakeholder, Tier
 from .timeline import TimelineEntry, TouchpointKind
 
@@ -47,7 +48,10 @@ __all__ = [
     "RiskFlag",
     "RiskKind",
     "SalesPromise",
+    "SavedSegment",
     "SectionKey",
+    "SegmentKind",
+    "SegmentMember",
     "Stakeholder",
     "Tier",
     "TimelineEntry",
