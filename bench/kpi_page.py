@@ -13,13 +13,16 @@ does not renew, a third of those come back), a third with a mid-term expansion, 
 ten with a contraction; seats on half of the accounts; daily rollups on the days that
 the report reads: 70 % of the live accounts are used on 6 days of each quarter's last
 30 days, and 80 % of the accounts that went live in the period on 4 of their first 30
-days. The ARR ledger is rebuilt from the contracts.
+days. The ARR ledger is rebuilt from the contracts; the KPI facts and cells
+(``renewals.kpi_facts``) are rebuilt when missing (or with ``--rebuild-facts``), timed,
+and one account's incremental refresh is timed.
 
 Measured in production mode (``DEBUG`` off, hashed static files, cached templates),
 in-process with Django's test client, ``--repeat`` requests after 2 warm-ups, each
 scenario alternating with the trivial view (the login page, no query) so both see the
 same machine load: ``GET /renewals/kpis/`` for the last four full quarters, by each
-``--groups`` grouping, as the admin (every account) and as one CSM (their book).
+``--groups`` grouping, as the admin (every account), a manager (their team's five
+books) and one CSM (their book).
 Prints p50 and the ratio to the trivial view's p50, and the queries per request.
 """
 
@@ -54,7 +57,7 @@ PREFIX = "BKPI"
 BATCH = 5000
 TODAY = date(2026, 1, 15)
 QUARTERS = [date(2025, 1, 1), date(2025, 4, 1), date(2025, 7, 1), date(2025, 10, 1)]
-ADMIN, CSM = "bench.kpi.admin", "bench.kpi.csm.01"
+ADMIN, MANAGER, CSM = "bench.kpi.admin", "bench.kpi.manager.1", "bench.kpi.csm.01"
 
 
 def _people() -> tuple[dict[str, list[Any]], list[Any]]:
@@ -247,11 +250,44 @@ def _measure(
     return page, plain, len(queries), len(response.content)
 
 
+def _facts(*, rebuild: bool) -> dict[str, float]:
+    """Build the KPI facts when missing (or asked), and time one account's refresh."""
+    from accounts.models import Account
+    from renewals.kpi_facts.services import kpi_facts_rebuild, kpi_facts_refresh, kpi_state_usable
+    from renewals.models import KpiCell, KpiFact
+
+    timings: dict[str, float] = {}
+    if rebuild or not kpi_state_usable():
+        began = time.perf_counter()
+        kpi_facts_rebuild()
+        timings["rebuild_s"] = time.perf_counter() - began
+        vacuum_analyze(KpiFact, KpiCell)
+        print(f"KPI facts rebuilt in {timings['rebuild_s']:.1f} s", flush=True)
+    account = Account.objects.filter(external_id__startswith=PREFIX, owner__isnull=False).order_by("pk")[500]
+    runs = []
+    for _ in range(5):
+        began = time.perf_counter()
+        kpi_facts_refresh(account_ids=[account.pk])
+        runs.append(time.perf_counter() - began)
+    timings["refresh_one_s"] = statistics.median(runs)
+    print(
+        f"{KpiFact.objects.count():,} KPI facts, {KpiCell.objects.count():,} cells; one account's refresh "
+        f"p50 {timings['refresh_one_s'] * 1000:.1f} ms",
+        flush=True,
+    )
+    return timings
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=10, help="timed requests per scenario (10)")
-    parser.add_argument("--groups", default="company,csm", help="groupings to time (company,csm)")
+    parser.add_argument(
+        "--groups",
+        default="company,team,csm,segment,industry,icp_fit",
+        help="groupings to time (all six)",
+    )
+    parser.add_argument("--rebuild-facts", action="store_true", help="rebuild the KPI facts even when built")
     parser.add_argument("--seed", type=int, default=22)
     parser.add_argument("--database-url", help="database (default: var/bench/hourglass_bench_kpi.sqlite3)")
     parser.add_argument("--no-json", action="store_true")
@@ -297,22 +333,28 @@ def main() -> int:
         "rollups": DailyRollup.objects.count(),
     }
     print(", ".join(f"{value:,} {name}" for name, value in counts.items()))
+    facts = _facts(rebuild=args.rebuild_facts)
     call_command("collectstatic", interactive=False, verbosity=0)
 
     users = get_user_model().objects
     book = Account.objects.filter(owner__username=CSM).count()
+    team_book = Account.objects.filter(owner__cs_profile__team__lead__username=MANAGER).count()
     start, end = QUARTERS[0], date(2025, 12, 31)
     rows, results = [], {}
     with override_settings(ALLOWED_HOSTS=["*"]):
         baseline = Client()
-        for username in (ADMIN, CSM):
+        for username in (ADMIN, MANAGER, CSM):
             client = Client()
             client.force_login(users.get(username=username))
             for group_by in [group for group in args.groups.split(",") if group]:
                 url = f"/renewals/kpis/?start={start}&end={end}&group_by={group_by}"
                 page, plain, queries, size = _measure(client, url, args.repeat, baseline, "/login/")
                 p50, base = statistics.median(page), statistics.median(plain)
-                who = "admin (all accounts)" if username == ADMIN else f"CSM ({book:,} accounts)"
+                who = {
+                    ADMIN: "admin (all accounts)",
+                    MANAGER: f"manager ({team_book:,} accounts)",
+                    CSM: f"CSM ({book:,} accounts)",
+                }[username]
                 rows.append(
                     (who, group_by, f"{p50 * 1000:.0f} ms", f"{base * 1000:.1f} ms", f"{p50 / base:.1f}×", queries)
                 )
@@ -327,7 +369,13 @@ def main() -> int:
     if not args.no_json:
         path = write_results(
             "kpi_page",
-            {"database": database_info(), "environment": environment(), "data": counts, "results": results},
+            {
+                "database": database_info(),
+                "environment": environment(),
+                "data": counts,
+                "facts": facts,
+                "results": results,
+            },
         )
         print(f"Results: {path}")
     return 0

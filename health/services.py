@@ -23,6 +23,7 @@ from core.monitoring.metrics import ingest_observe
 from .defaults import DEFAULT_MEASURES, DEFAULT_MODEL_NAME
 from .models import DailyFeatureRollup, DailyRollup, HealthMeasure, HealthModel, UsageEvent
 from .partitions import event_partitions_detach, event_partitions_ensure
+from .signals import rollups_written
 from .storage import events_store
 from .validation import EventError, ValidEvent, events_check
 
@@ -192,6 +193,8 @@ def rollups_recompute(*, pairs: Iterable[AccountDay]) -> int:
     # Whatever this run did not write has no events any more (deleted, detached).
     DailyRollup.objects.filter(_pairs_q(days, day_field="day"), computed_at__lt=run_at).delete()
     DailyFeatureRollup.objects.filter(_pairs_q(days, day_field="day"), computed_at__lt=run_at).delete()
+    touched = sorted({account_id for ids in days.values() for account_id in ids})
+    transaction.on_commit(lambda: rollups_written.send(sender=DailyRollup, account_ids=touched))
     return len(rollups)
 
 

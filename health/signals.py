@@ -28,3 +28,7 @@ health_colours_changed = Signal()
 #   (kwargs ``alert``, ``account``).
 nps_response_received = Signal()
 activity_drop_resolved = Signal()
+
+# Sent after commit by ``services.rollups_recompute`` (renewals' KPI facts refresh those
+#   accounts); kwargs: ``account_ids`` (sorted list of the accounts whose rollups it wrote).
+rollups_written = Signal()

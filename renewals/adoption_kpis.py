@@ -147,10 +147,11 @@ def _group_columns(group_by: str, prefix: str) -> dict[str, Any]:
     return columns
 
 
-def _activated(days: int, share: float, since: date) -> Case:
+def _activated(days: int, share: float, since: date | None) -> Case:
     """Whether an account that went live on or after ``since`` reached the activation
     criterion in its first ``days`` days (False for the accounts live before: they are
-    only counted, so their rollups and seats are never read)."""
+    only counted, so their rollups and seats are never read). ``since`` None: every
+    account is tested (the KPI facts' build)."""
     window = DailyRollup.objects.filter(
         account=OuterRef("pk"),
         day__gte=OuterRef("go_live_date"),
@@ -158,11 +159,29 @@ def _activated(days: int, share: float, since: date) -> Case:
         day__lte=OuterRef("go_live_date") + timedelta(days=days - 1),
     )
     needed = ExpressionWrapper(OuterRef("adoption_seats") * Value(share), output_field=FloatField())
+    whens = [When(go_live_date__lt=since, then=Value(False))] if since is not None else []
     return Case(
-        When(go_live_date__lt=since, then=Value(False)),
+        *whens,
         When(adoption_seats__gt=0, then=Exists(window.filter(active_users__gte=needed))),
         default=Exists(window.filter(events__gt=0)),
     )
+
+
+def seats_subquery() -> Subquery:
+    """The sum of an account's purchased products' seats (NULL when it has none)."""
+    seats = (
+        PurchasedProduct.objects.filter(account=OuterRef("pk"))
+        .order_by()
+        .values("account")
+        .annotate(total=Sum("seats"))
+        .values("total")
+    )
+    return Subquery(seats, output_field=IntegerField())
+
+
+def activation_criterion() -> tuple[int, float]:
+    """The activation window in days and the share of seats active that it asks for."""
+    return settings.HOURGLASS_ACTIVATION_DAYS, float(settings.HOURGLASS_ACTIVATION_MIN_ACTIVE_SHARE)
 
 
 def _active_in(quarter: date) -> Q:
@@ -182,15 +201,7 @@ def _figures(accounts: QuerySet[Account], quarters: list[date], group_by: str) -
     """Both figure sets in one aggregate over the accounts, per group and go-live bucket:
     ``n`` accounts that went live in the bucket, ``n_activated`` of them activated (only
     for the buckets of the quarters shown) and ``active_<i>`` of them active in quarter i."""
-    days = settings.HOURGLASS_ACTIVATION_DAYS
-    share = float(settings.HOURGLASS_ACTIVATION_MIN_ACTIVE_SHARE)
-    seats = (
-        PurchasedProduct.objects.filter(account=OuterRef("pk"))
-        .order_by()
-        .values("account")
-        .annotate(total=Sum("seats"))
-        .values("total")
-    )
+    days, share = activation_criterion()
     bucket = Case(
         *[
             When(go_live_date__gte=quarter, go_live_date__lte=_quarter_end(quarter), then=Value(index))
@@ -203,7 +214,7 @@ def _figures(accounts: QuerySet[Account], quarters: list[date], group_by: str) -
     actives = {f"active_{index}": Count("pk", filter=_active_in(quarter)) for index, quarter in enumerate(quarters)}
     return list(
         accounts.filter(go_live_date__lte=_quarter_end(quarters[-1]))
-        .annotate(adoption_seats=Subquery(seats, output_field=IntegerField()))
+        .annotate(adoption_seats=seats_subquery())
         .annotate(activated=_activated(days, share, quarters[0]))
         .annotate(adoption_quarter=bucket, **columns)
         .values("adoption_quarter", *columns)
@@ -212,11 +223,21 @@ def _figures(accounts: QuerySet[Account], quarters: list[date], group_by: str) -
     )
 
 
-def adoption_report(*, user: AnyUser, start: date, end: date, group_by: str = "company") -> AdoptionTable:
-    """Activation and active rates of the quarters touching ``[start, end]``, per group."""
+def adoption_report(
+    *, user: AnyUser, start: date, end: date, group_by: str = "company", cube: Any = None
+) -> AdoptionTable:
+    """Activation and active rates of the quarters touching ``[start, end]``, per group.
+
+    ``cube``: the KPI cells read for the page (``kpi_facts.cube_rows``), used instead of
+    the aggregate over the accounts (the same figures)."""
     quarters = quarters_of(start, end)
-    accounts = account_scope(user=user).exclude(status=AccountStatus.CHURNED).order_by()
-    found = _figures(accounts, quarters, group_by)
+    if cube is not None:
+        from .kpi_facts.read import adoption_results
+
+        found = adoption_results(cube, quarters=quarters)
+    else:
+        accounts = account_scope(user=user).exclude(status=AccountStatus.CHURNED).order_by()
+        found = _figures(accounts, quarters, group_by)
     names = _GROUP_FIELDS[group_by]
 
     # Per row key and quarter index: [launched, activated, went live, active].

@@ -30,3 +30,7 @@ class RenewalsConfig(AppConfig):
         from . import ledger
 
         pre_delete.connect(ledger.on_account_deleting, sender=Account, dispatch_uid="renewals.ledger.account_deleting")
+
+        from .kpi_facts import receivers
+
+        receivers.connect()

@@ -384,6 +384,9 @@ from .expansion_models import (  # noqa: E402, F401
     expansion_owner_reason,
 )
 
+# The KPI page's precomputed facts and cells live beside the reports.
+from .kpi_facts.models import KpiCell, KpiDirtyAccount, KpiFact, KpiFactState  # noqa: E402, F401
+
 # The ARR ledger's models (contract amendments, monthly movements) live beside it.
 from .ledger_models import (  # noqa: E402, F401
     MOVEMENT_SIGN,

@@ -41,3 +41,21 @@ def reminder_batch_task(*, renewal_ids: list[int], today: str, audience: str) ->
         if not claimed:
             return 0
         return reminders_claim_owed(renewal_ids, today=date.fromisoformat(today), audience=audience)
+
+
+@shared_task(name="renewals.kpi_facts_refresh_task", ignore_result=True, acks_late=True)
+def kpi_facts_refresh_task() -> int:
+    """A few seconds after a change (debounced): refresh the KPI facts of the marked
+    accounts. Safe to run twice: a refreshed account is no longer marked."""
+    from .kpi_facts.services import kpi_marked_refresh
+
+    return kpi_marked_refresh()
+
+
+@shared_task(name="renewals.kpi_facts_rebuild_task", ignore_result=True, acks_late=True)
+def kpi_facts_rebuild_task() -> int:
+    """Nightly (beat, after the lapsed sweep and the ledger): every account's KPI facts
+    and the cells from their inputs (idempotent)."""
+    from .kpi_facts.services import kpi_facts_rebuild
+
+    return kpi_facts_rebuild()

@@ -28,6 +28,7 @@ from .adoption_kpis import adoption_charts, adoption_report
 from .charts import kpi_trend_charts, ledger_trend_charts, pipeline_charts
 from .filters import RenewalFilter
 from .forms import AtRiskForm, CloseForm, ExpansionForm, KpiForm, OverrideForm, StageForm
+from .kpi_facts.read import cube_rows
 from .kpis import FIGURES, retention_report
 from .ledger_kpis import LEDGER_FIGURES, ledger_report
 from .models import RenewalOpportunity
@@ -135,9 +136,11 @@ def renewal_kpis_view(request: HtmxHttpRequest) -> HttpResponse:
     if form.is_valid():
         start, end, group_by = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["group_by"]
         with aggregate_report():  # one planner setting for the three reports
-            table, trend = retention_report(user=request.user, start=start, end=end, group_by=group_by)
+            # The renewal-based and adoption reports from the precomputed cells when they answer.
+            cube = cube_rows(user=request.user, last=end, group_by=group_by)
+            table, trend = retention_report(user=request.user, start=start, end=end, group_by=group_by, cube=cube)
             ledger, ledger_trend = ledger_report(user=request.user, start=start, end=end, group_by=group_by)
-            adoption = adoption_report(user=request.user, start=start, end=end, group_by=group_by)
+            adoption = adoption_report(user=request.user, start=start, end=end, group_by=group_by, cube=cube)
         charts = kpi_trend_charts(trend)
         ledger_charts = ledger_trend_charts(ledger_trend, start=start, end=end, group_by=group_by)
         activity_charts = adoption_charts(adoption)
