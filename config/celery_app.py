@@ -29,7 +29,7 @@ from core.monitoring import jobs as monitoring_jobs  # noqa: E402
 signals.task_prerun.connect(monitoring_jobs.on_task_prerun, weak=False)
 signals.task_postrun.connect(monitoring_jobs.on_task_postrun, weak=False)
 # Monitoring and retention tasks that read several apps (workspace/system/tasks.py).
-app.autodiscover_tasks(["workspace.system"])
+app.autodiscover_tasks(["workspace.system", "workspace.segments"])
 # History rows written by a task record it as their source (core.audit_source).
 signals.task_prerun.connect(audit_source.on_task_prerun, weak=False)
 signals.task_postrun.connect(audit_source.on_task_postrun, weak=False)
@@ -67,10 +67,14 @@ app.conf.beat_schedule = {
     "renewals-arr-ledger-rebuild": {"task": "renewals.arr_ledger_rebuild_task", "schedule": crontab(hour=2, minute=40)},
     # The KPI page's facts and cells from their inputs, after the lapsed sweep and the ledger.
     "renewals-kpi-facts-rebuild": {"task": "renewals.kpi_facts_rebuild_task", "schedule": crontab(hour=3, minute=5)},
+    # The KPI page's facts and cells from their inputs, after the lapsed sweep and the ledger.
+    "renewals-kpi-facts-rebuild": {"task": "renewals.kpi_facts_rebuild_task", "schedule": crontab(hour=3, minute=5)},
     # Webhook/chat deliveries: retries that came due and rows a dead worker left (docs/webhooks.md).
     "webhooks-deliver-sweep": {"task": "webhooks.deliver_due_task", "schedule": 60.0},
     # Lifecycle stages move with the local date: just after midnight, before people start work.
     "playbooks-stage-sweep": {"task": "playbooks.stage_sweep_task", "schedule": crontab(hour=0, minute=50)},
+    # Scheduled rules (daily / weekly) after the night's scores and stages, in the company's zone.
+    "playbooks-rules-sweep": {"task": "playbooks.rules_sweep_task", "schedule": crontab(hour=1, minute=15)},
     # Adoption campaigns: follow-up tasks for accounts not using a rolled-out feature (idempotent).
     "knowledge-campaign-stall-sweep": {
         "task": "knowledge.campaign_stall_sweep_task",
@@ -80,6 +84,8 @@ app.conf.beat_schedule = {
     "workspace-monitoring-scan": {"task": "workspace.monitoring_scan_task", "schedule": 5 * 60.0},
     # Raw events, timeline system entries and sent emails past their retention (batched).
     "workspace-data-retention": {"task": "workspace.data_retention_task", "schedule": crontab(hour=4, minute=10)},
+    # Saved segments' members follow their filters (days to renewal, last touch, health move).
+    "workspace-segments-refresh": {"task": "workspace.segments_refresh_task", "schedule": 15 * 60.0},
     # Surveys: due and deferred (quiet hours) emails every 5 minutes; CSAT after new touchpoints;
     # the automatic NPS rounds once a day (docs/outreach.md).
     "outreach-survey-dispatch": {"task": "outreach.survey_dispatch_task", "schedule": 5 * 60.0},
