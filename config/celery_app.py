@@ -67,8 +67,6 @@ app.conf.beat_schedule = {
     "renewals-arr-ledger-rebuild": {"task": "renewals.arr_ledger_rebuild_task", "schedule": crontab(hour=2, minute=40)},
     # The KPI page's facts and cells from their inputs, after the lapsed sweep and the ledger.
     "renewals-kpi-facts-rebuild": {"task": "renewals.kpi_facts_rebuild_task", "schedule": crontab(hour=3, minute=5)},
-    # The KPI page's facts and cells from their inputs, after the lapsed sweep and the ledger.
-    "renewals-kpi-facts-rebuild": {"task": "renewals.kpi_facts_rebuild_task", "schedule": crontab(hour=3, minute=5)},
     # Webhook/chat deliveries: retries that came due and rows a dead worker left (docs/webhooks.md).
     "webhooks-deliver-sweep": {"task": "webhooks.deliver_due_task", "schedule": 60.0},
     # Lifecycle stages move with the local date: just after midnight, before people start work.
