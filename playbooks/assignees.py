@@ -10,7 +10,8 @@ the role into a person:
   stay with them when the CSM changes (``follows_owner`` is false);
 - without one (or when they were deactivated) the step goes to the account's owner, who
   sees the intended role on the task and hands it on, and it follows the owner;
-- a manager's step goes to the owner's team lead and stays with them.
+- a manager's step goes to the owner's team lead and stays with them;
+- a named person's step goes to that person while they may sign in (else the owner).
 """
 
 from __future__ import annotations
@@ -35,12 +36,12 @@ def team_leads(owner_ids: set[int]) -> dict[int, int]:
     return dict(rows)
 
 
-def active_handlers(accounts: Iterable[Account]) -> set[int]:
-    """The ids of the accounts' sales and implementation owners who may sign in (one query,
-    none when no account has either)."""
+def active_handlers(accounts: Iterable[Account], *, steps: Iterable[PlaybookStep] = ()) -> set[int]:
+    """The ids of the accounts' sales and implementation owners, and of the steps' named
+    people, who may sign in (one query, none when there is nobody to check)."""
     ids = {
         pk for account in accounts for pk in (account.sales_owner_id, account.implementation_owner_id) if pk is not None
-    }
+    } | {step.named_user_id for step in steps if step.named_user_id is not None}
     if not ids:
         return set()
     return set(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
@@ -54,6 +55,8 @@ def assignee_for(
         return account.sales_owner_id, False
     if step.owner_role == OwnerRole.IMPLEMENTATION and account.implementation_owner_id in handlers:
         return account.implementation_owner_id, False
+    if step.owner_role == OwnerRole.NAMED_USER and step.named_user_id in handlers:
+        return step.named_user_id, False
     if step.owner_role == OwnerRole.MANAGER and account.owner_id in leads:
         return leads[account.owner_id], False
     return account.owner_id, True

@@ -77,6 +77,9 @@ class TriggerKind(models.TextChoices):
     DOSSIER_NEEDS_WORK = "dossier_needs_work", _("Dossier review: needs work")
     RENEWAL_AT_RISK = "renewal_at_risk", _("Renewal marked at risk")
     RENEWAL_LAPSED = "renewal_lapsed", _("Renewal lapsed (date passed, not closed)")
+    # A rule evaluated by the clock (daily, or weekly on a weekday) over every account:
+    # its conditions choose the accounts; episode = the schedule period.
+    SCHEDULE = "schedule", _("On a schedule (daily or weekly)")
     MANUAL = "manual", _("Manual")
 
 
@@ -88,6 +91,7 @@ class OwnerRole(models.TextChoices):
     SALES_REP = "sales_rep", _("Sales rep")
     IMPLEMENTATION = "implementation", _("Implementation")
     MANAGER = "manager", _("Manager")
+    NAMED_USER = "named_user", _("A named person")
 
 
 class Priority(models.IntegerChoices):
@@ -167,6 +171,15 @@ class Playbook(models.Model):
         blank=True,
         help_text=_("Exclusive; empty: no maximum."),
     )
+    # Rules: conditions over the account (playbooks/rules/conditions.py validates and
+    # compiles them), the schedule of a scheduled rule, and why the sweep switched it off.
+    conditions = models.JSONField(_("conditions"), default=list, blank=True)
+    schedule_weekday = models.PositiveSmallIntegerField(
+        _("weekday"), null=True, blank=True, help_text=_("Scheduled rules: empty runs daily, else weekly on this day.")
+    )
+    disabled_reason = models.CharField(_("disabled because"), max_length=300, blank=True)
+    # Bumped on each edit; a task keeps the version it was created from (and its copied texts).
+    version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -207,6 +220,15 @@ class PlaybookStep(models.Model):
     owner_role = models.CharField(_("owner"), max_length=16, choices=OwnerRole.choices, default=OwnerRole.CSM)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.MEDIUM)
     task_type = models.CharField(_("type"), max_length=16, choices=TaskType.choices, default=TaskType.LIFECYCLE)
+    named_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("named person"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        help_text=_("For the owner “A named person”."),
+    )
 
     history = HistoricalRecords()
 
@@ -246,6 +268,7 @@ class Task(ChoiceLabels, models.Model):
         Playbook, verbose_name=_("playbook"), related_name="tasks", on_delete=models.SET_NULL, null=True, blank=True
     )
     step = models.ForeignKey(PlaybookStep, related_name="tasks", on_delete=models.SET_NULL, null=True, blank=True)
+    playbook_version = models.PositiveIntegerField(_("playbook version"), null=True, blank=True)
     trigger = models.CharField(_("trigger"), max_length=32, choices=TriggerKind.choices, default=TriggerKind.MANUAL)
     # What fired it (e.g. "stage:promotion:2025-03-01", "alert:42"): one task per step and episode.
     episode_key = models.CharField(_("episode"), max_length=120, blank=True)

@@ -45,6 +45,7 @@ from .models import (
     TriggerKind,
     accounts_q,
 )
+from .rules.evaluate import matching_account_ids
 from .signals import Firing, playbooks_fired, task_completed, tasks_created
 
 
@@ -57,28 +58,35 @@ class FireRequest:
     trigger_date: date
 
 
-def playbooks_fire(requests: Sequence[FireRequest], *, today: date | None = None) -> int:
+def playbooks_fire(requests: Sequence[FireRequest], *, today: date | None = None, only: Playbook | None = None) -> int:
     """Create the tasks of every active playbook matching each request; returns how many were new.
 
     A task is never due before the day it is created: a stage noticed late (first sweep
-    after an import) gets its tasks due today rather than already overdue.
+    after an import) gets its tasks due today rather than already overdue. A playbook with
+    conditions fires only for the accounts they match (one query per such playbook);
+    ``only``: that playbook alone, its conditions already checked (the rules sweep).
     """
     if not requests:
         return 0
     today = today or timezone.localdate()
     triggers = {r.trigger for r in requests}
-    playbooks = list(Playbook.objects.filter(trigger__in=triggers, active=True).prefetch_related("steps"))
+    chosen = Playbook.objects.filter(pk=only.pk) if only is not None else Playbook.objects.filter(trigger__in=triggers)
+    playbooks = list(chosen.filter(active=True).prefetch_related("steps"))
+    requested = {r.account.pk for r in requests}
+    matching = {} if only is not None else matching_account_ids(playbooks, requested, today=today)
     by_trigger: dict[str, list[Playbook]] = {}
     for playbook in playbooks:
         by_trigger.setdefault(playbook.trigger, []).append(playbook)
     leads = team_leads({r.account.owner_id for r in requests if r.account.owner_id})
-    handlers = active_handlers(r.account for r in requests)
+    handlers = active_handlers((r.account for r in requests), steps=(s for p in playbooks for s in p.steps.all()))
     tasks: list[Task] = []
     for request in requests:
         account = request.account
         segment = segment_for_arr(account.arr)
         for playbook in by_trigger.get(request.trigger, []):
             if not playbook.applies_to(arr=account.arr, segment=segment):
+                continue
+            if playbook.pk in matching and account.pk not in matching[playbook.pk]:
                 continue
             for step in playbook.steps.all():
                 assignee_id, follows_owner = assignee_for(step, account, leads=leads, handlers=handlers)
@@ -95,6 +103,7 @@ def playbooks_fire(requests: Sequence[FireRequest], *, today: date | None = None
                         priority=step.priority,
                         task_type=step.task_type,
                         playbook=playbook,
+                        playbook_version=playbook.version,
                         step=step,
                         trigger=request.trigger,
                         episode_key=request.episode_key[:120],

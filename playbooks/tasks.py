@@ -12,6 +12,7 @@ from accounts.models import Account
 from core.clock import local_date
 from core.locks import chunk_claim
 
+from .rules.sweep import rule_fire_chunk, rules_sweep
 from .services import FireRequest, playbook_fire, playbooks_fire, tasks_follow_owner, tasks_wake_snoozed
 from .stages import stage_refresh
 
@@ -98,4 +99,29 @@ def playbook_fire_task(*, account_id: int, trigger: str, episode_key: str, day: 
         trigger=trigger,
         episode_key=episode_key,
         trigger_date=date.fromisoformat(day) if day else None,
+    )
+
+
+@shared_task(name="playbooks.rules_sweep_task", ignore_result=True, acks_late=True)
+def rules_sweep_task(day: str | None = None) -> int:
+    """Daily (beat): the scheduled rules due on the company's day, one task per chunk of
+    matching accounts; returns the number of accounts sent. A re-run sends nothing new:
+    the accounts already fired this period are left out in the same query."""
+    today = date.fromisoformat(day) if day else local_date()
+    chunks = rules_sweep(day=today)
+    for chunk in chunks:
+        rule_fire_chunk_task.delay(
+            playbook_id=chunk.playbook_id,
+            account_ids=chunk.account_ids,
+            episode_key=chunk.episode_key,
+            day=today.isoformat(),
+        )
+    return sum(len(chunk.account_ids) for chunk in chunks)
+
+
+@shared_task(name="playbooks.rule_fire_chunk_task", ignore_result=True, acks_late=True)
+def rule_fire_chunk_task(*, playbook_id: int, account_ids: list[int], episode_key: str, day: str) -> int:
+    """Fire one scheduled rule for one chunk; idempotent per (rule, account, period)."""
+    return rule_fire_chunk(
+        playbook_id=playbook_id, account_ids=account_ids, episode=episode_key, day=date.fromisoformat(day)
     )

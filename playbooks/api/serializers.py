@@ -30,6 +30,7 @@ class PlaybookStepSerializer(serializers.ModelSerializer):
             "owner_role",
             "priority",
             "task_type",
+            "named_user",
         ]
         read_only_fields = fields
 
@@ -41,7 +42,22 @@ class PlaybookSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Playbook
-        fields = ["id", "key", "name", "description", "trigger", "active", "segments", "arr_min", "arr_max", "steps"]
+        fields = [
+            "id",
+            "key",
+            "name",
+            "description",
+            "trigger",
+            "active",
+            "segments",
+            "arr_min",
+            "arr_max",
+            "conditions",
+            "schedule_weekday",
+            "version",
+            "disabled_reason",
+            "steps",
+        ]
         read_only_fields = fields
 
 

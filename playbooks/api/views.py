@@ -9,16 +9,20 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.selectors import account_scope
+from core.clock import local_date
 
 from ..filters import TaskFilter
 from ..models import Playbook, Task
+from ..rules.evaluate import as_dict, rule_dry_run, rule_preview
+from ..rules.services import can_edit_playbooks, playbook_save
 from ..selectors import get_task_for_user, playbook_list, task_list
 from ..services import task_complete, task_create, task_reassign, task_snooze
+from .rule_serializers import PlaybookDryRunSerializer, PlaybookPreviewSerializer, PlaybookWriteSerializer
 from .serializers import (
     PlaybookSerializer,
     TaskCompleteSerializer,
@@ -120,10 +124,50 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 
 class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The playbook templates (read-only; admins edit them in the admin)."""
+    """The playbooks and rules: everyone reads; managers and admins create and edit them
+    (``PUT`` replaces the playbook and its steps; steps sent with their ``id`` are edited in
+    place), with the builder's checks. A new playbook is off: preview it, then enable it."""
 
     serializer_class = PlaybookSerializer
     filterset_fields = ["trigger", "active"]
 
     def get_queryset(self) -> QuerySet[Playbook]:
         return playbook_list()
+
+    def _write(self, request: Request, playbook: Playbook | None) -> Playbook:
+        if not can_edit_playbooks(request.user):
+            raise PermissionDenied(_("Only managers and admins edit playbooks."))
+        incoming = PlaybookWriteSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        steps = [{**step, "named_user": step.pop("named_user_id")} for step in data.pop("steps")]
+        conditions = data.pop("conditions")
+        try:
+            return playbook_save(actor=request.user, playbook=playbook, fields=data, conditions=conditions, steps=steps)
+        except DjangoValidationError as error:
+            raise _as_drf(error) from error
+
+    @extend_schema(request=PlaybookWriteSerializer, responses={201: PlaybookSerializer})
+    def create(self, request: Request) -> Response:
+        playbook = self._write(request, None)
+        return Response(
+            PlaybookSerializer(self.get_queryset().get(pk=playbook.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=PlaybookWriteSerializer, responses=PlaybookSerializer)
+    def update(self, request: Request, pk: str | None = None) -> Response:
+        playbook = self._write(request, self.get_object())
+        return Response(PlaybookSerializer(self.get_queryset().get(pk=playbook.pk)).data)
+
+    @extend_schema(responses=PlaybookPreviewSerializer)
+    @action(detail=True, methods=["get"])
+    def preview(self, request: Request, pk: str | None = None) -> Response:
+        """The caller's accounts the rule matches now: the count and the first 20."""
+        result = rule_preview(self.get_object(), user=request.user, today=local_date())
+        return Response(PlaybookPreviewSerializer(result).data)
+
+    @extend_schema(responses=PlaybookDryRunSerializer)
+    @action(detail=True, methods=["get"], url_path="dry-run")
+    def dry_run(self, request: Request, pk: str | None = None) -> Response:
+        """What the rule would have created over the last 30 days (writes nothing)."""
+        return Response(as_dict(rule_dry_run(self.get_object(), user=request.user, today=local_date())))
