@@ -7,8 +7,9 @@ drop scan run as the nightly jobs would — so alerts and health are real, not f
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from django.utils import timezone
@@ -24,6 +25,7 @@ from .storage import events_store
 from .validation import ValidEvent
 
 DAYS = 42  # a 7-day window plus its 4-week baseline, and a week of history
+HISTORY_DAYS = 95  # daily scores behind the account page's 90-day trend
 FEATURES = ["login", "opportunity.create", "report.view", "approval.submit", "customer.update"]
 COMMENTS = {
     "promoter": ("Our sales team lives in it now.", "销售团队现在每天都在用，离不开了。"),
@@ -108,7 +110,43 @@ def seed(ctx: Any) -> None:
     ids = [a.pk for a in accounts]
     health_scores_compute(account_ids=ids, day=today - timedelta(days=7))
     health_scores_compute(account_ids=ids, day=today)
+    history = score_history_seed(accounts, today=today, rng=rng)
     scan = activity_drop_scan(day=today - timedelta(days=1))
     ctx.summary.append(
-        f"{stored} usage events, {len(responses)} NPS responses, health scores, {len(scan.raised)} activity-drop alerts"
+        f"{stored} usage events, {len(responses)} NPS responses, health scores ({history} daily history rows),"
+        f" {len(scan.raised)} activity-drop alerts"
     )
+
+
+def score_history_seed(accounts: list[Any], *, today: date, rng: Any) -> int:
+    """Daily scores for the days before today that the real scoring did not cover.
+
+    A random walk backwards from each account's real score of today (so the line ends
+    where the page's figure is), drifting toward an earlier level of its own, from the
+    go-live date on. One read of today's scores, then bulk inserts; days already scored
+    (a week ago) are kept.
+    """
+    live = {a.pk: a.go_live_date for a in accounts}
+    latest = HealthScore.objects.filter(account_id__in=list(live), day=today, score__isnull=False).values_list(
+        "account_id", "score", "model_id", "model__green_at", "model__red_below"
+    )
+    rows = []
+    for account_id, score, model_id, green_at, red_below in latest:
+        if score is None:
+            continue
+        earlier = min(100, max(0, score + rng.randint(-25, 25)))
+        value = float(score)
+        for offset in range(1, HISTORY_DAYS + 1):
+            day = today - timedelta(days=offset)
+            if day < live[account_id]:
+                break
+            value = min(100.0, max(0.0, value + (earlier - value) * 0.04 + rng.uniform(-3.0, 3.0)))
+            point = round(value)
+            colour = "green" if point >= (green_at or 70) else "red" if point < (red_below or 40) else "yellow"
+            rows.append(HealthScore(account_id=account_id, day=day, model_id=model_id, score=point, colour=colour))
+    # Each row's previous score is the day before's (the list runs newest to oldest per account).
+    for newer_row, older_row in pairwise(rows):
+        if newer_row.account_id == older_row.account_id:
+            newer_row.previous_score = older_row.score
+    HealthScore.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+    return len(rows)

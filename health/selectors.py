@@ -181,6 +181,8 @@ def score_trend_chart(history: list[HealthScore], *, today: date, days: int = CH
         y_min=0,
         y_max=100,
         height="sm",
+        x_title=str(_("Day")),
+        y_title=str(_("Health score")),
     )
 
 

@@ -149,7 +149,8 @@ def test_account_page_shows_last_contact_next_due_and_overdue_days(client, org):
     person(account, org.csm_a1, name="New", tier=Tier.A)
     touch(account, org.csm_a1, [vp], days_ago=35)
     client.force_login(org.csm_a1)
-    page = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    people = reverse("accounts:tab", args=[account.pk, "people"])  # the account page's People tab
+    page = client.get(people, headers={"HX-Request": "true"}).content.decode()
     today = timezone.localdate()
     assert (today - timedelta(days=35)).isoformat() in page
     assert (today - timedelta(days=5)).isoformat() in page  # next due

@@ -113,7 +113,8 @@ def test_review_pages_permissions_and_flow(client, org):
     response = client.post(reverse("accounts:review", args=[account.pk]), data)
     assert response.status_code == 302
     client.force_login(org.csm_a1)
-    page = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    dossier = reverse("accounts:tab", args=[account.pk, "dossier"])  # the account page's Dossier tab
+    page = client.get(dossier, headers={"HX-Request": "true"}).content.decode()
     assert "Solid." in page and 'data-testid="latest-review"' in page
 
 

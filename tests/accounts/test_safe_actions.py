@@ -33,7 +33,8 @@ def undo_url(person: Stakeholder) -> str:
 def test_mark_as_left_asks_for_a_reason_first(client: Any, org: Any) -> None:
     person = key_person(org.accounts["csm_a1"][0])
     client.force_login(org.csm_a1)
-    page = client.get(reverse("accounts:detail", args=[person.account_id])).content.decode()
+    people = reverse("accounts:tab", args=[person.account_id, "people"])  # the account page's People tab
+    page = client.get(people, headers={"HX-Request": "true"}).content.decode()
     assert 'data-testid="mark-left"' in page and f'hx-get="{left_url(person)}"' in page
     # The confirmation step: a partial for htmx, a page without it; nothing written yet.
     partial = client.get(left_url(person), headers={"HX-Request": "true"})
@@ -57,7 +58,7 @@ def test_mark_as_left_asks_for_a_reason_first(client: Any, org: Any) -> None:
     assert entry.data["reason"] == "Retired in March; successor not named yet"
     page = client.get(reverse("accounts:detail", args=[person.account_id])).content.decode()
     assert "Retired in March; successor not named yet" in page  # on the timeline entry
-    assert 'data-testid="undo-left"' in page
+    assert 'data-testid="undo-left"' in client.get(people, headers={"HX-Request": "true"}).content.decode()
 
 
 def test_the_confirmation_is_closed_to_who_cannot_see_the_account(client: Any, org: Any) -> None:

@@ -46,7 +46,7 @@ def test_csm_logs_a_touch_from_the_overdue_list_and_the_row_goes(page, screensho
     entry = TimelineEntry.objects.get(account=account, is_touchpoint=True)
     assert (entry.kind, entry.title, list(entry.stakeholders.all())) == ("visit", "Visited to plan the QBR", [vp])
 
-    page.goto(f"/accounts/{account.pk}/")
+    page.goto(f"/accounts/{account.pk}/#people")  # the account page's People tab
     status = page.locator("[data-testid=stakeholder]", has_text="Zhao VP").locator("[data-testid=contact-status]")
     expect(status).to_contain_text("next due")
     expect(status).not_to_contain_text("overdue")

@@ -26,7 +26,7 @@ def test_csm_completes_a_section_manager_reviews_csm_sees_it(page, screenshot):
     account = AccountFactory(owner=csm, name="Harbor Freight Co")
 
     log_in(page, "csm")
-    page.goto(f"/accounts/{account.pk}/")
+    page.goto(f"/accounts/{account.pk}/#dossier")  # the account page's Dossier tab
     assert page.inner_text("[data-testid=dossier-score]") == "0"
     section = page.locator("[data-section=company_overview]")
     section.locator("[data-testid=dossier-edit]").click()
@@ -52,7 +52,7 @@ def test_csm_completes_a_section_manager_reviews_csm_sees_it(page, screenshot):
 
     log_in(page, "csm")
     assert page.locator("[data-testid=notification-bell] .badge").inner_text() == "1"
-    page.goto(f"/accounts/{account.pk}/")
+    page.goto(f"/accounts/{account.pk}/#dossier")  # the account page's Dossier tab
     review = page.locator("[data-testid=latest-review]")
     assert "Needs work" in review.inner_text()
     assert "approval and payment processes" in review.inner_text()

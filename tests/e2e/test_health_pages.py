@@ -38,7 +38,7 @@ def test_account_score_chart_and_recalculate_now(page, screenshot, celery_eager)
     DailyRollup.objects.create(account=account, day=today, events=9, active_users=3)
 
     log_in(page, "csm")
-    page.goto(f"/accounts/{account.pk}/")
+    page.goto(f"/accounts/{account.pk}/#health")  # the account page's Health tab
     canvas = page.locator("[data-testid=health-trend-chart] canvas")
     expect(canvas).to_have_attribute("data-chart-ready", "1")
     expect(canvas).to_have_attribute("aria-label", re.compile("Health score, last 90 days"))

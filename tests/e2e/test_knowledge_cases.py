@@ -40,7 +40,7 @@ def test_csm_sees_cases_like_the_customer_and_shares_one(page, screenshot):
     page.wait_for_url("**/knowledge/")
     expect(page.locator("[data-testid=case-row]")).to_have_count(2)
 
-    page.goto(f"/accounts/{account.pk}/")
+    page.goto(f"/accounts/{account.pk}/#knowledge")  # the account page's Knowledge tab
     panel = page.locator("[data-testid=account-knowledge]")
     matches = panel.locator("[data-testid=case-match]")
     expect(matches).to_have_count(2)
