@@ -52,6 +52,7 @@ SYSTEM_KINDS: dict[str, Any] = {
     "expansion_lost": _("Expansion lost"),
     "feedback_raised": _("Product feedback"),
     "survey_answered": _("Survey answered"),
+    "program_email_sent": _("Program email sent"),
     "task_completed": _("Task completed"),
 }
 SYSTEM_KIND_BADGES: dict[str, str] = {
@@ -79,6 +80,7 @@ SYSTEM_KIND_BADGES: dict[str, str] = {
     "expansion_lost": "text-bg-danger",
     "feedback_raised": "text-bg-info",
     "survey_answered": "text-bg-info",
+    "program_email_sent": "text-bg-secondary",
     "task_completed": "text-bg-success",
 }
 TOUCHPOINT_BADGE = "text-bg-primary"

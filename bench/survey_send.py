@@ -13,11 +13,16 @@ account. Each lap, from a clean slate (no recipients, preferences or survey emai
   outbox (rendered later, by the delivery workers), batch by batch.
 
 Delivery itself is left out: it is limited by the SMTP server (docs/delivery.md).
+
+Baseline, measured in the same run on the same database: a plain copy of the contacts
+(``INSERT INTO a temporary table SELECT … FROM stakeholders``), the floor of any
+set-based write of one row per contact; each figure is printed with its ratio to it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -67,6 +72,27 @@ def _clean() -> None:
     Survey.objects.all().delete()
 
 
+def _copy_baseline() -> float:
+    """Seconds to copy every bench contact into a temporary table with one INSERT … SELECT."""
+    from django.db import connection, transaction
+
+    from accounts.models import Stakeholder
+
+    stakeholders = connection.ops.quote_name(Stakeholder._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy")
+        cursor.execute("CREATE TEMPORARY TABLE bench_copy (sid integer, aid integer, email varchar(254))")
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO bench_copy SELECT id, account_id, LOWER(email) FROM {stakeholders} WHERE email <> ''"  # noqa: S608
+        )
+    elapsed = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_copy")
+    return elapsed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contacts", type=int, default=50_000)
@@ -89,10 +115,11 @@ def main() -> int:
     print(
         f"Engine: {database_info()['version']}; {args.contacts:,} contacts, {args.contacts // PER_ACCOUNT:,} accounts"
     )
-    decide, queue = [], []
+    decide, queue, baseline = [], [], []
     with measuring_settings(HOURGLASS_SURVEY_QUIET_START=0, HOURGLASS_SURVEY_QUIET_END=0), BrokerSpy():
         for lap in range(args.repeat):
             _clean()
+            baseline.append(_copy_baseline())
             survey = Survey.objects.create(kind="nps", name=f"Bench {lap}")
             started = time.perf_counter()
             result = survey_send_to(survey=survey, accounts=Account.objects.all(), audience={})
@@ -102,11 +129,17 @@ def main() -> int:
             assert result.chosen == queued == SurveyRecipient.objects.count() == args.contacts, (result, queued)
             decide.append(decided - started)
             queue.append(done - decided)
-            print(f"lap {lap + 1}: decide {decide[-1]:.2f} s, queue {queue[-1]:.2f} s, total {done - started:.2f} s")
-    print(
-        f"median: decide {statistics.median(decide):.2f} s, queue {statistics.median(queue):.2f} s, "
-        f"total {statistics.median([a + b for a, b in zip(decide, queue, strict=True)]):.2f} s"
-    )
+            print(
+                f"lap {lap + 1}: decide {decide[-1]:.2f} s, queue {queue[-1]:.2f} s, total {done - started:.2f} s; "
+                f"baseline copy {baseline[-1]:.3f} s"
+            )
+    base = statistics.median(baseline)
+    total = statistics.median([a + b for a, b in zip(decide, queue, strict=True)])
+    print(f"baseline (plain INSERT … SELECT copy of the contacts): {base:.3f} s")
+    print(f"median decide: {statistics.median(decide):.2f} s (x{statistics.median(decide) / base:.1f} the baseline)")
+    print(f"median queue:  {statistics.median(queue):.2f} s (x{statistics.median(queue) / base:.1f} the baseline)")
+    print(f"median total:  {total:.2f} s (x{total / base:.1f} the baseline; goal 10 s for 50,000)")
+    print(f"load average: {' '.join(f'{value:.1f}' for value in os.getloadavg())} on {os.cpu_count()} cores")
     _clean()
     return 0
 

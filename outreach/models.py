@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.models import ChoiceLabels
+from playbooks.models import TaskType
 
 
 class SurveyKind(models.TextChoices):
@@ -270,6 +271,8 @@ class ProgramStep(ChoiceLabels, models.Model):
     task_due_days = models.PositiveSmallIntegerField(
         _("task due in (days)"), default=3, validators=[MaxValueValidator(365)]
     )
+    # The type of the task a task step creates (playbooks' task types).
+    task_type = models.CharField(_("task type"), max_length=16, choices=TaskType.choices, default=TaskType.ACTIVITY)
 
     class Meta:
         verbose_name = _("program step")

@@ -89,6 +89,7 @@ class StepForm(forms.ModelForm):
             "goto_position",
             "task_title",
             "task_due_days",
+            "task_type",
         ]
         widgets = {"body_en": forms.Textarea(attrs={"rows": 4}), "body_zh_hans": forms.Textarea(attrs={"rows": 4})}
         help_texts = {

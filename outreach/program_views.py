@@ -26,6 +26,7 @@ from core.forms import form_add_service_errors
 from .access import can_manage_surveys
 from .models import ContactPreference, Enrollment, EnrollmentStatus, Program, ProgramStep, StepRun
 from .program_forms import ProgramForm, StepFormSet
+from .programs.clicks import scanner_reason
 from .programs.emails import enrollment_id_from_unsubscribe_token, run_id_from_click_token, step_email
 from .programs.selectors import (
     enrollment_history,
@@ -210,11 +211,17 @@ def click_view(request: HttpRequest, token: str) -> HttpResponse:
     if _over_limit(request):
         return _problem(request, "busy", 429)
     run_id = run_id_from_click_token(token)
-    run = StepRun.objects.select_related("step").filter(pk=run_id).first() if run_id is not None else None
+    runs = StepRun.objects.select_related("step", "email_message").only(
+        "pk", "clicked_at", "step__link_url", "email_message__sent_at"
+    )
+    run = runs.filter(pk=run_id).first() if run_id is not None else None
     if run is None or not run.step.link_url.startswith(("https://", "http://")):
         return _problem(request, "invalid", 404)
-    if settings.HOURGLASS_PROGRAM_CLICK_TRACKING:
-        StepRun.objects.filter(pk=run.pk, clicked_at=None).update(clicked_at=timezone.now())
+    now = timezone.now()
+    sent_at = run.email_message.sent_at if run.email_message is not None else None
+    # Mail scanners open every link as the email arrives: their hits are not clicks.
+    if settings.HOURGLASS_PROGRAM_CLICK_TRACKING and not scanner_reason(request, sent_at=sent_at, now=now):
+        StepRun.objects.filter(pk=run.pk, clicked_at=None).update(clicked_at=now)
     return redirect(run.step.link_url)
 
 

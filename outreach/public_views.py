@@ -59,7 +59,9 @@ def _recipient(token: str) -> SurveyRecipient | None:
     pk = recipient_id_from_token(token)
     if pk is None:
         return None
-    return SurveyRecipient.objects.select_related("survey", "account", "response").filter(pk=pk).first()
+    # One query for everything the page and the email texts read (the owner: the csm_name merge field).
+    related = ("survey", "account__owner", "stakeholder", "response")
+    return SurveyRecipient.objects.select_related(*related).filter(pk=pk).first()
 
 
 @require_http_methods(["GET", "POST"])
@@ -92,10 +94,14 @@ def respond_view(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 return redirect(f"{request.path}?saved=1")
         status = 400 if request.method == "POST" else 200
+        chosen = form["score"].value()
         context = {
             "recipient": recipient,
             "survey": recipient.survey,
             "form": form,
+            "scores": list(recipient.survey.scores),
+            "selected": int(chosen) if str(chosen or "").isdigit() else None,
+            "comment": form["comment"].value() or "",
             "question": _question(recipient),
             "response": existing,
             "editable_until": edit_deadline(existing) if existing is not None else None,

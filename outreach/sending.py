@@ -33,17 +33,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Cast, Concat, Lower
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus, Stakeholder, TimelineEntry
-from core.models import OutboundEmail
-from core.outbox import EmailDraft, emails_enqueue
 
+from . import survey_sql
 from .audience import audience_stakeholders
-from .emails import SURVEY_RENDERER, survey_subject
 from .models import ContactPreference, RecipientStatus, Survey, SurveyKind, SurveyRecipient, SurveyStatus
+from .survey_sql import DecideResult
 
 logger = logging.getLogger(__name__)
 
@@ -73,14 +72,6 @@ def next_allowed(now: datetime, time_zone: str = "") -> datetime:
     if target <= local:
         target += timedelta(days=1)
     return target
-
-
-@dataclass
-class DecideResult:
-    chosen: int = 0
-    unsubscribed: int = 0
-    bounced: int = 0
-    capped: int = 0
 
 
 # A candidate: (stakeholder id, account id, email, wave, touchpoint id or None)
@@ -161,22 +152,30 @@ def _dispatch_after_commit() -> None:
     transaction.on_commit(lambda: survey_dispatch_task.delay())
 
 
-def _candidates(people: QuerySet[Stakeholder], wave: str) -> tuple[list[Candidate], QuerySet[Any, Any]]:
-    people = people.order_by("account_id", "pk")
-    rows: list[Candidate] = [
-        (pk, account_id, email, wave, None) for pk, account_id, email in people.values_list("pk", "account_id", "email")
-    ]
-    return rows, people.annotate(address=Lower("email")).values("address")
-
-
 def survey_send_to(
     *, survey: Survey, accounts: QuerySet[Account], audience: dict, now: datetime | None = None
 ) -> DecideResult:
     """A manual send to the audience within ``accounts`` (the sender's scope)."""
     now = now or timezone.now()
     people = audience_stakeholders(accounts=accounts, audience=audience)
-    candidates, emails = _candidates(people, f"manual:{timezone.localdate(now).isoformat()}")
-    return recipients_decide(survey=survey, candidates=candidates, emails=emails, now=now)
+    return recipients_decide_people(
+        survey=survey, people=people, wave=f"manual:{timezone.localdate(now).isoformat()}", now=now
+    )
+
+
+def recipients_decide_people(
+    *, survey: Survey, people: QuerySet[Stakeholder], wave: str, now: datetime | None = None
+) -> DecideResult:
+    """The decision of ``recipients_decide`` for a query of stakeholders, as set-based
+    statements (``outreach.survey_sql.decide``): a send to 50,000 contacts is two
+    statements, not 50,000 rows built in Python."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        result = survey_sql.decide(survey=survey, people=people, wave=wave, now=now)
+        if result.chosen:
+            Survey.objects.filter(pk=survey.pk).update(status=SurveyStatus.SENDING, last_sent_at=now)
+            _dispatch_after_commit()
+    return result
 
 
 def _months(months: int) -> timedelta:
@@ -195,8 +194,8 @@ def nps_auto_sweep(*, now: datetime | None = None) -> int:
             survey=survey, stakeholder=OuterRef("pk"), created_at__gt=now - _months(survey.auto_every_months or 1)
         )
         people = people.exclude(Exists(recent))
-        candidates, emails = _candidates(people, f"auto:{timezone.localdate(now).isoformat()}")
-        chosen += recipients_decide(survey=survey, candidates=candidates, emails=emails, now=now).chosen
+        wave = f"auto:{timezone.localdate(now).isoformat()}"
+        chosen += recipients_decide_people(survey=survey, people=people, wave=wave, now=now).chosen
     return chosen
 
 
@@ -237,91 +236,53 @@ class DispatchBatch:
 @transaction.atomic
 def recipients_dispatch_batch(*, now: datetime | None = None, limit: int | None = None) -> DispatchBatch:
     """Claim and queue one batch of due recipients (see the module docstring); deferred
-    and skipped rows are written in the same transaction."""
+    and skipped rows are written in the same transaction, a statement per kind of row
+    (per time zone in quiet hours), never per row."""
     now = now or timezone.now()
     limit = limit or settings.HOURGLASS_SURVEY_BATCH_SIZE
-    due = list(
+    ids = list(
         SurveyRecipient.objects.filter(status=RecipientStatus.PENDING, send_after__lte=now)
         .order_by("send_after", "pk")
-        .values_list("pk", "email")[:limit]
+        .values_list("pk", flat=True)[:limit]
     )
-    if not due:
+    if not ids:
         return DispatchBatch(0, 0, 0, 0)
-    prefs: dict[str, dict[str, Any]] = {
-        pref["email"]: dict(pref)
-        for pref in ContactPreference.objects.filter(email__in={email for _pk, email in due}).values(
-            "email", "unsubscribed_at", "bounced_at", "time_zone"
-        )
-    }
-    deferred: dict[datetime, list[int]] = {}
-    skipped: list[int] = []
-    ready: list[int] = []
-    for pk, email in due:
-        pref: dict[str, Any] = prefs.get(email) or {}
-        if pref.get("unsubscribed_at") or pref.get("bounced_at"):
-            skipped.append(pk)
-            continue
-        when = next_allowed(now, pref.get("time_zone") or "")
-        if when > now:
-            deferred.setdefault(when, []).append(pk)
-        else:
-            ready.append(pk)
-    for when, ids in deferred.items():
-        SurveyRecipient.objects.filter(pk__in=ids, status=RecipientStatus.PENDING).update(send_after=when)
-    if skipped:
-        SurveyRecipient.objects.filter(pk__in=skipped, status=RecipientStatus.PENDING).update(
-            status=RecipientStatus.SKIPPED
-        )
-    queued = _claim_and_queue(ready, now=now) if ready else 0
-    _mark_sent_surveys(now)
-    return DispatchBatch(len(due), queued, sum(map(len, deferred.values())), len(skipped))
-
-
-def _claim_and_queue(ids: list[int], *, now: datetime) -> int:
+    batch = SurveyRecipient.objects.filter(pk__in=ids, status=RecipientStatus.PENDING, send_after__lte=now)
+    gone = ContactPreference.objects.filter(email=OuterRef("email")).filter(
+        Q(unsubscribed_at__isnull=False) | Q(bounced_at__isnull=False)
+    )
+    skipped = batch.filter(Exists(gone)).update(status=RecipientStatus.SKIPPED)
+    deferred = _defer_quiet(batch, now)
     token = uuid.uuid4().hex
-    won = SurveyRecipient.objects.filter(pk__in=ids, status=RecipientStatus.PENDING).update(
-        status=RecipientStatus.QUEUED, claim_token=token, claimed_at=now, sent_at=now
+    won = batch.update(status=RecipientStatus.QUEUED, claim_token=token, claimed_at=now, sent_at=now)
+    queued = len(survey_sql.queue(ids, token=token, now=now)) if won else 0
+    _mark_sent_surveys(now)
+    return DispatchBatch(len(ids), queued, deferred, skipped)
+
+
+def _defer_quiet(batch: QuerySet[SurveyRecipient], now: datetime) -> int:
+    """Move the rows whose contact is in quiet hours to the end of them: one UPDATE per
+    time zone in quiet hours (the company's own for a contact without one)."""
+    own = ContactPreference.objects.filter(email=OuterRef("email")).exclude(time_zone="")
+    zones = set(
+        ContactPreference.objects.filter(email__in=batch.values("email"))
+        .exclude(time_zone="")
+        .values_list("time_zone", flat=True)
+        .distinct()
     )
-    if not won:
-        return 0
-    mine = list(
-        SurveyRecipient.objects.filter(claim_token=token)
-        .select_related("survey", "account")
-        .only("pk", "email", "language", "survey", "account__name")
-        .order_by("pk")
-    )
-    surveys = {recipient.survey_id: recipient.survey for recipient in mine}
-    for survey in surveys.values():
-        SurveyRecipient.objects.filter(claim_token=token, survey=survey).update(
-            expires_at=now + timedelta(days=survey.expires_days)
-        )
-    subjects: dict[tuple[int, str, str], str] = {}
-    drafts = []
-    for recipient in mine:
-        key = (recipient.survey_id, recipient.language, recipient.account.name)
-        if key not in subjects:
-            subjects[key] = survey_subject(recipient.survey, language=recipient.language, account_name=key[2])
-        drafts.append(
-            EmailDraft(
-                dedupe_key=dedupe_key(recipient.survey_id, recipient.pk),
-                to=[recipient.email],
-                subject=subjects[key],
-                render_with=SURVEY_RENDERER,
-                render_args={"recipient_id": recipient.pk},
-            )
-        )
-    emails_enqueue(drafts)
-    message = OutboundEmail.objects.filter(
-        dedupe_key=Concat(
-            Value("survey:"),
-            Cast(OuterRef("survey_id"), CharField()),
-            Value(":"),
-            Cast(OuterRef("pk"), CharField()),
-            output_field=CharField(),
-        )
-    ).values("pk")[:1]
-    SurveyRecipient.objects.filter(claim_token=token).update(email_message=Subquery(message))
-    return len(mine)
+    deferred = 0
+    default_until = next_allowed(now)
+    if default_until > now:
+        deferred += batch.exclude(Exists(own)).update(send_after=default_until)
+    by_time: dict[datetime, list[str]] = {}
+    for zone in zones:
+        until = next_allowed(now, zone)
+        if until > now:
+            by_time.setdefault(until, []).append(zone)
+    for until, names in by_time.items():
+        zoned = ContactPreference.objects.filter(time_zone__in=names).values("email")
+        deferred += batch.filter(email__in=zoned).update(send_after=until)
+    return deferred
 
 
 def _mark_sent_surveys(now: datetime) -> None:

@@ -92,3 +92,30 @@ class IngestClient(HttpUser):
             },
             name=f"ingest ({BATCH} events)",
         )
+
+
+SURVEY_TOKENS = [t for t in os.environ.get("HOURGLASS_LOAD_SURVEY_TOKENS", "").split(",") if t]
+
+
+class SurveyPageUser(HttpUser):
+    """The public survey answer page, as after a send (a score link, no login):
+    ``run.py --only survey``, measured after ``LoginPageUser`` in the same run."""
+
+    weight = 1
+    wait_time = between(0, 0.01)
+
+    @task
+    def survey_page(self) -> None:
+        token = random.choice(SURVEY_TOKENS)
+        self.client.get(f"/outreach/r/{token}/?score={random.randint(0, 10)}", name="survey answer page")
+
+
+class LoginPageUser(HttpUser):
+    """The login page, anonymous: the baseline of ``run.py --only survey``."""
+
+    weight = 1
+    wait_time = between(0, 0.01)
+
+    @task
+    def login_page(self) -> None:
+        self.client.get("/login/", name="login page (baseline)")

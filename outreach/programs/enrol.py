@@ -2,9 +2,9 @@
 
 A program's audience is ``{"segments", "tiers", "key_levels", "owner_ids"}`` (an empty
 list: any) over the live accounts of the book — the survey audience plus the owner.
-Enrolment is set-based: the candidates not enrolled yet are read in one query, written
-in batches with ``ignore_conflicts`` on (program, stakeholder), so a re-run, or two
-workers at once, enrol each contact once. Unsubscribed and bounced addresses are left
+Enrolment is set-based: the candidates not enrolled yet are written by one
+``INSERT … SELECT … ON CONFLICT DO NOTHING`` (unique per program and stakeholder), so a
+re-run, or two workers at once, enrol each contact once. Unsubscribed and bounced addresses are left
 out; a contact who unsubscribes later leaves the program at its next email.
 """
 
@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,7 +27,8 @@ from health.models import Colour
 from health.selectors import with_health
 
 from ..audience import audience_clean, audience_stakeholders
-from ..models import ContactPreference, Enrollment, Program, ProgramEntry, ProgramStatus
+from ..bulk import db_time, execute, subquery, table
+from ..models import ContactPreference, Enrollment, EnrollmentStatus, Program, ProgramEntry, ProgramStatus
 
 
 def program_audience_clean(raw: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -81,28 +81,22 @@ def program_enrol(*, program: Program, now: datetime | None = None) -> int:
     now = now or timezone.now()
     if program.status != ProgramStatus.ACTIVE or not program.steps.exists():
         return 0
-    rows = list(program_candidates(program).order_by("pk").values_list("pk", "account_id", "email"))
-    size = settings.HOURGLASS_SURVEY_BATCH_SIZE
     first = min(program.steps.values_list("position", flat=True))
-    for start in range(0, len(rows), size):
-        with transaction.atomic():
-            Enrollment.objects.bulk_create(
-                [
-                    Enrollment(
-                        program=program,
-                        stakeholder_id=pk,
-                        account_id=account_id,
-                        email=email.strip().lower(),
-                        position=first,
-                        next_action_at=now,
-                        enrolled_at=now,
-                    )
-                    for pk, account_id, email in rows[start : start + size]
-                ],
-                ignore_conflicts=True,
-            )
+    ids_sql, ids_params = subquery(program_candidates(program).values("pk"))
+    at = db_time(now)
+    columns = (
+        "program_id, account_id, stakeholder_id, email, status, position, next_action_at, exit_reason, "
+        "claim_token, enrolled_at, finished_at"
+    )
+    with transaction.atomic():
+        enrolled = execute(
+            f"INSERT INTO {table(Enrollment)} ({columns}) "  # noqa: S608 - names and placeholders
+            "SELECT %s, s.account_id, s.id, LOWER(TRIM(s.email)), %s, %s, %s, '', '', %s, NULL "
+            f"FROM {table(Stakeholder)} s WHERE s.id IN ({ids_sql}) ON CONFLICT DO NOTHING",
+            [program.pk, EnrollmentStatus.ACTIVE.value, first, at, at, *ids_params],
+        )
     Program.objects.filter(pk=program.pk).update(last_enrolled_at=now)
-    return len(rows)
+    return enrolled
 
 
 def programs_enrol(*, now: datetime | None = None) -> int:

@@ -10,6 +10,12 @@ queued in the outbox with the dedupe key ``program:<step id>:<enrolment id>``, a
 task carries the episode ``program:<step id>:<enrolment id>``. A worker killed mid-batch
 rolls the batch back: the enrolments stay due and the next run does the steps once.
 A paused program's enrolments are not claimed; they continue where they were on resume.
+
+At scale: the batch is read as plain rows (one query with the contact's, account's and
+owner's names, no model instances), the state machine runs over them in memory with the
+texts of each (step, language) worked out once, and everything is written set-based
+(``outreach.programs.writes``): multi-row inserts of the step runs and the outbox rows,
+one UPDATE per resulting state, the timeline entries and tasks in one call each.
 """
 
 from __future__ import annotations
@@ -18,26 +24,27 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Account
-from core.outbox import EmailDraft, emails_enqueue
+from accounts.models import Account, Stakeholder
+from core.people import name_from_parts
 from health.selectors import with_health
-from playbooks.models import Task, TriggerKind
-from playbooks.signals import tasks_created
 
+from ..bulk import fetch, in_list, table
 from ..models import (
     ConditionKind,
     ContactPreference,
     Enrollment,
     EnrollmentStatus,
+    Program,
     ProgramStatus,
     ProgramStep,
     StepKind,
@@ -45,7 +52,8 @@ from ..models import (
     SurveyResponse,
 )
 from ..sending import next_allowed
-from .emails import PROGRAM_RENDERER, program_merge, step_subject, usage_by_account
+from . import writes
+from .emails import Usage, step_subject, usage_by_account
 
 logger = logging.getLogger(__name__)
 
@@ -62,43 +70,120 @@ class RunBatch:
     tasks: int
 
 
+@dataclass(slots=True)
+class Row:
+    """One claimed enrolment, as read (and moved on) by the batch."""
+
+    pk: int
+    program_id: int
+    account_id: int
+    stakeholder_id: int
+    email: str
+    position: int
+    enrolled_at: datetime
+    contact_name: str
+    account_name: str
+    owner_id: int | None
+    owner_name: str
+    status: str = EnrollmentStatus.ACTIVE
+    next_action_at: datetime | None = None
+    exit_reason: str = ""
+    finished_at: datetime | None = None
+
+
+_ROW_FIELDS = (
+    "pk",
+    "program_id",
+    "account_id",
+    "stakeholder_id",
+    "email",
+    "position",
+    "enrolled_at",
+    "stakeholder__name",
+    "account__name",
+    "account__owner_id",
+    "account__owner__first_name",
+    "account__owner__last_name",
+    "account__owner__username",
+)
+
+
+def _rows(ids: list[int], token: str) -> list[Row]:
+    """The claimed enrolments with the names their emails merge in: one query, plain rows."""
+    where, params = in_list("e.id", ids)
+    values = fetch(
+        "SELECT e.id, e.program_id, e.account_id, e.stakeholder_id, e.email, e.position, e.enrolled_at, "  # noqa: S608
+        "s.name, a.name, a.owner_id, u.first_name, u.last_name, u.username "
+        f"FROM {table(Enrollment)} e JOIN {table(Stakeholder)} s ON s.id = e.stakeholder_id "
+        f"JOIN {table(Account)} a ON a.id = e.account_id LEFT JOIN {table(User)} u ON u.id = a.owner_id "
+        f"WHERE {where} AND e.claim_token = %s ORDER BY e.id",
+        [*params, token],
+    )
+    rows = []
+    for pk, program, account, stakeholder, email, position, enrolled, name, account_name, owner, *names in values:
+        owner_name = name_from_parts(names[0], names[1], names[2]) if owner is not None else ""
+        if isinstance(enrolled, str):  # SQLite: the stored text, UTC
+            enrolled = datetime.fromisoformat(enrolled).replace(tzinfo=UTC)
+        rows.append(
+            Row(
+                pk,
+                program,
+                account,
+                stakeholder,
+                email,
+                position,
+                enrolled,
+                name or "",
+                account_name or "",
+                owner,
+                owner_name,
+            )
+        )
+    return rows
+
+
 @dataclass
-class _Facts:
+class Facts:
     """What the batch's branches and emails read, fetched once per batch."""
 
     prefs: dict[str, dict[str, Any]]
     colours: dict[int, str | None] = field(default_factory=dict)
     answered: dict[int, datetime] = field(default_factory=dict)
     clicked: set[int] = field(default_factory=set)
+    usage: dict[int, Usage] = field(default_factory=dict)
 
 
-def _facts(enrollments: list[Enrollment]) -> _Facts:
-    emails = {enrollment.email for enrollment in enrollments}
+def _facts(rows: list[Row], *, now: datetime) -> Facts:
+    """Preferences, health colours, survey answers, clicks and usage of the batch: a query
+    each, by the batch's own values (no join back to the claimed rows)."""
     prefs: dict[str, dict[str, Any]] = {
         pref["email"]: dict(pref)
-        for pref in ContactPreference.objects.filter(email__in=emails).values(
+        for pref in ContactPreference.objects.filter(email__in=sorted({row.email for row in rows})).values(
             "email", "unsubscribed_at", "bounced_at", "language", "time_zone"
         )
     }
-    facts = _Facts(prefs=prefs)
-    account_ids = {enrollment.account_id for enrollment in enrollments}
-    facts.colours = dict(with_health(Account.objects.filter(pk__in=account_ids)).values_list("pk", "health_colour"))  # type: ignore[misc]
+    facts = Facts(prefs=prefs)
+    account_ids = sorted({row.account_id for row in rows})
+    accounts = Account.objects.filter(pk__in=account_ids)
+    facts.colours = dict(with_health(accounts).values_list("pk", "health_colour"))  # type: ignore[misc]
     answers = (
-        SurveyResponse.objects.filter(stakeholder_id__in={e.stakeholder_id for e in enrollments})
+        SurveyResponse.objects.filter(stakeholder_id__in=sorted({row.stakeholder_id for row in rows}))
         .values("stakeholder_id")
         .annotate(last=Max("responded_at"))
         .order_by()
     )
     facts.answered = {row["stakeholder_id"]: row["last"] for row in answers}
     facts.clicked = set(
-        StepRun.objects.filter(enrollment__in=[e.pk for e in enrollments], clicked_at__isnull=False).values_list(
+        StepRun.objects.filter(enrollment_id__in=[row.pk for row in rows], clicked_at__isnull=False).values_list(
             "enrollment_id", flat=True
         )
     )
+    facts.usage = usage_by_account(account_ids, today=timezone.localdate(now))
     return facts
 
 
-def condition_holds(step: ProgramStep, enrollment: Enrollment, facts: _Facts) -> bool:
+def condition_holds(step: ProgramStep, enrollment: Any, facts: Any) -> bool:
+    """Whether a branch's condition holds for an enrolment (a ``Row`` or an ``Enrollment``)."""
     if step.condition == ConditionKind.HEALTH:
         return facts.colours.get(enrollment.account_id) in (step.condition_colours or [])
     if step.condition == ConditionKind.SURVEY_ANSWERED:
@@ -109,186 +194,159 @@ def condition_holds(step: ProgramStep, enrollment: Enrollment, facts: _Facts) ->
     return False
 
 
+class _Texts:
+    """The words of a batch worked out once per language (or per step and language)."""
+
+    def __init__(self) -> None:
+        self.neutral: dict[str, tuple[str, str, str]] = {}
+        self.subjects: dict[tuple[int, str], str] = {}
+
+    def merge(self, row: Row, language: str, usage: Usage | None) -> dict[str, str]:
+        if language not in self.neutral:
+            with translation.override(language):
+                self.neutral[language] = (_("there"), _("your company"), _("your customer success team"))
+        there, company, team = self.neutral[language]
+        return {
+            "contact_name": row.contact_name.strip() or there,
+            "account_name": row.account_name.strip() or company,
+            "csm_name": row.owner_name.strip() or team,
+            "events_30d": str(usage.events if usage else 0),
+            "active_users_30d": str(usage.active_users if usage else 0),
+        }
+
+    def subject(self, step: ProgramStep, language: str, merge: dict[str, str]) -> str:
+        key = (step.pk, language)
+        if key not in self.subjects:
+            self.subjects[key] = step_subject(step, language=language, merge={})
+        text = self.subjects[key]
+        for name, value in merge.items():
+            text = text.replace("{" + name + "}", value)
+        return text
+
+
 class _Batch:
-    def __init__(self, *, now: datetime, steps: dict[int, list[ProgramStep]], facts: _Facts) -> None:
+    def __init__(
+        self, *, now: datetime, steps: dict[int, list[ProgramStep]], facts: Facts, program_names: dict[int, str]
+    ) -> None:
         self.now = now
         self.steps = steps
         self.facts = facts
-        self.runs: list[StepRun] = []
-        self.drafts: list[tuple[StepRun, EmailDraft]] = []
-        self.tasks: list[tuple[StepRun, Task]] = []
-        self.usage: dict[int, Any] = {}
-        self.existing_tasks: set[str] = set()
+        self.out = writes.Writes(now=now, program_names=program_names)
+        self.texts = _Texts()
+        self.allowed: dict[str, datetime] = {}  # time zone -> when an email may go
 
-    def _step(self, enrollment: Enrollment) -> ProgramStep | None:
-        for step in self.steps.get(enrollment.program_id, []):
-            if step.position >= enrollment.position:
+    def _step(self, row: Row) -> ProgramStep | None:
+        for step in self.steps.get(row.program_id, []):
+            if step.position >= row.position:
                 return step
         return None
 
-    def _after(self, enrollment: Enrollment, step: ProgramStep, position: int | None = None) -> None:
-        enrollment.position = position if position is not None else step.position + 1
+    def _finish(self, row: Row, status: str, reason: str = "") -> None:
+        row.status = status
+        row.exit_reason = reason
+        row.finished_at = self.now
+        row.next_action_at = None
 
-    def _record(self, enrollment: Enrollment, step: ProgramStep, outcome: str, language: str = "") -> StepRun:
-        run = StepRun(enrollment=enrollment, step=step, outcome=outcome, language=language, created_at=self.now)
-        self.runs.append(run)
-        return run
-
-    def _finish(self, enrollment: Enrollment, status: str, reason: str = "") -> None:
-        enrollment.status = status
-        enrollment.exit_reason = reason
-        enrollment.finished_at = self.now
-        enrollment.next_action_at = None
-
-    def advance(self, enrollment: Enrollment) -> None:
+    def advance(self, row: Row) -> None:
         """Do the enrolment's due steps until it waits or finishes."""
-        for _guard in range(len(self.steps.get(enrollment.program_id, [])) + 1):
-            step = self._step(enrollment)
+        for _guard in range(len(self.steps.get(row.program_id, [])) + 1):
+            step = self._step(row)
             if step is None:
-                self._finish(enrollment, EnrollmentStatus.DONE)
+                self._finish(row, EnrollmentStatus.DONE)
                 return
             if step.kind == StepKind.EMAIL:
-                if not self._email(enrollment, step):
+                if not self._email(row, step):
                     return
             elif step.kind == StepKind.WAIT:
-                self._record(enrollment, step, "waited")
-                self._after(enrollment, step)
-                enrollment.next_action_at = self.now + timedelta(days=step.wait_days or 1)
+                self.out.run(row.pk, step.pk, "waited")
+                row.position = step.position + 1
+                row.next_action_at = self.now + timedelta(days=step.wait_days or 1)
                 return
             elif step.kind == StepKind.BRANCH:
-                holds = condition_holds(step, enrollment, self.facts)
-                self._record(enrollment, step, "branch_yes" if holds else "branch_no")
-                self._after(enrollment, step, step.goto_position if holds and step.goto_position else None)
+                holds = condition_holds(step, row, self.facts)
+                self.out.run(row.pk, step.pk, "branch_yes" if holds else "branch_no")
+                row.position = step.goto_position if holds and step.goto_position else step.position + 1
             elif step.kind == StepKind.TASK:
-                self._task(enrollment, step)
-                self._after(enrollment, step)
+                self._task(row, step)
+                row.position = step.position + 1
             else:
-                self._record(enrollment, step, "exited")
-                self._finish(enrollment, EnrollmentStatus.DONE, "exit_step")
+                self.out.run(row.pk, step.pk, "exited")
+                self._finish(row, EnrollmentStatus.DONE, "exit_step")
                 return
-        self._finish(enrollment, EnrollmentStatus.DONE)
+        self._finish(row, EnrollmentStatus.DONE)
 
-    def _email(self, enrollment: Enrollment, step: ProgramStep) -> bool:
+    def _email(self, row: Row, step: ProgramStep) -> bool:
         """Queue the step's email; False when the enrolment stops here (deferred or left)."""
-        pref = self.facts.prefs.get(enrollment.email) or {}
+        pref = self.facts.prefs.get(row.email) or {}
         if pref.get("unsubscribed_at") or pref.get("bounced_at"):
             reason = "unsubscribed" if pref.get("unsubscribed_at") else "bounced"
-            self._record(enrollment, step, reason)
-            self._finish(enrollment, EnrollmentStatus.EXITED, reason)
+            self.out.run(row.pk, step.pk, reason)
+            self._finish(row, EnrollmentStatus.EXITED, reason)
             return False
-        when = next_allowed(self.now, pref.get("time_zone") or "")
+        zone = pref.get("time_zone") or ""
+        if zone not in self.allowed:
+            self.allowed[zone] = next_allowed(self.now, zone)
+        when = self.allowed[zone]
         if when > self.now:
-            enrollment.next_action_at = when  # quiet hours: deferred, not dropped
+            row.next_action_at = when  # quiet hours: deferred, not dropped
             return False
         language = pref.get("language") or settings.LANGUAGE_CODE
-        with translation.override(language):
-            merge = program_merge(
-                stakeholder=enrollment.stakeholder,
-                account=enrollment.account,
-                usage=self.usage.get(enrollment.account_id),
-            )
-        run = self._record(enrollment, step, "sent", language)
-        draft = EmailDraft(
-            dedupe_key=dedupe_key(step.pk, enrollment.pk),
-            to=[enrollment.email],
-            subject=step_subject(step, language=language, merge=merge),
-            render_with=PROGRAM_RENDERER,
-            render_args={"enrollment_id": enrollment.pk, "step_id": step.pk},
-        )
-        self.drafts.append((run, draft))
-        self._after(enrollment, step)
+        merge = self.texts.merge(row, language, self.facts.usage.get(row.account_id))
+        subject = self.texts.subject(step, language, merge)
+        self.out.email(row, step, language=language, subject=subject, key=dedupe_key(step.pk, row.pk))
+        row.position = step.position + 1
         return True
 
-    def _task(self, enrollment: Enrollment, step: ProgramStep) -> None:
-        owner = enrollment.account.owner
-        episode = dedupe_key(step.pk, enrollment.pk)
-        if owner is None or episode in self.existing_tasks:
-            self._record(enrollment, step, "task_no_owner" if owner is None else "task_created")
+    def _task(self, row: Row, step: ProgramStep) -> None:
+        if row.owner_id is None:
+            self.out.run(row.pk, step.pk, "task_no_owner")
             return
+        merge = self.texts.merge(row, settings.LANGUAGE_CODE, None)
         with translation.override(settings.LANGUAGE_CODE):
-            merge = program_merge(stakeholder=enrollment.stakeholder, account=enrollment.account, usage=None)
             title = step.task_title or _("Follow up with {contact_name} ({account_name})")
-            for name, value in merge.items():
-                title = title.replace("{" + name + "}", value)
-            description = _("Created by the program “%(program)s” for %(contact)s <%(email)s>.") % {
-                "program": enrollment.program.name,
-                "contact": merge["contact_name"],
-                "email": enrollment.email,
-            }
-        task = Task(
-            account=enrollment.account,
-            assignee=owner,
-            follows_owner=True,
-            title=title[:300],
-            description=description,
-            due_date=timezone.localdate(self.now) + timedelta(days=step.task_due_days),
-            trigger=TriggerKind.MANUAL,
-            episode_key=episode,
-        )
-        self.tasks.append((self._record(enrollment, step, "task_created"), task))
-
-    def write(self, enrollments: list[Enrollment]) -> None:
-        messages = emails_enqueue([draft for _run, draft in self.drafts]) if self.drafts else {}
-        for run, draft in self.drafts:
-            run.email_message = messages.get(draft.dedupe_key)
-        created = Task.objects.bulk_create([task for _run, task in self.tasks])
-        for (run, _task), task in zip(self.tasks, created, strict=True):
-            run.task = task
-        StepRun.objects.bulk_create(self.runs, ignore_conflicts=True)
-        # Most of a batch ends in the same state (the same wait): one UPDATE per state, not
-        # bulk_update's CASE per row.
-        states: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-        for e in enrollments:
-            states[(e.status, e.position, e.next_action_at, e.exit_reason, e.finished_at)].append(e.pk)
-        for (status, position, next_action_at, reason, finished_at), ids in states.items():
-            Enrollment.objects.filter(pk__in=ids).update(
-                status=status,
-                position=position,
-                next_action_at=next_action_at,
-                exit_reason=reason,
-                finished_at=finished_at,
-                claim_token="",
-            )
-        task_ids = [task.pk for task in created]
-        if task_ids:
-            transaction.on_commit(lambda: tasks_created.send(sender=Task, task_ids=task_ids))
+        for name, value in merge.items():
+            title = title.replace("{" + name + "}", value)
+        self.out.task(row, step, title=title[:300], merge=merge, key=dedupe_key(step.pk, row.pk))
 
 
-@transaction.atomic
-def program_steps_run_batch(*, now: datetime | None = None, limit: int | None = None) -> RunBatch:
-    """Claim and advance one batch of due enrolments (see the module docstring)."""
-    now = now or timezone.now()
-    limit = limit or settings.HOURGLASS_SURVEY_BATCH_SIZE
+def _claim(now: datetime, limit: int) -> tuple[list[int], str]:
     due = Enrollment.objects.filter(
         status=EnrollmentStatus.ACTIVE, next_action_at__lte=now, program__status=ProgramStatus.ACTIVE
     )
     ids = list(due.order_by("next_action_at", "pk").values_list("pk", flat=True)[:limit])
     if not ids:
-        return RunBatch(0, 0, 0, 0)
+        return [], ""
     token = uuid.uuid4().hex
     # The claim filters on the row's own columns (no join), so PostgreSQL re-checks them on
     # the row a concurrent batch just committed, and finds it moved on.
     Enrollment.objects.filter(pk__in=ids, status=EnrollmentStatus.ACTIVE, next_action_at__lte=now).update(
         claim_token=token
     )
-    enrollments = list(
-        Enrollment.objects.filter(claim_token=token)
-        .select_related("account__owner", "stakeholder", "program")
-        .order_by("pk")
-    )
-    if not enrollments:
-        return RunBatch(len(ids), 0, 0, 0)
+    return ids, token
+
+
+@transaction.atomic
+def program_steps_run_batch(*, now: datetime | None = None, limit: int | None = None) -> RunBatch:
+    """Claim and advance one batch of due enrolments (see the module docstring)."""
+    now = now or timezone.now()
+    ids, token = _claim(now, limit or settings.HOURGLASS_SURVEY_BATCH_SIZE)
+    due = len(ids)
+    if not due:
+        return RunBatch(0, 0, 0, 0)
+    rows = _rows(ids, token)
+    if not rows:
+        return RunBatch(due, 0, 0, 0)
+    programs = {row.program_id for row in rows}
     steps: dict[int, list[ProgramStep]] = defaultdict(list)
-    for step in ProgramStep.objects.filter(program_id__in={e.program_id for e in enrollments}).order_by("position"):
+    for step in ProgramStep.objects.filter(program_id__in=programs).order_by("position"):
         steps[step.program_id].append(step)
-    batch = _Batch(now=now, steps=steps, facts=_facts(enrollments))
-    batch.usage = usage_by_account(sorted({e.account_id for e in enrollments}), today=timezone.localdate(now))
-    keys = [dedupe_key(step.pk, e.pk) for e in enrollments for step in steps[e.program_id] if step.kind == "task"]
-    batch.existing_tasks = set(Task.objects.filter(episode_key__in=keys).values_list("episode_key", flat=True))
-    for enrollment in enrollments:
-        batch.advance(enrollment)
-    batch.write(enrollments)
-    return RunBatch(len(ids), len(enrollments), len(batch.drafts), len(batch.tasks))
+    names = dict(Program.objects.filter(pk__in=programs).values_list("pk", "name"))
+    batch = _Batch(now=now, steps=steps, facts=_facts(rows, now=now), program_names=names)
+    for row in rows:
+        batch.advance(row)
+    with translation.override(settings.LANGUAGE_CODE):
+        batch.out.write(rows)
+    return RunBatch(due, len(rows), len(batch.out.emails), len(batch.out.tasks))
 
 
 def program_steps_run(*, now: datetime | None = None, max_batches: int = 50) -> int:

@@ -51,6 +51,7 @@ STEP_FIELDS = (
     "goto_position",
     "task_title",
     "task_due_days",
+    "task_type",
 )
 
 

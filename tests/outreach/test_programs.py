@@ -22,6 +22,17 @@ from tests.outreach.programs_support import ONBOARDING_STEPS, colour, make_progr
 pytestmark = pytest.mark.django_db
 
 
+BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
+
+
+def human_click(client, run):
+    """A person's click: a browser, an hour after the email was delivered."""
+    OutboundEmail.objects.filter(pk=run.email_message_id).update(
+        status="sent", sent_at=timezone.now() - timedelta(hours=1)
+    )
+    return client.get(reverse("outreach:program_click", args=[click_token(run.pk)]), headers={"user-agent": BROWSER})
+
+
 @pytest.fixture
 def people(org):
     red, green = org.accounts["csm_a1"]
@@ -117,7 +128,7 @@ def test_click_redirects_to_the_step_link_and_a_forged_token_is_refused(client, 
     program_enrol(program=program)
     program_steps_run()
     run = StepRun.objects.filter(outcome="sent").first()
-    answer = client.get(reverse("outreach:program_click", args=[click_token(run.pk)]))
+    answer = human_click(client, run)
     assert answer.status_code == 302 and answer["Location"] == "https://docs.example.com/start"
     run.refresh_from_db()
     assert run.clicked_at is not None
@@ -137,7 +148,7 @@ def test_click_tracking_off_records_nothing(client, org, people, settings):
     run = StepRun.objects.filter(outcome="sent").first()
     text, _html = program_email_render(enrollment_id=run.enrollment_id, step_id=run.step_id)
     assert "https://docs.example.com/start" in text and "/outreach/c/" not in text
-    client.get(reverse("outreach:program_click", args=[click_token(run.pk)]))
+    human_click(client, run)
     run.refresh_from_db()
     assert run.clicked_at is None
 
@@ -154,7 +165,7 @@ def test_branch_on_a_click(client, org, people):
     program_enrol(program=program)
     program_steps_run()
     clicked = StepRun.objects.get(enrollment__stakeholder=people[0], outcome="sent")
-    client.get(reverse("outreach:program_click", args=[click_token(clicked.pk)]))
+    human_click(client, clicked)
     program_steps_run(now=timezone.now() + timedelta(days=4))
     assert list(Task.objects.values_list("title", flat=True)) == ["No click from Anna Berg"]
 

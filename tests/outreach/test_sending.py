@@ -127,14 +127,14 @@ def test_audience_filters(org, contacts, nps_survey):
 
 def test_killed_batch_rolls_back_and_is_sent_later(org, contacts, nps_survey, monkeypatch: Any):
     """A failure inside the batch (the worker dying mid-run) leaves nothing claimed."""
-    import outreach.sending as sending
+    import outreach.survey_sql as survey_sql
 
     survey_send(survey=nps_survey, actor=org.csm_a1)
 
     def die(*args: Any, **kwargs: Any) -> None:
         raise SystemExit("killed")
 
-    monkeypatch.setattr(sending, "emails_enqueue", die)
+    monkeypatch.setattr(survey_sql, "outbox_insert_select", die)
     with pytest.raises(SystemExit):
         recipients_dispatch_batch()
     assert SurveyRecipient.objects.filter(status=RecipientStatus.PENDING).count() == 3
