@@ -27,6 +27,7 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):  # run as ``python bench/segments.py``: import from the repo root
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
@@ -83,7 +84,7 @@ def _shuffle_colours(fraction: float, seed: int) -> None:
         HealthScore.objects.filter(pk__in=chosen).update(colour=colour)
 
 
-def _naive(segment, accounts) -> int:  # type: ignore[no-untyped-def]
+def _naive(segment: Any, accounts: list[Any]) -> int:
     """What a loop per account would do: read its figures, then write its membership."""
     from django.db import transaction
     from django.utils import timezone
