@@ -12,6 +12,7 @@ from accounts.models import Account
 from core.clock import local_date
 from core.locks import chunk_claim
 
+from .rules.sweep import CHUNK as RULES_CHUNK
 from .rules.sweep import rule_fire_chunk, rules_sweep
 from .services import FireRequest, playbook_fire, playbooks_fire, tasks_follow_owner, tasks_wake_snoozed
 from .stages import stage_refresh
@@ -103,12 +104,12 @@ def playbook_fire_task(*, account_id: int, trigger: str, episode_key: str, day: 
 
 
 @shared_task(name="playbooks.rules_sweep_task", ignore_result=True, acks_late=True)
-def rules_sweep_task(day: str | None = None) -> int:
+def rules_sweep_task(day: str | None = None, chunk_size: int | None = None) -> int:
     """Daily (beat): the scheduled rules due on the company's day, one task per chunk of
     matching accounts; returns the number of accounts sent. A re-run sends nothing new:
     the accounts already fired this period are left out in the same query."""
     today = date.fromisoformat(day) if day else local_date()
-    chunks = rules_sweep(day=today)
+    chunks = rules_sweep(day=today, chunk=chunk_size or RULES_CHUNK)
     for chunk in chunks:
         rule_fire_chunk_task.delay(
             playbook_id=chunk.playbook_id,

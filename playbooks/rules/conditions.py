@@ -171,7 +171,7 @@ def validate_conditions(raw: Any, *, broken: type[ValidationError] = ValidationE
 
 
 def condition_text(condition: dict[str, Any]) -> str:
-    """ "Health colour = Red": a stored condition in the reader's language."""
+    """A stored condition in the reader's language: "Health colour = Red"."""
     spec = FIELDS.get(condition.get("field", ""))
     if spec is None:
         return str(condition.get("field", "?"))

@@ -92,7 +92,8 @@ class PlaybookForm(forms.Form):
 
 class ConditionForm(forms.Form):
     field = forms.ChoiceField(label=_("Field"), choices=[("", "---------")])
-    op = forms.ChoiceField(label=_("Operator"), choices=[(k, v) for k, v in OPS.items()])
+    # The initial is the first option, so a blank row a browser sends back is unchanged.
+    op = forms.ChoiceField(label=_("Operator"), choices=[(k, v) for k, v in OPS.items()], initial="eq")
     value = forms.CharField(
         label=_("Value"),
         max_length=200,

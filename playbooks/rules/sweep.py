@@ -16,6 +16,7 @@ from datetime import date
 from django.db import transaction
 
 from accounts.models import Account
+from core.pg_tuning import aggregate_report
 
 from ..models import Playbook, TriggerKind
 from ..services import FireRequest, playbooks_fire
@@ -41,11 +42,9 @@ def rules_sweep(*, day: date, chunk: int = CHUNK) -> list[Chunk]:
             continue
         episode = episode_key(playbook, day)
         try:
-            ids = list(
-                not_fired(rule_accounts(playbook, today=day), playbook, episode)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
+            selected = not_fired(rule_accounts(playbook, today=day), playbook, episode).order_by("pk")
+            with aggregate_report():  # JIT off: compiling the subplans costs more than running them
+                ids = list(selected.values_list("pk", flat=True))
         except BrokenReference as error:
             logger.warning("rule %s switched off: %s", playbook.pk, error.messages)
             rule_disable_broken(playbook=playbook, error=error)

@@ -220,3 +220,57 @@ def test_the_api_refuses_csms(client, org):
     playbook = Playbook.objects.first()
     assert client.put(f"/api/v1/playbooks/{playbook.pk}/", API_BODY, content_type="application/json").status_code == 403
     assert client.get(f"/api/v1/playbooks/{playbook.pk}/").status_code == 200
+
+
+def browser_post_data(html: str) -> dict[str, str]:
+    """What a browser submits for the page's rule form, as it is (no field touched)."""
+    from html.parser import HTMLParser
+
+    data: dict[str, str] = {}
+
+    class Form(HTMLParser):
+        select: str | None = None
+        first: str | None = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("name") and a.get("type") not in ("checkbox", "submit"):
+                data[a["name"]] = a.get("value") or ""
+            elif tag == "input" and a.get("type") == "checkbox" and "checked" in a:
+                data[a["name"]] = a.get("value") or "on"
+            elif tag == "select":
+                self.select, self.first = a.get("name"), None
+            elif tag == "option" and self.select:
+                if self.first is None:
+                    self.first = a.get("value") or ""
+                    data.setdefault(self.select, self.first)
+                if "selected" in a:
+                    data[self.select] = a.get("value") or ""
+            elif tag == "textarea":
+                self.textarea = a.get("name")
+                data[a["name"]] = ""
+
+        def handle_data(self, text):
+            if getattr(self, "textarea", None):
+                data[self.textarea] += text.lstrip("\n") if not data[self.textarea] else text
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+            if tag == "textarea":
+                self.textarea = None
+
+    Form().feed(html)
+    data.pop("csrfmiddlewaretoken", None)
+    return data
+
+
+def test_the_edit_form_sent_back_unchanged_saves_a_new_version(client, org):
+    client.force_login(org.manager_a)
+    client.post("/playbooks/new/", form_data())
+    playbook = Playbook.objects.get(name="Rescue plan")
+    page = client.get(f"/playbooks/{playbook.pk}/edit/").content.decode()
+    response = client.post(f"/playbooks/{playbook.pk}/edit/", browser_post_data(page))
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    playbook.refresh_from_db()
+    assert playbook.version == 2 and playbook.steps.count() == 3 and len(playbook.conditions) == 2
