@@ -18,6 +18,7 @@ accounts_urlpatterns = [
     path("bulk/task/", book_bulk.book_task_view, name="bulk_task"),
     path("bulk/undo/", book_bulk.book_undo_view, name="bulk_undo"),
     path("bulk/segment/", segment_views.book_segment_add_view, name="bulk_segment"),
+    path("bulk/segment/remove/", segment_views.book_segment_remove_view, name="bulk_segment_remove"),
     path("segments/", segment_views.segment_create_view, name="segment_create"),
     path("segments/<int:pk>/", segment_views.segment_change_view, name="segment_change"),
     # The overdue-contacts list's bulk bar (the list itself is accounts'):

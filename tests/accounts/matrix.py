@@ -18,6 +18,8 @@ ENTRIES = {
     # the owner (and admins) change it; the other team does not learn it exists.
     "accounts:segment_create": e("page", "post"),
     "accounts:bulk_segment": e("page", "post"),
+    # Taking accounts out of a list: its owner and admins (the segment is named in the post).
+    "accounts:bulk_segment_remove": e("page", "post"),
     "accounts:segment_change": e("segment_owner", "post", pk="segment"),
     "api:segment-list": e("api"),
     "api:segment-detail": e("api_segment_shared", pk="segment"),

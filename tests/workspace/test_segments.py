@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import SavedSegment, SegmentKind, SegmentMember, TimelineEntry
-from accounts.saved_segments import segment_create
+from accounts.saved_segments import segment_create, segment_members_apply
 from accounts.signals import segment_entered, segment_left
 from health.models import HealthScore
 from playbooks.models import Task
@@ -220,3 +220,22 @@ def test_the_book_page_costs_the_same_with_one_segment_or_ten(client, org):
     for i in range(9):
         segment_save(actor=org.csm_a1, name=f"more {i}", filters={"health": ["red"]}, shared=bool(i % 2))
     assert count() == one
+
+
+@pytest.mark.django_db
+def test_the_bulk_bar_takes_accounts_out_of_an_open_list_owner_only(client, org):
+    ids = [a.pk for a in org.accounts["csm_a1"]]
+    pilot = segment_create(actor=org.csm_a1, name="Pilot", kind=SegmentKind.STATIC, shared=True)
+    segment_members_apply(segment=pilot, entered=ids, left=[])
+    url = reverse("accounts:bulk_segment_remove")
+    client.force_login(org.csm_a1)
+    page = client.get(reverse("accounts:list"), {"in_segment": pilot.pk, "view": pilot.pk}).content.decode()
+    assert 'data-testid="bulk-remove-segment"' in page
+    assert "Choose a list" in client.post(url, {"account": ids}, **HTMX).content.decode()
+    html = client.post(url, {"account": ids[:1], "remove_from": pilot.pk}, **HTMX).content.decode()
+    assert "1 account taken out of “Pilot”." in html and _members(pilot) == set(ids[1:])
+    client.force_login(org.csm_a2)  # sees the shared list, may not change it
+    page = client.get(reverse("accounts:list"), {"in_segment": pilot.pk, "view": pilot.pk}).content.decode()
+    assert 'data-testid="bulk-remove-segment"' not in page
+    assert client.post(url, {"account": ids[1:], "remove_from": pilot.pk}, **HTMX).status_code == 403
+    assert _members(pilot) == set(ids[1:])

@@ -29,6 +29,7 @@ from accounts.saved_segments import (
     segment_counts,
     segment_create,
     segment_delete,
+    segment_remove_accounts,
     segments_for_user,
 )
 from config.http import HtmxHttpRequest
@@ -173,3 +174,23 @@ def book_segment_add_view(request: HtmxHttpRequest) -> HttpResponse:
     return bulk_answer(
         request, text=text, undo=outcome.undo, undo_url=reverse("accounts:bulk_undo"), undo_what="segment", back=back
     )
+
+
+@login_required
+@require_POST
+def book_segment_remove_view(request: HtmxHttpRequest) -> HttpResponse:
+    """The bulk bar on an open list segment: take the checked accounts out of it."""
+    back = reverse("accounts:list")
+    try:
+        if not (chosen := request.POST.get("remove_from", "")):
+            raise ValidationError({"segment": _("Choose a list, or name a new one.")})
+        segment = _editable(request.user, chosen)
+        count = segment_remove_accounts(
+            actor=request.user, segment=segment, account_ids=request.POST.getlist("account")
+        )
+    except ValidationError as error:
+        return bulk_answer(request, error=error_text(error), back=back)
+    text = ngettext(
+        "%(count)s account taken out of “%(name)s”.", "%(count)s accounts taken out of “%(name)s”.", count
+    ) % {"count": count, "name": segment.name}
+    return bulk_answer(request, text=text, back=back)
