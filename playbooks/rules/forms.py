@@ -91,7 +91,7 @@ class PlaybookForm(forms.Form):
 
 
 class ConditionForm(forms.Form):
-    field = forms.ChoiceField(label=_("Field"), choices=[("", "---------")])
+    field = forms.ChoiceField(label=_("Field"), choices=[("", _("Choose a field"))])
     # The initial is the first option, so a blank row a browser sends back is unchanged.
     op = forms.ChoiceField(label=_("Operator"), choices=[(k, v) for k, v in OPS.items()], initial="eq")
     value = forms.CharField(
@@ -103,7 +103,7 @@ class ConditionForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["field"].choices = [("", "---------"), *field_choices()]  # type: ignore[attr-defined]
+        self.fields["field"].choices = [("", _("Choose a field")), *field_choices()]  # type: ignore[attr-defined]
         _style(self)
 
     def clean(self) -> dict[str, Any]:
