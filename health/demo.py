@@ -122,18 +122,18 @@ def score_history_seed(accounts: list[Any], *, today: date, rng: Any) -> int:
     """Daily scores for the days before today that the real scoring did not cover.
 
     A random walk backwards from each account's real score of today (so the line ends
-    where the page's figure is), drifting toward an earlier level of its own, from the
-    go-live date on. One read of today's scores, then bulk inserts; days already scored
+    where the page's figure is; from a plausible level when today's had too little data),
+    drifting toward an earlier level of its own, from the go-live date on. One read of today's scores, then bulk inserts; days already scored
     (a week ago) are kept.
     """
     live = {a.pk: a.go_live_date for a in accounts}
-    latest = HealthScore.objects.filter(account_id__in=list(live), day=today, score__isnull=False).values_list(
+    latest = HealthScore.objects.filter(account_id__in=list(live), day=today).values_list(
         "account_id", "score", "model_id", "model__green_at", "model__red_below"
     )
     rows = []
-    for account_id, score, model_id, green_at, red_below in latest:
-        if score is None:
-            continue
+    for account_id, today_score, model_id, green_at, red_below in latest:
+        # Not enough data today (a measure went missing): the history before still had a score.
+        score = rng.randint(40, 85) if today_score is None else today_score
         earlier = min(100, max(0, score + rng.randint(-25, 25)))
         value = float(score)
         for offset in range(1, HISTORY_DAYS + 1):
