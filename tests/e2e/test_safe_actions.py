@@ -35,11 +35,11 @@ def test_mark_as_left_with_a_reason_then_undo(page, screenshot):
         account=account, name="Li Na", title="CEO", tier=Tier.S, key_level=KeyPersonLevel.DECISION_MAKER
     )
     log_in(page, "emma")
-    page.goto(f"/accounts/{account.pk}/")
+    page.goto(f"/accounts/{account.pk}/#people")  # the account page's People tab
     page.click("[data-testid=mark-left]")
     dialog = page.locator("[data-testid=left-confirm]")
     expect(dialog).to_contain_text("Mark Li Na as having left the customer?")
-    assert page.url.endswith(f"/accounts/{account.pk}/")  # in the page, not a new one
+    assert page.url.endswith(f"/accounts/{account.pk}/#people")  # in the page, not a new one
     screenshot("safe-mark-left-confirm")
     dialog.locator("[data-testid=left-confirm-submit]").click()  # no reason: the browser asks for it
     assert Stakeholder.objects.get(pk=person.pk).is_active
@@ -47,6 +47,7 @@ def test_mark_as_left_with_a_reason_then_undo(page, screenshot):
     dialog.locator("[data-testid=left-confirm-submit]").click()
     expect(page.locator("[data-testid=risk-flag]")).to_contain_text("Decision chain changed")
     expect(page.locator("[data-testid=timeline]")).to_contain_text("Retired; the CFO takes over")
+    page.click("[data-testid=tab-people]")
     page.locator("summary", has_text="Former stakeholders").click()
     page.click("[data-testid=undo-left]")
     expect(page.locator("body")).to_contain_text("Li Na is active again.")
