@@ -187,26 +187,33 @@ def quarter_buckets(start: date, end: date) -> list[tuple[date, date]]:
 
 
 def ledger_report(
-    *, user: AnyUser, start: date, end: date, group_by: str = "company", trend: bool = True
+    *, user: AnyUser, start: date, end: date, group_by: str = "company", trend: bool = True, cells: bool = False
 ) -> tuple[LedgerTable, LedgerTrend | None]:
     """The table of ``[start, end]`` and (``trend``) its quarters, from one query.
 
     The period and each quarter are buckets of one ``cohort_report``: every quarter has
     its own cohort (the accounts with ARR at its start), as the table's period has.
+    ``cells``: the KPI page found the precomputed cells ready for ``user``
+    (``kpi_facts.read.cube_rows``): whole quarters are summed from them.
     """
     quarters = quarter_buckets(start, end) if trend else []
     buckets = [period_bucket(start, end), *(period_bucket(first, last) for first, last in quarters)]
+    report = _cells_report(user) if cells else None
     scope = scope_sql(user)
+
+    def run(buckets: list[Bucket], group_by: str) -> list[dict[str, Any]]:
+        return _report(buckets=buckets, group_by=group_by, scope=scope, cells=report)
+
     with aggregate_report():
         if group_by in TELESCOPED or not quarters:
-            found = _report(buckets=buckets, group_by=group_by, scope=scope)
+            found = run(buckets, group_by)
         else:
             # By owner at each start every account's ledger is read per bucket: the
             # quarters get the visible accounts' total only (one line per chart).
-            found = _report(buckets=buckets[:1], group_by=group_by, scope=scope)
+            found = run(buckets[:1], group_by)
             found += [
                 {**values, "group_key": _TOTAL_ONLY, "bucket": values["bucket"] + 1}
-                for values in _report(buckets=buckets[1:], group_by="company", scope=scope)
+                for values in run(buckets[1:], "company")
             ]
     labels = _labels(group_by, {row["group_key"] for row in found} - {_TOTAL_ONLY})
     base = {"start": start.isoformat(), "end": end.isoformat(), "group_by": group_by}
@@ -239,11 +246,24 @@ def ledger_report(
     return table, LedgerTrend(labels=[row.label for row in totals], total=totals, groups=groups)
 
 
-def _report(*, buckets: list[Bucket], group_by: str, scope: tuple[str, tuple[Any, ...]] | None) -> list[dict[str, Any]]:
+def _cells_report(user: AnyUser) -> Any:
+    from .kpi_facts.ledger_cells import cells_report
+    from .kpi_facts.read import ledger_scope_sql
+
+    cell_scope = ledger_scope_sql(user)
+    return lambda **kwargs: cells_report(scope=cell_scope, **kwargs)
+
+
+def _report(
+    *, buckets: list[Bucket], group_by: str, scope: tuple[str, tuple[Any, ...]] | None, cells: Any = None
+) -> list[dict[str, Any]]:
     """The cohort report from the quarter rows when every bucket is whole ended quarters
-    (``ledger_quarters.whole_quarters``), else from the movements: the same figures."""
+    (``ledger_quarters.whole_quarters``), else from the movements: the same figures.
+    ``cells``: the precomputed cells' report, for whole quarters (the scope is its own)."""
     today = timezone.localdate()
     if all(whole_quarters(bucket.first, bucket.last, today) for bucket in buckets):
+        if cells is not None:
+            return list(cells(buckets=buckets, group_by=group_by))
         return quarters_report(buckets=buckets, group_by=group_by, scope=scope)
     return cohort_report(buckets=buckets, group_by=group_by, scope=scope)
 

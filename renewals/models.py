@@ -385,7 +385,14 @@ from .expansion_models import (  # noqa: E402, F401
 )
 
 # The KPI page's precomputed facts and cells live beside the reports.
-from .kpi_facts.models import KpiCell, KpiDirtyAccount, KpiFact, KpiFactState  # noqa: E402, F401
+from .kpi_facts.models import (  # noqa: E402, F401
+    KpiCell,
+    KpiDirtyAccount,
+    KpiFact,
+    KpiFactState,
+    KpiLedgerCell,
+    KpiLedgerFact,
+)
 
 # The ARR ledger's models (contract amendments, monthly movements) live beside it.
 from .ledger_models import (  # noqa: E402, F401

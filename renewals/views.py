@@ -139,7 +139,9 @@ def renewal_kpis_view(request: HtmxHttpRequest) -> HttpResponse:
             # The renewal-based and adoption reports from the precomputed cells when they answer.
             cube = cube_rows(user=request.user, last=end, group_by=group_by)
             table, trend = retention_report(user=request.user, start=start, end=end, group_by=group_by, cube=cube)
-            ledger, ledger_trend = ledger_report(user=request.user, start=start, end=end, group_by=group_by)
+            ledger, ledger_trend = ledger_report(
+                user=request.user, start=start, end=end, group_by=group_by, cells=cube is not None
+            )
             adoption = adoption_report(user=request.user, start=start, end=end, group_by=group_by, cube=cube)
         charts = kpi_trend_charts(trend)
         ledger_charts = ledger_trend_charts(ledger_trend, start=start, end=end, group_by=group_by)

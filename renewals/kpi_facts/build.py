@@ -50,7 +50,7 @@ def fingerprint() -> str:
     criterion. A change makes the cells unusable until the next rebuild."""
     days, share = activation_criterion()
     bands = ",".join(f"{key}>={lower}" for key, lower in segment_bands())
-    return f"v1;{bands};act={days}/{share};active={ACTIVE_DAYS}"
+    return f"v2;{bands};act={days}/{share};active={ACTIVE_DAYS}"
 
 
 @dataclass(frozen=True)

@@ -112,3 +112,93 @@ class KpiDirtyAccount(models.Model):
 
     def __str__(self) -> str:
         return f"account {self.account_id}"
+
+
+HELD = 8  # ArrQuarter.HELD_QUARTERS: a period of whole quarters spans at most this many
+LEDGER_SUMS = (
+    "accounts",
+    "retained",
+    "arr_start",
+    "arr_end",
+    "expansion",
+    "contraction",
+    "churn",
+    "reactivation",
+    "new",
+)
+LEDGER_KEYS = (
+    "number",
+    "held",
+    "owner_key",
+    "queue_key",
+    "industry",
+    "icp_fit",
+    *(f"o{k}" for k in range(HELD)),
+    *(f"s{k}" for k in range(HELD)),
+    *(f"e{k}" for k in range(HELD)),
+)
+
+
+class _LedgerSums(models.Model):
+    accounts = models.IntegerField(default=0)
+    retained = models.IntegerField(default=0)
+    arr_start = models.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
+    arr_end = models.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
+    expansion = models.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
+    contraction = models.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
+    churn = models.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
+    reactivation = models.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
+    new = models.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
+
+    class Meta:
+        abstract = True
+
+
+def _ledger_key_fields() -> dict[str, models.Field]:
+    fields: dict[str, models.Field] = {}
+    for k in range(HELD):
+        # The owner at the start of the quarter k before (0: none), as the ledger rates
+        # group by the owner at the period's start.
+        fields[f"o{k}"] = models.BigIntegerField(default=0)
+    for k in range(HELD):
+        # The segment of the ARR at the start of the quarter k before ("" when not held then).
+        fields[f"s{k}"] = models.CharField(max_length=16, default="")
+    for k in range(HELD):
+        # The segment of the ARR at the end of the quarter k after ("" when never read).
+        fields[f"e{k}"] = models.CharField(max_length=16, default="")
+    return fields
+
+
+class KpiLedgerCell(_LedgerSums):
+    """The ledger's quarter rows (``ArrQuarter``) summed per quarter, ``held`` pattern and
+    every key a ledger grouping or a user's scope reads (``combo``: their digest)."""
+
+    combo = models.CharField(max_length=32, unique=True)
+    number = models.IntegerField()
+    held = models.SmallIntegerField()
+    owner_key = models.BigIntegerField(default=0)
+    queue_key = models.BigIntegerField(default=0)
+    industry = models.CharField(max_length=32)
+    icp_fit = models.CharField(max_length=16)
+    locals().update(_ledger_key_fields())
+
+    class Meta:
+        verbose_name = _("KPI ledger cell")
+        indexes = [models.Index(fields=["number", "owner_key"], name="kpi_ledger_cell_number")]
+
+    def __str__(self) -> str:
+        return f"{self.number} · {self.combo}"
+
+
+class KpiLedgerFact(models.Model):
+    """One account's quarter rows as they went into the cells (taken out again on a
+    refresh): ``rows`` a JSON list of ``[combo, *LEDGER_SUMS]`` (amounts as text)."""
+
+    account_id = models.BigIntegerField(primary_key=True)
+    rows = models.TextField()
+
+    class Meta:
+        verbose_name = _("KPI ledger fact")
+
+    def __str__(self) -> str:
+        return f"account {self.account_id}"

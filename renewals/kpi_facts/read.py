@@ -62,6 +62,22 @@ def _scope(user: AnyUser) -> Q | None | bool:
     return False
 
 
+def ledger_scope_sql(user: AnyUser) -> tuple[str, tuple[Any, ...]] | None:
+    """SQL over the ledger cells ``c`` for ``user``'s scope (None: all); only for the roles
+    ``_scope`` expresses (``cube_rows`` answered)."""
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return None
+    if role == Role.MANAGER:
+        members, member_params = (
+            get_user_model().objects.filter(cs_profile__team__lead_id=user.pk).values("pk").query.sql_with_params()
+        )
+        teams, team_params = Team.objects.filter(lead_id=user.pk).values("pk").query.sql_with_params()
+        sql = f"c.owner_key = %s OR c.owner_key IN ({members}) OR (c.owner_key = 0 AND c.queue_key IN ({teams}))"
+        return sql, (user.pk, *member_params, *team_params)
+    return "c.owner_key = %s", (user.pk,)
+
+
 def _ready() -> bool:
     """Whether the cells answer: built with today's settings, nothing marked left over
     (a few marked accounts are refreshed first). One query when nothing is marked."""

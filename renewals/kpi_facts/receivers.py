@@ -1,5 +1,6 @@
 """What marks an account's KPI facts for a refresh: saves and deletes of the rows they
-are built from, lapsed renewals and rollup writes (``health.signals.rollups_written``).
+are built from, lapsed renewals, rollup writes (``health.signals.rollups_written``) and
+the ledger's per-account update (its task's ``task_postrun``).
 
 Nothing is written inside the changing transaction: the accounts are collected per
 thread and marked once it commits (one upsert), so a rolled-back change marks nothing
@@ -64,6 +65,15 @@ def on_rollups_written(sender: Any, account_ids: Iterable[int], **kwargs: Any) -
     accounts_changed(account_ids)
 
 
+def on_ledger_account_updated(
+    sender: Any = None, kwargs: dict[str, Any] | None = None, state: str = "", **extra: Any
+) -> None:
+    """The ledger's per-account task finished (``task_postrun``): its quarter rows are new,
+    so the account's ledger cells follow (after it, never racing it)."""
+    if state == "SUCCESS" and kwargs:
+        accounts_changed([kwargs.get("account_id")])
+
+
 def connect() -> None:
     """Called by ``RenewalsConfig.ready``."""
     from django.db.models.signals import post_delete, post_save
@@ -85,3 +95,9 @@ def connect() -> None:
             )
     renewals_lapsed.connect(on_renewals_lapsed, dispatch_uid="renewals.kpi_facts.lapsed")
     rollups_written.connect(on_rollups_written, dispatch_uid="renewals.kpi_facts.rollups")
+
+    from celery.signals import task_postrun
+
+    from ..ledger import arr_ledger_account_task
+
+    task_postrun.connect(on_ledger_account_updated, sender=arr_ledger_account_task, weak=False)

@@ -22,8 +22,19 @@ from django.utils import timezone
 
 from core.locks import advisory_xact_lock
 
-from .build import CellKey, cell_key, facts_of, fingerprint, summed
-from .models import CELL_KEYS, FIGURES, KpiCell, KpiDirtyAccount, KpiFact, KpiFactState
+from .build import CellKey, _account_keys, cell_key, facts_of, fingerprint, summed
+from .ledger_cells import ledger_fact_rows, ledger_fact_sums, ledger_facts_of, ledger_summed
+from .models import (
+    CELL_KEYS,
+    FIGURES,
+    LEDGER_SUMS,
+    KpiCell,
+    KpiDirtyAccount,
+    KpiFact,
+    KpiFactState,
+    KpiLedgerCell,
+    KpiLedgerFact,
+)
 
 _LOCK = 0x4B504946  # "KPIF": one writer of the facts and cells at a time
 BATCH = 5000
@@ -42,6 +53,7 @@ def kpi_facts_rebuild() -> int:
     KpiFact.objects.bulk_create(facts, batch_size=BATCH)
     cells = [KpiCell(**dict(zip(CELL_KEYS, key, strict=True)), **sums) for key, sums in summed(facts).items()]
     KpiCell.objects.bulk_create(cells, batch_size=BATCH)
+    _ledger_rebuild()
     # Accounts marked while the rebuild read its inputs stay marked for a refresh.
     KpiDirtyAccount.objects.filter(marked_at__lte=started).delete()
     KpiFactState.objects.update_or_create(key="facts", defaults={"fingerprint": fingerprint(), "built_at": started})
@@ -94,9 +106,55 @@ def kpi_facts_refresh(*, account_ids: Iterable[int]) -> int:
     facts = facts_of(ids)
     KpiFact.objects.bulk_create(facts, batch_size=BATCH)
     _cells_moved(old, summed(facts))
+    _ledger_refresh(ids)
     # A mark made after this refresh began may be of a change it did not see: kept.
     KpiDirtyAccount.objects.filter(account_id__in=ids, marked_at__lte=started).delete()
     return len(facts)
+
+
+def _ledger_facts(account_ids: Sequence[int] | None) -> tuple[list[KpiLedgerFact], dict[str, dict[str, Any]]]:
+    found = ledger_facts_of(account_ids, _account_keys(account_ids))
+    facts = ledger_fact_rows(found)
+    for key, _sums in found:
+        del key["account_id"]
+    return facts, ledger_summed(found)
+
+
+def _ledger_rebuild() -> None:
+    facts, cells = _ledger_facts(None)
+    KpiLedgerFact.objects.all().delete()
+    KpiLedgerCell.objects.all().delete()
+    KpiLedgerFact.objects.bulk_create(facts, batch_size=BATCH)
+    KpiLedgerCell.objects.bulk_create(
+        [KpiLedgerCell(combo=combo, **values) for combo, values in cells.items()], batch_size=BATCH
+    )
+
+
+def _ledger_refresh(ids: Sequence[int]) -> None:
+    """Take the accounts' old quarter rows out of the ledger cells and put the new in."""
+    old = ledger_fact_sums(KpiLedgerFact.objects.filter(account_id__in=ids))
+    KpiLedgerFact.objects.filter(account_id__in=ids).delete()
+    facts, new = _ledger_facts(ids)
+    KpiLedgerFact.objects.bulk_create(facts, batch_size=BATCH)
+    combos = set(old) | set(new)
+    current = {cell.combo: cell for cell in KpiLedgerCell.objects.filter(combo__in=combos)}
+    changed, emptied = [], []
+    for combo in combos:
+        cell = current.get(combo)
+        if cell is None:
+            cell = KpiLedgerCell(combo=combo, **{k: v for k, v in new[combo].items() if k not in LEDGER_SUMS})
+        for name in LEDGER_SUMS:
+            value = getattr(cell, name) + new.get(combo, {}).get(name, 0) - old.get(combo, {}).get(name, 0)
+            setattr(cell, name, value)
+        if cell.accounts == 0:
+            if cell.pk is not None:
+                emptied.append(cell.pk)
+        else:
+            changed.append(cell)
+    KpiLedgerCell.objects.filter(pk__in=emptied).delete()
+    KpiLedgerCell.objects.bulk_create(
+        changed, update_conflicts=True, unique_fields=["combo"], update_fields=list(LEDGER_SUMS), batch_size=BATCH
+    )
 
 
 def kpi_accounts_mark(account_ids: Iterable[int], *, now: datetime | None = None) -> None:
