@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, QuerySet, Window
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import Account, TimelineEntry
 from accounts.selectors import account_scope
@@ -188,7 +188,12 @@ def _dry_run(playbook: Playbook, *, user: AnyUser, today: date, days: int) -> Dr
 def dry_run_sentence(run: DryRun) -> str:
     if not run.supported:
         return gettext("A dry run covers stage and scheduled rules; this trigger comes from signals.")
-    return gettext("Over the last %(days)d days it would have created %(tasks)d tasks for %(accounts)d accounts.") % {
+    sentence = ngettext(
+        "Over the last %(days)d days it would have created %(tasks)d tasks for %(accounts)d account.",
+        "Over the last %(days)d days it would have created %(tasks)d tasks for %(accounts)d accounts.",
+        run.accounts,
+    )
+    return sentence % {
         "days": run.days,
         "tasks": run.tasks,
         "accounts": run.accounts,

@@ -171,7 +171,10 @@ class StepForm(forms.Form):
     )
     owner_role = forms.ChoiceField(label=_("Owner"), choices=OwnerRole.choices, initial=OwnerRole.CSM)
     named_user = forms.ModelChoiceField(
-        label=_("Named person"), queryset=get_user_model().objects.none(), required=False
+        label=_("Named person"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Choose a person"),
     )
     priority = forms.TypedChoiceField(
         label=_("Priority"), choices=Priority.choices, coerce=int, initial=Priority.MEDIUM
