@@ -251,8 +251,9 @@ def browser_post_data(html: str) -> dict[str, str]:
                 data[a["name"]] = ""
 
         def handle_data(self, text):
-            if getattr(self, "textarea", None):
-                data[self.textarea] += text.lstrip("\n") if not data[self.textarea] else text
+            name = getattr(self, "textarea", None)
+            if name:
+                data[name] += text.lstrip("\n") if not data[name] else text
 
         def handle_endtag(self, tag):
             if tag == "select":

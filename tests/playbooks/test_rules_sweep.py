@@ -148,7 +148,7 @@ def test_editing_a_live_playbook_bumps_the_version_and_rewrites_no_task(book, ce
         {"id": s.pk, "title": f"{s.title} (v2)", "due_offset_days": s.due_offset_days, "owner_role": "csm"}
         for s in rule.steps.all()
     ]
-    fields = {"name": "Rescue plan", "trigger": "schedule", "schedule_weekday": None, "segments": []}
+    fields: dict[str, object] = {"name": "Rescue plan", "trigger": "schedule", "schedule_weekday": None, "segments": []}
     playbook_save(actor=manager, playbook=rule, fields=fields, conditions=RESCUE, steps=steps)
     rule.refresh_from_db()
     assert rule.version == 2
