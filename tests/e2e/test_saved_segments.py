@@ -99,3 +99,21 @@ def test_a_csm_saves_a_segment_hides_a_column_and_fills_a_list(page, screenshot)
     page.wait_for_selector("[data-testid=segment-bar]")
     assert page.locator("[data-testid=account-row]").count() == 2
     screenshot("saved-segment-list")
+
+
+def test_the_book_with_an_open_list_fits_a_phone(browser, live_server):
+    csm = make_person(Role.CSM, username="csm", first_name="Wei", last_name="Li")
+    accounts = [AccountFactory(owner=csm, name=f"Account with a long name {i}") for i in range(3)]
+    pilot = SavedSegment.objects.create(name="A list with a rather long name for a phone", owner=csm, kind="static")
+    SegmentMember.objects.bulk_create([SegmentMember(segment=pilot, account=a) for a in accounts])
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        log_in(page, "csm")
+        page.goto(f"/accounts/?in_segment={pilot.pk}&view={pilot.pk}")
+        page.wait_for_selector("[data-testid=segment-bar]")
+        expect(page.locator("[data-testid=account-row]")).to_have_count(3)
+        fit = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert fit[0] <= fit[1], fit
+    finally:
+        context.close()
