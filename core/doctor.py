@@ -17,11 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from .backups import backups_in
+from .formatting import deployment_currency
 from .health import check_broker, check_database
 from .models import WorkerHeartbeat
 
@@ -257,6 +258,18 @@ def check_broker_and_beat() -> list[Finding]:
     return findings
 
 
+def _currency() -> tuple[str, str]:
+    """The currency the pages show (the one saved in Settings, else ``HOURGLASS_CURRENCY``)
+    and where it comes from; the environment's when the database cannot be read (the
+    database check says why)."""
+    seeded = str(settings.HOURGLASS_CURRENCY)
+    try:
+        shown = deployment_currency()
+    except DatabaseError:
+        return seeded, "HOURGLASS_CURRENCY"
+    return shown, ("HOURGLASS_CURRENCY" if shown == seeded else "saved in Settings")
+
+
 def check_time_zone_and_currency() -> list[Finding]:
     findings = []
     try:
@@ -278,10 +291,10 @@ def check_time_zone_and_currency() -> list[Finding]:
                 f"time zone {settings.TIME_ZONE}: days, stages and the nightly jobs follow its midnight",
             )
         )
-    currency = settings.HOURGLASS_CURRENCY
+    currency, source = _currency()
     if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
         findings.append(
-            Finding(ERROR, "currency", f"HOURGLASS_CURRENCY={currency!r} is not an ISO 4217 code: use e.g. CNY or USD")
+            Finding(ERROR, "currency", f"{source} {currency!r} is not an ISO 4217 code: use e.g. CNY or USD")
         )
     elif currency not in {"CNY", "USD"} and "HOURGLASS_SEGMENT_BANDS" not in os.environ:
         findings.append(
@@ -293,7 +306,7 @@ def check_time_zone_and_currency() -> list[Finding]:
             )
         )
     else:
-        findings.append(Finding(OK, "currency", f"currency {currency}"))
+        findings.append(Finding(OK, "currency", f"currency {currency} ({source})"))
     return findings
 
 

@@ -37,23 +37,54 @@ def quarter_of_number(number: int) -> date:
     return date(number // 4, 3 * (number % 4) + 1, 1)
 
 
-def _month_number(expression: str) -> str:
+def _quarter_number_sql(expression: str) -> str:
     """SQL: ``quarter_number`` of a date expression."""
     if connection.vendor == "postgresql":
-        year, month = (f"CAST(EXTRACT({part} FROM {expression}) AS integer)" for part in ("YEAR", "MONTH"))
+        # date_part (a double) rather than EXTRACT (a numeric): cheaper per row.
+        year, month = (f"CAST(date_part('{part}', {expression}) AS integer)" for part in ("year", "month"))
     else:
         # %% because the statement goes with parameters (a literal % would be a placeholder).
         year, month = (f"CAST(strftime('{part}', {expression}) AS integer)" for part in ("%%Y", "%%m"))
     return f"({year} * 4 + ({month} - 1) / 3)"
 
 
-def quarters_sql(*, horizon: date, account_id: int | None = None) -> tuple[str, list[Any]]:
-    """The ``SELECT`` of the quarter rows (``QUARTER_COLUMNS``) from the movements, every
-    account's or one's, for the quarters up to the one of ``horizon``."""
+# The ``held`` bits are computed on a ring of ``_RING`` bits (a power of two, at least
+# twice ``HELD_QUARTERS``): quarter j's bit sits at position (−j) mod ``_RING``, so that
+# the bits of up to ``_RING − 1`` consecutive quarters never collide and add up as an OR.
+_HELD = ArrQuarter.HELD_QUARTERS
+_RING = 2 * _HELD
+assert _RING & (_RING - 1) == 0, "HELD_QUARTERS must be a power of two"
+_RING_MASK, _HELD_MASK = (1 << _RING) - 1, (1 << _HELD) - 1
+
+
+def _rotate(value: str, by: str, *, left: bool) -> str:
+    """SQL: ``value`` (< 2^_RING) rotated by ``by`` (0 … _RING − 1) positions on the ring."""
+    first, second = ("<<", ">>") if left else (">>", "<<")
+    return f"((({value}) {first} ({by})) | (({value}) {second} ({_RING} - ({by})))) & {_RING_MASK}"
+
+
+def _at_most(value: str, limit: int) -> str:
+    return f"(CASE WHEN {value} > {limit} THEN {limit} ELSE {value} END)"
+
+
+def quarters_sql(*, horizon: date, account_id: int | None = None, source: str = MOVEMENT) -> tuple[str, list[Any]]:
+    """The ``SELECT`` of the quarter rows (``QUARTER_COLUMNS``) from the movements in
+    ``source`` (a table with ``ArrMovement``'s columns), every account's or one's, for the
+    quarters up to the one of ``horizon``.
+
+    Set-based over the account's quarters *with* movements (``mq``), then each of those
+    spread over the quiet quarters up to the next one (``JOIN qs``): their ARR is the
+    one it ended with, nothing moves. ``held`` takes one window over the ring of bits:
+    each movement quarter contributes the quarter starts since the previous one at
+    which the account had ARR (clipped to ``HELD_QUARTERS``); the contributions of the
+    movement quarters of the last ``HELD_QUARTERS`` summed and rotated give the bits
+    at that quarter; a quiet quarter d quarters later shifts them by d and fills in
+    the ARR it carries.
+    """
     only = " WHERE m.account_id = %s" if account_id is not None else ""
     one: list[Any] = [account_id] if account_id is not None else []
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MIN(m.month) FROM {MOVEMENT} m{only}", one)  # noqa: S608 - names only
+        cursor.execute(f"SELECT MIN(m.month) FROM {source} m{only}", one)  # noqa: S608 - names only
         (earliest,) = cursor.fetchone()
     last = quarter_number(horizon)
     if earliest is None:
@@ -66,60 +97,68 @@ def quarters_sql(*, horizon: date, account_id: int | None = None) -> tuple[str, 
     for number in numbers:
         params += [connection.ops.adapt_datefield_value(quarter_of_number(number)), number]
     sums = ", ".join(f"SUM(CASE WHEN m.kind = '{kind}' THEN m.amount ELSE 0 END) AS {kind}" for kind in KINDS)
-    picked = ", ".join(f"COALESCE(x.{kind}, 0) AS {kind}" for kind in KINDS)
-    lags = " + ".join(f"{1 << k} * LAG(f.held_now, {k}, 0) OVER w" for k in range(1, ArrQuarter.HELD_QUARTERS))
+    here = "q.number = x.number"
+    picked = ", ".join(f"CASE WHEN {here} THEN x.{kind} ELSE 0 END AS {kind}" for kind in KINDS)
+    since = _at_most("r.number - r.previous", _HELD)
+    later = _at_most("q.number - x.number", _HELD)
+    ring = f"((-{{0}}.number) & {_RING - 1})"
+    window = f"PARTITION BY e.account_id ORDER BY e.number RANGE BETWEEN {_HELD - 1} PRECEDING AND CURRENT ROW"
     sql = f"""
     WITH qs (quarter, number) AS (VALUES {values}),
     mq AS (
-        SELECT m.account_id, {_month_number("m.month")} AS number,
-               SUM(CASE WHEN m.kind IN ('contraction', 'churn') THEN -m.amount ELSE m.amount END) AS change,
-               {sums}, COUNT(*) AS moves
-          FROM {MOVEMENT} m{only} GROUP BY 1, 2
+        SELECT m.account_id, {_quarter_number_sql("m.month")} AS number,
+               SUM(CASE WHEN m.kind IN ('contraction', 'churn') THEN -m.amount ELSE m.amount END) AS change, {sums}
+          FROM {source} m{only} GROUP BY 1, 2
     ),
-    span AS (SELECT account_id, MIN(number) AS first FROM mq GROUP BY account_id),
-    grid AS (
-        SELECT s.account_id, q.quarter, q.number, COALESCE(x.change, 0) AS change, {picked},
-               COALESCE(x.moves, 0) AS moves
-          FROM span s JOIN qs q ON q.number >= s.first
-          LEFT JOIN mq x ON x.account_id = s.account_id AND x.number = q.number
+    runs AS (
+        SELECT x.*, ROUND(SUM(x.change) OVER w, 2) AS arr_end,
+               COALESCE(LAG(x.number) OVER w, x.number - {_HELD}) AS previous,
+               COALESCE(LEAD(x.number) OVER w, {last + 1}) AS next
+          FROM mq x WINDOW w AS (PARTITION BY x.account_id ORDER BY x.number)
     ),
-    running AS (
-        SELECT g.*, ROUND(SUM(g.change) OVER (PARTITION BY g.account_id ORDER BY g.number), 2) AS arr_end FROM grid g
-    ),
-    flagged AS (
+    ended AS (
         SELECT r.*, ROUND(r.arr_end - r.change, 2) AS arr_start,
-               CASE WHEN ROUND(r.arr_end - r.change, 2) > 0 THEN 1 ELSE 0 END AS held_now
-          FROM running r
+               CASE WHEN ROUND(r.arr_end - r.change, 2) > 0
+                    THEN {_rotate(f"(1 << {since}) - 1", ring.format("r"), left=True)} ELSE 0 END AS bits
+          FROM runs r
     ),
-    masked AS (
-        SELECT f.*, f.held_now + {lags} AS held
-          FROM flagged f WINDOW w AS (PARTITION BY f.account_id ORDER BY f.number)
-    )
-    SELECT {QUARTER_COLUMNS} FROM masked WHERE arr_start <> 0 OR moves > 0
+    ringed AS (SELECT e.*, SUM(e.bits) OVER ({window}) AS ring FROM ended e)
+    SELECT x.account_id, q.quarter, q.number,
+           (((({_rotate("x.ring", ring.format("x"), left=False)}) & {_HELD_MASK}) << {later})
+            | CASE WHEN x.arr_end > 0 THEN (1 << {later}) - 1 ELSE 0 END) & {_HELD_MASK} AS held,
+           CASE WHEN {here} THEN x.arr_start ELSE x.arr_end END AS arr_start, x.arr_end, {picked}
+      FROM ringed x JOIN qs q ON q.number >= x.number AND q.number < x.next
+     WHERE {here} OR x.arr_end <> 0
     """  # noqa: S608 - table names, fixed SQL and placeholders only
     return sql, [*params, *one]
 
 
-def _totals_select(where: str = "") -> str:
+def _totals_select(source: str = QUARTER, where: str = "") -> str:
     return (
         f"SELECT number, held, COUNT(*) AS accounts, SUM(CASE WHEN arr_end > 0 THEN 1 ELSE 0 END) AS retained, "  # noqa: S608
         f"SUM(arr_start) AS arr_start, SUM(arr_end) AS arr_end, {', '.join(f'SUM({k}) AS {k}' for k in KINDS)} "
-        f"FROM {QUARTER}{where} GROUP BY number, held"
+        f"FROM {source}{where} GROUP BY number, held"
     )
 
 
 def quarters_rebuild(*, horizon: date) -> int:
-    """Every account's quarter rows and the totals from the movements (in the caller's
-    transaction, after the movements are rebuilt)."""
+    """Every account's quarter rows and the totals from the movements table, replaced
+    row by row in the caller's transaction (SQLite, and the migration that added them;
+    PostgreSQL's nightly rebuild replaces them in bulk: ``renewals.ledger``)."""
     sql, params = quarters_sql(horizon=horizon)
-    sums = ", ".join(TOTAL_SUMS)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {QUARTER}")  # noqa: S608 - names only
         cursor.execute(f"INSERT INTO {QUARTER} ({QUARTER_COLUMNS}) {sql}", params)
         rows = max(cursor.rowcount, 0)
-        cursor.execute(f"DELETE FROM {TOTAL}")  # noqa: S608 - names only
-        cursor.execute(f"INSERT INTO {TOTAL} (number, held, {sums}) {_totals_select()}")
+        totals_replace(cursor, source=QUARTER)
     return rows
+
+
+def totals_replace(cursor: Any, *, source: str) -> None:
+    """The totals, all rewritten from the quarter rows in ``source`` (a few hundred rows:
+    deleted and inserted, so readers see the old totals until the commit)."""
+    cursor.execute(f"DELETE FROM {TOTAL}")  # noqa: S608 - names only
+    cursor.execute(f"INSERT INTO {TOTAL} (number, held, {', '.join(TOTAL_SUMS)}) {_totals_select(source)}")
 
 
 def quarters_account_update(*, account_id: int, horizon: date | None) -> int:

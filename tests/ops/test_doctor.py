@@ -132,6 +132,27 @@ def test_time_zone_and_currency(production: Any, monkeypatch: pytest.MonkeyPatch
     assert "set HOURGLASS_SEGMENT_BANDS" in message(doctor.check_time_zone_and_currency(), "currency")
 
 
+@pytest.mark.django_db
+def test_the_currency_checked_is_the_one_saved_in_settings(
+    production: Any, org: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from org.models import SettingsSection
+    from org.operations_settings import operations_settings_update
+
+    production.HOURGLASS_CURRENCY = "CNY"
+    assert message(doctor.check_time_zone_and_currency(), "currency") == "currency CNY (HOURGLASS_CURRENCY)"
+    # The pages show the saved EUR, not the environment's CNY: the doctor checks EUR.
+    operations_settings_update(actor=org.admin, section=SettingsSection.CURRENCY, values={"currency": "EUR"})
+    monkeypatch.delenv("HOURGLASS_SEGMENT_BANDS", raising=False)
+    findings = doctor.check_time_zone_and_currency()
+    assert levels(findings, "currency") == ["warning"]
+    assert "currency EUR has no built-in segment bands" in message(findings, "currency")
+    # A bad seed no longer matters once a valid currency is saved.
+    production.HOURGLASS_CURRENCY = "EURO"
+    operations_settings_update(actor=org.admin, section=SettingsSection.CURRENCY, values={"currency": "USD"})
+    assert message(doctor.check_time_zone_and_currency(), "currency") == "currency USD (saved in Settings)"
+
+
 def test_static_files_and_backups(production: Any, tmp_path: Any) -> None:
     production.STATIC_ROOT = tmp_path / "static"
     production.STORAGES = {**production.STORAGES, "staticfiles": {
