@@ -51,7 +51,6 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Case, Count, DateField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
@@ -468,16 +467,11 @@ _NO_OWNER: dict[str, Any] = {
 
 def _owners(ids: set[int]) -> dict[int, dict[str, Any]]:
     """The owners' names and teams, keyed as the grouped values name them: one query."""
-    found: dict[int, dict[str, Any]] = {}
-    if not ids:
-        return found
-    for user in (
-        get_user_model()
-        .objects.filter(pk__in=ids)
-        .values("pk", "username", "first_name", "last_name", "cs_profile__team", "cs_profile__team__name")
-    ):
-        found[user["pk"]] = {f"account__owner__{name}": value for name, value in user.items() if name != "pk"}
-    return found
+    from .kpi_owners import owner_rows
+
+    return {
+        pk: {f"account__owner__{name}": value for name, value in row.items()} for pk, row in owner_rows(ids).items()
+    }
 
 
 def _trend(found: dict[date, dict[str, Any]], start: date, end: date) -> list[KpiRow]:

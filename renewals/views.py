@@ -29,6 +29,7 @@ from .charts import kpi_trend_charts, ledger_trend_charts, pipeline_charts
 from .filters import RenewalFilter
 from .forms import AtRiskForm, CloseForm, ExpansionForm, KpiForm, OverrideForm, StageForm
 from .kpi_facts.read import cube_rows
+from .kpi_owners import kpi_owner_cache
 from .kpis import FIGURES, retention_report
 from .ledger_kpis import LEDGER_FIGURES, ledger_report
 from .models import RenewalOpportunity
@@ -135,7 +136,7 @@ def renewal_kpis_view(request: HtmxHttpRequest) -> HttpResponse:
     charts = ledger_charts = activity_charts = []
     if form.is_valid():
         start, end, group_by = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["group_by"]
-        with aggregate_report():  # one planner setting for the three reports
+        with aggregate_report(), kpi_owner_cache():  # one planner setting, one owners' look-up
             # The renewal-based and adoption reports from the precomputed cells when they answer.
             cube = cube_rows(user=request.user, last=end, group_by=group_by)
             table, trend = retention_report(user=request.user, start=start, end=end, group_by=group_by, cube=cube)
