@@ -134,6 +134,8 @@ class SurveyRecipient(models.Model):
         indexes = [
             models.Index(fields=["status", "send_after"], name="survey_recipient_due"),
             models.Index(fields=["survey", "status"], name="survey_recipient_survey"),
+            # A dispatch batch is found by its token (outreach.sending).
+            models.Index(fields=["claim_token"], name="survey_recipient_claim"),
         ]
 
     def __str__(self) -> str:
@@ -315,6 +317,8 @@ class Enrollment(ChoiceLabels, models.Model):
         indexes = [
             models.Index(fields=["status", "next_action_at"], name="enrollment_due"),
             models.Index(fields=["program", "status"], name="enrollment_program"),
+            # A batch of steps is found by its token (outreach.programs.runner).
+            models.Index(fields=["claim_token"], name="enrollment_claim"),
         ]
 
     def __str__(self) -> str:

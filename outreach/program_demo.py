@@ -17,7 +17,8 @@ from django.utils import timezone
 from accounts.models import Account, KeyPersonLevel
 from accounts.segments import Segment
 from health.selectors import with_health
-from playbooks.models import Task, TriggerKind
+from playbooks.models import Task
+from playbooks.owner_tasks import OwnerTask, tasks_create_for_owners
 
 from .models import Enrollment, EnrollmentStatus, Program, ProgramStatus, StepRun
 from .programs.enrol import program_candidates
@@ -54,7 +55,12 @@ STEPS: list[dict[str, Any]] = [
         "link_text_zh_hans": "查看技巧",
     },
     {"position": 5, "kind": "exit"},
-    {"position": 6, "kind": "task", "task_title": "Onboarding at risk: call {contact_name} ({account_name})"},
+    {
+        "position": 6,
+        "kind": "task",
+        "task_title": "Onboarding at risk: call {contact_name} ({account_name})",
+        "task_type": "risk",
+    },
     {"position": 7, "kind": "exit"},
 ]
 
@@ -91,13 +97,19 @@ def seed_program(ctx: Any) -> None:
         outcome = "branch_yes" if red else "branch_no"
         runs.append(StepRun(enrollment=enrollment, step=steps[3], outcome=outcome, created_at=at))
         if red and person.account.owner_id:
-            task = Task.objects.create(
-                account=person.account, assignee_id=person.account.owner_id, follows_owner=True,
-                title=f"Onboarding at risk: call {person.name} ({person.account.name})",
-                due_date=timezone.localdate(at) + timedelta(days=3), trigger=TriggerKind.MANUAL,
-                episode_key=dedupe_key(steps[6].pk, enrollment.pk),
-            )  # fmt: skip
-            runs.append(StepRun(enrollment=enrollment, step=steps[6], outcome="task_created", task=task, created_at=at))
+            key = dedupe_key(steps[6].pk, enrollment.pk)
+            task_ids = tasks_create_for_owners([
+                OwnerTask(
+                    account_id=person.account_id, owner_id=person.account.owner_id,
+                    title=f"Onboarding at risk: call {person.name} ({person.account.name})",
+                    due_date=timezone.localdate(at) + timedelta(days=3), episode_key=key, task_type="risk",
+                )
+            ])  # fmt: skip
+            runs.append(
+                StepRun(
+                    enrollment=enrollment, step=steps[6], outcome="task_created", task_id=task_ids[key], created_at=at
+                )
+            )
         elif not red:
             clicked = at + timedelta(hours=2) if ctx.rng.random() < 0.3 else None
             tips = StepRun(enrollment=enrollment, step=steps[4], outcome="sent", language="en", created_at=at)

@@ -39,12 +39,11 @@ def _over_limit(request: HttpRequest) -> bool:
         return False
     window = int(time.time() // _WINDOW)
     key = f"outreach:public:{request.META.get('REMOTE_ADDR', '')}:{window}"
-    cache.add(key, 0, timeout=_WINDOW * 2)
     try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=_WINDOW * 2)
-        used = 1
+        used = cache.incr(key)  # one round trip once the window's counter exists
+    except ValueError:  # the window's first request (or the counter expired meanwhile)
+        # (when another request created it in between, count on it)
+        used = 1 if cache.add(key, 1, timeout=_WINDOW * 2) else cache.incr(key)
     return used > limit
 
 

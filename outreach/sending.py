@@ -240,24 +240,25 @@ def recipients_dispatch_batch(*, now: datetime | None = None, limit: int | None 
     (per time zone in quiet hours), never per row."""
     now = now or timezone.now()
     limit = limit or settings.HOURGLASS_SURVEY_BATCH_SIZE
-    ids = list(
-        SurveyRecipient.objects.filter(status=RecipientStatus.PENDING, send_after__lte=now)
-        .order_by("send_after", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    if not ids:
+    token = uuid.uuid4().hex
+    # The batch is marked with its token by one UPDATE (no list of ids travels): every
+    # statement after it finds the batch by the token's index. The filter on the row's own
+    # status makes a second worker, blocked on the same rows, skip those this one queued.
+    due = SurveyRecipient.objects.filter(status=RecipientStatus.PENDING, send_after__lte=now)
+    chosen = due.order_by("send_after", "pk").values("pk")[:limit]
+    marked = due.filter(pk__in=chosen).update(claim_token=token)
+    if not marked:
         return DispatchBatch(0, 0, 0, 0)
-    batch = SurveyRecipient.objects.filter(pk__in=ids, status=RecipientStatus.PENDING, send_after__lte=now)
+    batch = SurveyRecipient.objects.filter(claim_token=token, status=RecipientStatus.PENDING)
     gone = ContactPreference.objects.filter(email=OuterRef("email")).filter(
         Q(unsubscribed_at__isnull=False) | Q(bounced_at__isnull=False)
     )
     skipped = batch.filter(Exists(gone)).update(status=RecipientStatus.SKIPPED)
     deferred = _defer_quiet(batch, now)
-    token = uuid.uuid4().hex
-    won = batch.update(status=RecipientStatus.QUEUED, claim_token=token, claimed_at=now, sent_at=now)
-    queued = len(survey_sql.queue(ids, token=token, now=now)) if won else 0
+    won = batch.filter(send_after__lte=now).update(status=RecipientStatus.QUEUED, claimed_at=now, sent_at=now)
+    queued = len(survey_sql.queue(token=token, now=now)) if won else 0
     _mark_sent_surveys(now)
-    return DispatchBatch(len(ids), queued, deferred, skipped)
+    return DispatchBatch(marked, queued, deferred, skipped)
 
 
 def _defer_quiet(batch: QuerySet[SurveyRecipient], now: datetime) -> int:

@@ -28,7 +28,7 @@ from django.db.models import QuerySet
 
 from accounts.models import Account, Stakeholder
 
-from .bulk import db_time, execute, fetch, in_list, outbox_insert_select, subquery, table
+from .bulk import db_time, execute, fetch, outbox_insert_select, subquery, table
 from .emails import SURVEY_RENDERER, survey_subject
 from .models import ContactPreference, RecipientStatus, Survey, SurveyRecipient
 
@@ -114,14 +114,13 @@ def _subject_case(pairs: list[tuple[int, str]]) -> tuple[str, list[Any]]:
     return f"CASE {' '.join(parts)} END", params
 
 
-def queue(ids: list[int], *, token: str, now: datetime) -> list[int]:
-    """Queue the outbox emails of the recipients ``ids`` claimed with ``token``; the outbox
-    ids created. Sets each row's expiry and its outbox message."""
-    where, id_params = in_list("id", ids)
-    mine = SurveyRecipient.objects.filter(pk__in=ids, claim_token=token)
+def queue(*, token: str, now: datetime) -> list[int]:
+    """Queue the outbox emails of the recipients claimed with ``token``; the outbox ids
+    created. Sets each row's expiry and its outbox message."""
+    mine = SurveyRecipient.objects.filter(claim_token=token, status=RecipientStatus.QUEUED)
     for survey_id, days in Survey.objects.filter(pk__in=mine.values("survey_id")).values_list("pk", "expires_days"):
         mine.filter(survey_id=survey_id).update(expires_at=now + timedelta(days=days))
-    pairs = sorted(set(mine.values_list("survey_id", "language")))
+    pairs = sorted(set(mine.values_list("survey_id", "language").distinct()))
     if not pairs:
         return []
     subject, subject_params = _subject_case(pairs)
@@ -129,11 +128,13 @@ def queue(ids: list[int], *, token: str, now: datetime) -> list[int]:
     source = (
         f"SELECT 'survey:' || CAST(r.survey_id AS TEXT) || ':' || CAST(r.id AS TEXT) AS dedupe_key, "  # noqa: S608
         f"r.email AS address, {subject} AS subject, r.id AS recipient_id "
-        f"FROM {recipients} r JOIN {table(Account)} a ON a.id = r.account_id WHERE r.{where} AND r.claim_token = %s"
+        f"FROM {recipients} r JOIN {table(Account)} a ON a.id = r.account_id "
+        "WHERE r.claim_token = %s AND r.status = %s"
     )
+    queued = RecipientStatus.QUEUED.value
     created = outbox_insert_select(
         source=source,
-        params=[*subject_params, *id_params, token],
+        params=[*subject_params, token, queued],
         render_with=SURVEY_RENDERER,
         arg_names=["recipient_id"],
         now=now,
@@ -144,7 +145,7 @@ def queue(ids: list[int], *, token: str, now: datetime) -> list[int]:
     execute(
         f"UPDATE {recipients} SET email_message_id = (SELECT o.id FROM {table(OutboundEmail)} o "  # noqa: S608
         f"WHERE o.dedupe_key = {key}) "
-        f"WHERE {where} AND claim_token = %s",
-        [*id_params, token],
+        "WHERE claim_token = %s AND status = %s",
+        [token, queued],
     )
     return created

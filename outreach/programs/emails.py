@@ -70,8 +70,9 @@ class Usage:
     active_users: int
 
 
-def usage_by_account(account_ids: list[int], *, today: Any = None) -> dict[int, Usage]:
-    """Events and the most active users of a day over the last 30 days: one query."""
+def usage_by_account(account_ids: Any, *, today: Any = None) -> dict[int, Usage]:
+    """Events and the most active users of a day over the last 30 days: one query
+    (``account_ids``: a list, or a query of account ids)."""
     today = today or timezone.localdate()
     rows = (
         DailyRollup.objects.filter(account_id__in=account_ids, day__gt=today - timedelta(days=USAGE_DAYS))

@@ -38,7 +38,7 @@ from accounts.models import Account, Stakeholder
 from core.people import name_from_parts
 from health.selectors import with_health
 
-from ..bulk import fetch, in_list, table
+from ..bulk import fetch, table
 from ..models import (
     ConditionKind,
     ContactPreference,
@@ -108,16 +108,15 @@ _ROW_FIELDS = (
 )
 
 
-def _rows(ids: list[int], token: str) -> list[Row]:
+def _rows(token: str) -> list[Row]:
     """The claimed enrolments with the names their emails merge in: one query, plain rows."""
-    where, params = in_list("e.id", ids)
     values = fetch(
         "SELECT e.id, e.program_id, e.account_id, e.stakeholder_id, e.email, e.position, e.enrolled_at, "  # noqa: S608
         "s.name, a.name, a.owner_id, u.first_name, u.last_name, u.username "
         f"FROM {table(Enrollment)} e JOIN {table(Stakeholder)} s ON s.id = e.stakeholder_id "
         f"JOIN {table(Account)} a ON a.id = e.account_id LEFT JOIN {table(User)} u ON u.id = a.owner_id "
-        f"WHERE {where} AND e.claim_token = %s ORDER BY e.id",
-        [*params, token],
+        "WHERE e.claim_token = %s ORDER BY e.id",
+        [token],
     )
     rows = []
     for pk, program, account, stakeholder, email, position, enrolled, name, account_name, owner, *names in values:
@@ -153,32 +152,32 @@ class Facts:
     usage: dict[int, Usage] = field(default_factory=dict)
 
 
-def _facts(rows: list[Row], *, now: datetime) -> Facts:
+def _facts(rows: list[Row], token: str, *, now: datetime) -> Facts:
     """Preferences, health colours, survey answers, clicks and usage of the batch: a query
-    each, by the batch's own values (no join back to the claimed rows)."""
+    each, joined to the claimed rows by their token (an index), no list of values."""
+    claimed = Enrollment.objects.filter(claim_token=token)
     prefs: dict[str, dict[str, Any]] = {
         pref["email"]: dict(pref)
-        for pref in ContactPreference.objects.filter(email__in=sorted({row.email for row in rows})).values(
+        for pref in ContactPreference.objects.filter(email__in=claimed.values("email")).values(
             "email", "unsubscribed_at", "bounced_at", "language", "time_zone"
         )
     }
     facts = Facts(prefs=prefs)
-    account_ids = sorted({row.account_id for row in rows})
-    accounts = Account.objects.filter(pk__in=account_ids)
+    accounts = Account.objects.filter(pk__in=claimed.values("account_id"))
     facts.colours = dict(with_health(accounts).values_list("pk", "health_colour"))  # type: ignore[misc]
     answers = (
-        SurveyResponse.objects.filter(stakeholder_id__in=sorted({row.stakeholder_id for row in rows}))
+        SurveyResponse.objects.filter(stakeholder_id__in=claimed.values("stakeholder_id"))
         .values("stakeholder_id")
         .annotate(last=Max("responded_at"))
         .order_by()
     )
     facts.answered = {row["stakeholder_id"]: row["last"] for row in answers}
     facts.clicked = set(
-        StepRun.objects.filter(enrollment_id__in=[row.pk for row in rows], clicked_at__isnull=False).values_list(
+        StepRun.objects.filter(enrollment__in=claimed.values("pk"), clicked_at__isnull=False).values_list(
             "enrollment_id", flat=True
         )
     )
-    facts.usage = usage_by_account(account_ids, today=timezone.localdate(now))
+    facts.usage = usage_by_account(accounts.values("pk"), today=timezone.localdate(now))
     return facts
 
 
@@ -309,31 +308,30 @@ class _Batch:
         self.out.task(row, step, title=title[:300], merge=merge, key=dedupe_key(step.pk, row.pk))
 
 
-def _claim(now: datetime, limit: int) -> tuple[list[int], str]:
+def _claim(now: datetime, limit: int) -> tuple[int, str]:
+    """Mark a batch of due enrolments with a fresh token: one UPDATE, the rows found by the
+    token's index afterwards. The claim filters on the row's own columns (no join), so
+    PostgreSQL re-checks them on the row a concurrent batch just committed, and finds it
+    moved on."""
     due = Enrollment.objects.filter(
         status=EnrollmentStatus.ACTIVE, next_action_at__lte=now, program__status=ProgramStatus.ACTIVE
     )
-    ids = list(due.order_by("next_action_at", "pk").values_list("pk", flat=True)[:limit])
-    if not ids:
-        return [], ""
+    chosen = due.order_by("next_action_at", "pk").values("pk")[:limit]
     token = uuid.uuid4().hex
-    # The claim filters on the row's own columns (no join), so PostgreSQL re-checks them on
-    # the row a concurrent batch just committed, and finds it moved on.
-    Enrollment.objects.filter(pk__in=ids, status=EnrollmentStatus.ACTIVE, next_action_at__lte=now).update(
+    marked = Enrollment.objects.filter(pk__in=chosen, status=EnrollmentStatus.ACTIVE, next_action_at__lte=now).update(
         claim_token=token
     )
-    return ids, token
+    return marked, token
 
 
 @transaction.atomic
 def program_steps_run_batch(*, now: datetime | None = None, limit: int | None = None) -> RunBatch:
     """Claim and advance one batch of due enrolments (see the module docstring)."""
     now = now or timezone.now()
-    ids, token = _claim(now, limit or settings.HOURGLASS_SURVEY_BATCH_SIZE)
-    due = len(ids)
+    due, token = _claim(now, limit or settings.HOURGLASS_SURVEY_BATCH_SIZE)
     if not due:
         return RunBatch(0, 0, 0, 0)
-    rows = _rows(ids, token)
+    rows = _rows(token)
     if not rows:
         return RunBatch(due, 0, 0, 0)
     programs = {row.program_id for row in rows}
@@ -341,11 +339,11 @@ def program_steps_run_batch(*, now: datetime | None = None, limit: int | None = 
     for step in ProgramStep.objects.filter(program_id__in=programs).order_by("position"):
         steps[step.program_id].append(step)
     names = dict(Program.objects.filter(pk__in=programs).values_list("pk", "name"))
-    batch = _Batch(now=now, steps=steps, facts=_facts(rows, now=now), program_names=names)
+    batch = _Batch(now=now, steps=steps, facts=_facts(rows, token, now=now), program_names=names)
     for row in rows:
         batch.advance(row)
     with translation.override(settings.LANGUAGE_CODE):
-        batch.out.write(rows)
+        batch.out.write(rows, token=token)
     return RunBatch(due, len(rows), len(batch.out.emails), len(batch.out.tasks))
 
 

@@ -84,7 +84,7 @@ class Writes:
             )
         )
 
-    def write(self, rows: list[Row]) -> None:
+    def write(self, rows: list[Row], *, token: str) -> None:
         task_ids = tasks_create_for_owners(self.tasks) if self.tasks else {}
         messages = self._outbox()
         at = db_time(self.now)
@@ -102,8 +102,14 @@ class Writes:
         states: dict[tuple[Any, ...], list[int]] = defaultdict(list)
         for row in rows:
             states[(row.status, row.position, row.next_action_at, row.exit_reason, row.finished_at)].append(row.pk)
-        for (status, position, next_action_at, reason, finished_at), ids in states.items():
-            Enrollment.objects.filter(pk__in=ids).update(
+        # The smaller groups by their ids, then the largest (most of a batch: the same
+        # wait) by the token the others no longer carry: no list of its ids.
+        ordered = sorted(states.items(), key=lambda item: len(item[1]))
+        for number, ((status, position, next_action_at, reason, finished_at), ids) in enumerate(ordered, 1):
+            rows_of = Enrollment.objects.filter(claim_token=token)
+            if number < len(ordered):
+                rows_of = rows_of.filter(pk__in=ids)
+            rows_of.update(
                 status=status,
                 position=position,
                 next_action_at=next_action_at,

@@ -139,3 +139,21 @@ def test_unsubscribe_page_and_one_click_post(contacts, nps_survey):
     assert ContactPreference.objects.get(email=contacts[0].email).unsubscribed_at is not None
     assert strict.post(path).status_code == 200  # again: still unsubscribed, no error
     assert strict.get(reverse("outreach:unsubscribe", args=["1:forged"])).status_code == 404
+
+
+def test_the_answer_page_is_one_query_and_writes_no_session(client, contacts, nps_survey, django_assert_num_queries):
+    """Hit by everyone a send reached, at once: a constant query count, nothing stored for
+    an anonymous visitor (no session row, no session cookie), whatever the survey's size."""
+    from django.contrib.sessions.models import Session
+
+    recipient = sent_recipient(nps_survey, contacts[0])
+    client.get(url(recipient, 9))  # warm caches (content types, translations)
+    with django_assert_num_queries(1):
+        page = client.get(url(recipient, 9))
+    assert page.status_code == 200 and "sessionid" not in page.cookies
+    assert not Session.objects.exists()
+    body = page.content.decode()
+    assert body.count('name="score"') == 11 and 'id="id_score_9"' in body
+    assert 'value="9" class="btn-check" id="id_score_9" checked' in body
+    for score in (0, 10):
+        assert f'data-testid="score-{score}"' in body
