@@ -377,7 +377,9 @@ def main() -> int:
             )
             for key, case in (("empty", "empty tables"), ("unchanged", "nothing changed"))
         ]
-        rows.append(row(f"{args.before}'s rebuild, empty", figures["before"]["empty"], "copy of contracts", copy, "s"))
+        rows.append(
+            row(f"{args.before}'s rebuild, empty", figures["before"]["empty"], "copy of the contracts table", copy, "s")
+        )
     rows.append(row("one account", single["new"], "ORM read of its rows", read, "ms"))
     if "before" in single:
         rows.append(row("one account", single["new"], f"{args.before}'s", single["before"], "ms"))
