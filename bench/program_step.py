@@ -33,6 +33,7 @@ if __package__ in (None, ""):  # run as ``python bench/program_step.py``: import
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.common import BrokerSpy, ForeignData, check_only_bench_accounts, database_info, measuring_settings, setup
+from bench.survey_send import copy_baseline
 
 PREFIX = "BPROGRAM"
 PER_ACCOUNT = 5
@@ -97,27 +98,6 @@ def _clean() -> None:
     OutboundEmail.objects.filter(dedupe_key__startswith="program:").delete()
 
 
-def _copy_baseline() -> float:
-    """Seconds to copy every bench contact into a temporary table with one INSERT … SELECT."""
-    from django.db import connection, transaction
-
-    from accounts.models import Stakeholder
-
-    stakeholders = connection.ops.quote_name(Stakeholder._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS bench_copy")
-        cursor.execute("CREATE TEMPORARY TABLE bench_copy (sid integer, aid integer, email varchar(254))")
-    started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO bench_copy SELECT id, account_id, LOWER(email) FROM {stakeholders} WHERE email <> ''"  # noqa: S608
-        )
-    elapsed = time.perf_counter() - started
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE bench_copy")
-    return elapsed
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contacts", type=int, default=50_000)
@@ -146,7 +126,7 @@ def main() -> int:
     with measuring_settings(HOURGLASS_SURVEY_QUIET_START=0, HOURGLASS_SURVEY_QUIET_END=0), BrokerSpy():
         for lap in range(args.repeat):
             _clean()
-            baseline.append(_copy_baseline())
+            baseline.append(copy_baseline())
             program = Program.objects.create(name=f"Bench {lap}", status=ProgramStatus.ACTIVE)
             ProgramStep.objects.bulk_create([ProgramStep(program=program, **fields) for fields in STEPS])
             now = timezone.now()

@@ -72,7 +72,7 @@ def _clean() -> None:
     Survey.objects.all().delete()
 
 
-def _copy_baseline() -> float:
+def copy_baseline() -> float:
     """Seconds to copy every bench contact into a temporary table with one INSERT … SELECT."""
     from django.db import connection, transaction
 
@@ -119,7 +119,7 @@ def main() -> int:
     with measuring_settings(HOURGLASS_SURVEY_QUIET_START=0, HOURGLASS_SURVEY_QUIET_END=0), BrokerSpy():
         for lap in range(args.repeat):
             _clean()
-            baseline.append(_copy_baseline())
+            baseline.append(copy_baseline())
             survey = Survey.objects.create(kind="nps", name=f"Bench {lap}")
             started = time.perf_counter()
             result = survey_send_to(survey=survey, accounts=Account.objects.all(), audience={})
