@@ -332,7 +332,10 @@ def test_page_forms_create_edit_move_win_and_lose(client, org):
     account = org.accounts["csm_a1"][0]
     sign(account, start=timezone.localdate() - timedelta(days=200))
     client.force_login(org.csm_a1)
-    assert f"/renewals/expansions/new/?account={account.pk}" in client.get(f"/accounts/{account.pk}/").content.decode()
+    tab = client.get(
+        f"/accounts/{account.pk}/tab/renewal/", headers={"HX-Request": "true"}
+    )  # the Renewal & expansion tab
+    assert f"/renewals/expansions/new/?account={account.pk}" in tab.content.decode()
     new_page = client.get(f"/renewals/expansions/new/?account={account.pk}")
     assert new_page.status_code == 200 and new_page.context["form"]["account"].value() == str(account.pk)
     outside = org.accounts["csm_b1"][0]

@@ -10,6 +10,8 @@ which cannot run inside a transaction: this migration is not atomic.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
@@ -23,6 +25,15 @@ SEARCHED = [
     ("playbooks_task", "title"),
     ("knowledge_case", "title"),
 ]
+
+
+class PostgresTrigramExtension(TrigramExtension):
+    """TrigramExtension that does nothing on other databases in both directions (Django's
+    own skips them going forward only, and going back asks SQLite for pg_extension)."""
+
+    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 def _name(table: str, column: str) -> str:
@@ -56,7 +67,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # CreateExtension does nothing on other databases.
-        TrigramExtension(),
+        PostgresTrigramExtension(),
         migrations.RunPython(create_indexes, drop_indexes, elidable=False),
     ]
