@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import FormDateField, FormDateTimeField, validate_not_in_future
 from core.forms import form_name_empty_choices
 from core.people import display_name
+from core.text_limits import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH
 
 from .access import AnyUser
 from .dossier import ROW_FIELDS, ROW_MODELS
@@ -68,7 +69,7 @@ class StakeholderForm(forms.ModelForm):
 
 # A touchpoint's summary is a note, not a document: long enough for minutes of a meeting,
 # short enough that one entry cannot swamp the timeline (the API has the same limit).
-TOUCHPOINT_TEXT_MAX = 10_000
+TOUCHPOINT_TEXT_MAX = TEXT_MAX_LENGTH
 
 
 class TouchpointForm(forms.Form):
@@ -100,7 +101,10 @@ class TouchpointForm(forms.Form):
 
 class DossierSectionForm(forms.Form):
     content = forms.CharField(
-        label=_("Notes (Markdown)"), required=False, widget=forms.Textarea(attrs={"rows": 6, "class": "form-control"})
+        label=_("Notes (Markdown)"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6, "class": "form-control"}),
     )
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
@@ -146,7 +150,10 @@ def formset_rows(formset: forms.BaseModelFormSet, fields: tuple[str, ...]) -> li
 class DossierReviewForm(forms.Form):
     verdict = forms.ChoiceField(label=_("Verdict"), choices=Verdict.choices, widget=forms.RadioSelect)
     comment = forms.CharField(
-        label=_("Overall comment"), required=False, widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"})
+        label=_("Overall comment"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -126,7 +126,7 @@ class NpsFilterForm(forms.Form):
         required=False,
     )
     at = FormDateField(label=_("Period starting"), required=False, widget=forms.HiddenInput)
-    key = forms.CharField(required=False, widget=forms.HiddenInput)
+    key = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
 
 
 class NpsImportForm(forms.Form):

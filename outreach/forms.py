@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import KeyPersonLevel, Tier, TouchpointKind
 from accounts.saved_segments import segments_for_user
 from accounts.segments import Segment
+from core.text_limits import LIST_MAX_LENGTH
 
 from .models import Survey
 
@@ -68,6 +69,7 @@ class AudienceForm(forms.Form):
     account_ids = forms.CharField(
         label=_("Only these account ids"),
         required=False,
+        max_length=LIST_MAX_LENGTH,
         help_text=_("Comma-separated; empty: every account in your scope."),
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )

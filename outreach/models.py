@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.models import ChoiceLabels
+from core.text_limits import TEXT_MAX_LENGTH, text_limit
 from playbooks.models import TaskType
 
 
@@ -42,10 +43,10 @@ class Survey(ChoiceLabels, models.Model):
     status = models.CharField(_("status"), max_length=16, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT)
     # The email and page texts per language; a blank one falls back to the default wording.
     subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)
-    intro_en = models.TextField(_("introduction (English)"), blank=True)
+    intro_en = models.TextField(_("introduction (English)"), blank=True, **text_limit(TEXT_MAX_LENGTH))
     question_en = models.CharField(_("question (English)"), max_length=300, blank=True)
     subject_zh_hans = models.CharField(_("subject (Chinese)"), max_length=200, blank=True)
-    intro_zh_hans = models.TextField(_("introduction (Chinese)"), blank=True)
+    intro_zh_hans = models.TextField(_("introduction (Chinese)"), blank=True, **text_limit(TEXT_MAX_LENGTH))
     question_zh_hans = models.CharField(_("question (Chinese)"), max_length=300, blank=True)
     # A recipient may answer for this many days after the email was queued.
     expires_days = models.PositiveSmallIntegerField(
@@ -156,7 +157,7 @@ class SurveyResponse(models.Model):
         "accounts.Stakeholder", related_name="+", on_delete=models.SET_NULL, null=True, blank=True
     )
     score = models.PositiveSmallIntegerField(_("score"), validators=[MaxValueValidator(10)])
-    comment = models.TextField(_("comment"), blank=True, max_length=4000)
+    comment = models.TextField(_("comment"), blank=True, **text_limit(4000))
     nps_response = models.OneToOneField(
         "health.NpsResponse", related_name="survey_response", on_delete=models.SET_NULL, null=True, blank=True
     )
@@ -257,9 +258,9 @@ class ProgramStep(ChoiceLabels, models.Model):
     position = models.PositiveSmallIntegerField(_("position"))
     kind = models.CharField(_("step"), max_length=16, choices=StepKind.choices)
     subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)
-    body_en = models.TextField(_("text (English)"), blank=True, max_length=8000)
+    body_en = models.TextField(_("text (English)"), blank=True, **text_limit(8000))
     subject_zh_hans = models.CharField(_("subject (Chinese)"), max_length=200, blank=True)
-    body_zh_hans = models.TextField(_("text (Chinese)"), blank=True, max_length=8000)
+    body_zh_hans = models.TextField(_("text (Chinese)"), blank=True, **text_limit(8000))
     link_url = models.URLField(_("link"), blank=True, max_length=500)
     link_text_en = models.CharField(_("link text (English)"), max_length=100, blank=True)
     link_text_zh_hans = models.CharField(_("link text (Chinese)"), max_length=100, blank=True)

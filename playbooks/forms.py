@@ -9,9 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.filters import person_name
+from accounts.forms import TOUCHPOINT_TEXT_MAX
 from accounts.models import Account, TouchpointKind
 from accounts.selectors import account_scope, assignable_owners
 from core.dates import FormDateField
+from core.text_limits import TEXT_MAX_LENGTH
 from core.types import AnyUser
 
 from .models import Priority, TaskType
@@ -22,7 +24,9 @@ class TouchLogForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Type"), choices=TouchpointKind.choices, initial=TouchpointKind.CALL)
     title = forms.CharField(label=_("Title"), max_length=300)
-    body = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    body = forms.CharField(
+        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=TOUCHPOINT_TEXT_MAX
+    )
     outcome = forms.CharField(label=_("Outcome"), required=False, max_length=2000)
     duration_minutes = forms.IntegerField(label=_("Minutes"), required=False, min_value=0, max_value=24 * 60)
 
@@ -40,7 +44,11 @@ class TouchLogForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
+    body = forms.CharField(
+        label=_("Comment"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
 
 
 class ReassignForm(forms.Form):
@@ -80,9 +88,12 @@ class TaskCreateForm(forms.Form):
         label=_("Checklist"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+        max_length=TEXT_MAX_LENGTH,
         help_text=_("One item a line."),
     )
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=TEXT_MAX_LENGTH
+    )
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

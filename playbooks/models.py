@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, TimelineEntry
 from core.models import ChoiceLabels
+from core.text_limits import TEXT_MAX_LENGTH, text_limit
 
 
 class Stage(models.TextChoices):
@@ -146,7 +147,7 @@ class Playbook(models.Model):
         help_text=_("Set on the built-in playbooks; leave empty for your own."),
     )
     name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, **text_limit(TEXT_MAX_LENGTH))
     trigger = models.CharField(_("trigger"), max_length=32, choices=TriggerKind.choices)
     active = models.BooleanField(_("active"), default=True)
     segments = models.JSONField(
@@ -214,7 +215,7 @@ class PlaybookStep(models.Model):
     playbook = models.ForeignKey(Playbook, related_name="steps", on_delete=models.CASCADE)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     title = models.CharField(_("title"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, **text_limit(TEXT_MAX_LENGTH))
     checklist = models.JSONField(_("checklist"), default=list, blank=True, help_text=_("A list of item texts."))
     due_offset_days = models.IntegerField(_("due (days after the trigger)"), default=7)
     owner_role = models.CharField(_("owner"), max_length=16, choices=OwnerRole.choices, default=OwnerRole.CSM)
@@ -257,7 +258,7 @@ class Task(ChoiceLabels, models.Model):
     follows_owner = models.BooleanField(_("follows the account owner"), default=True)
     owner_role = models.CharField(_("intended owner"), max_length=16, choices=OwnerRole.choices, default=OwnerRole.CSM)
     title = models.CharField(_("title"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, **text_limit(TEXT_MAX_LENGTH))
     checklist = models.JSONField(_("checklist"), default=list, blank=True)  # [{"text": str, "done": bool}]
     due_date = models.DateField(_("due"))
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.MEDIUM)
@@ -358,7 +359,7 @@ class Task(ChoiceLabels, models.Model):
 class TaskComment(models.Model):
     task = models.ForeignKey(Task, related_name="comments", on_delete=models.CASCADE)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True)
-    body = models.TextField(_("comment"))
+    body = models.TextField(_("comment"), **text_limit(TEXT_MAX_LENGTH))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Account
 from core.models import ChoiceLabels
+from core.text_limits import NOTE_MAX_LENGTH, text_limit
 
 ZERO = Decimal("0")
 
@@ -120,7 +121,7 @@ class ExpansionOpportunity(ChoiceLabels, models.Model):
     owner_rule = models.CharField(_("owner rule"), max_length=24, choices=ExpansionOwnerRule.choices, blank=True)
     owner_rule_months = models.PositiveSmallIntegerField(_("sales months"), null=True, blank=True)
     owner_rule_signed_on = models.DateField(_("signed on"), null=True, blank=True)
-    lost_reason = models.TextField(_("why it was lost"), blank=True)
+    lost_reason = models.TextField(_("why it was lost"), blank=True, **text_limit(NOTE_MAX_LENGTH))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.dates import FormDateField
+from core.text_limits import NOTE_MAX_LENGTH
 
 from .kpis import GROUP_BY_CHOICES, default_period
 from .models import CLOSED_STATUSES, OPEN_EXPANSION_STAGES, ChurnReason, ExpansionKind, ExpansionStage, RenewalStatus
@@ -46,7 +47,9 @@ class OverrideForm(_StyledForm):
         required=False,
         help_text=_("Leave empty to withdraw your call and follow the signal."),
     )
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=NOTE_MAX_LENGTH
+    )
     forecast_arr = forms.DecimalField(
         label=_("Forecast ARR"), min_value=Decimal("0"), max_digits=14, decimal_places=2, required=False
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Account
+from core.text_limits import NOTE_MAX_LENGTH, text_limit
 
 from .models import Contract, ExpansionOpportunity
 
@@ -37,7 +38,7 @@ class ContractAmendment(models.Model):
     effective_date = models.DateField(_("effective from"))
     arr_delta = models.DecimalField(_("ARR change"), max_digits=14, decimal_places=2)
     kind = models.CharField(_("kind"), max_length=16, choices=AmendmentKind.choices)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, **text_limit(NOTE_MAX_LENGTH))
     expansion = models.OneToOneField(
         ExpansionOpportunity,
         verbose_name=_("expansion opportunity"),

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Account
 from core.formatting import deployment_currency
 from core.models import ChoiceLabels
+from core.text_limits import NOTE_MAX_LENGTH, text_limit
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
@@ -199,7 +200,7 @@ class RenewalOpportunity(ChoiceLabels, models.Model):
     account = models.ForeignKey(Account, verbose_name=_("account"), related_name="renewals", on_delete=models.CASCADE)
     due_date = models.DateField(_("renewal date"), help_text=_("The contract's end date."))
     status = models.CharField(_("status"), max_length=16, choices=RenewalStatus.choices, default=RenewalStatus.OPEN)
-    risk_reason = models.TextField(_("risk reason"), blank=True)
+    risk_reason = models.TextField(_("risk reason"), blank=True, **text_limit(NOTE_MAX_LENGTH))
     forecast_arr = models.DecimalField(
         _("forecast ARR"), max_digits=14, decimal_places=2, validators=[MinValueValidator(ZERO)], default=ZERO
     )
@@ -211,7 +212,7 @@ class RenewalOpportunity(ChoiceLabels, models.Model):
         blank=True,
         validators=[MinValueValidator(ZERO), MaxValueValidator(ONE)],
     )
-    override_reason = models.TextField(_("CSM reason"), blank=True)
+    override_reason = models.TextField(_("CSM reason"), blank=True, **text_limit(NOTE_MAX_LENGTH))
     override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("overridden by"),

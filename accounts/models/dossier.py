@@ -8,6 +8,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.text_limits import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH, text_limit
+
 from .account import Account
 
 
@@ -42,7 +44,7 @@ class DossierSection(models.Model):
 
     account = models.ForeignKey(Account, related_name="dossier_sections", on_delete=models.CASCADE)
     key = models.CharField(_("section"), max_length=32, choices=SectionKey.choices)
-    content = models.TextField(_("notes"), blank=True)
+    content = models.TextField(_("notes"), blank=True, **text_limit(TEXT_MAX_LENGTH))
     version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(_("updated"), null=True, blank=True)
     updated_by = models.ForeignKey(
@@ -113,7 +115,7 @@ class ProcessKind(models.TextChoices):
 class CustomerProcess(models.Model):
     account = models.ForeignKey(Account, related_name="customer_processes", on_delete=models.CASCADE)
     kind = models.CharField(_("process"), max_length=16, choices=ProcessKind.choices)
-    notes = models.TextField(_("how it works"), blank=True)
+    notes = models.TextField(_("how it works"), blank=True, **text_limit(TEXT_MAX_LENGTH))
     typical_days = models.PositiveIntegerField(_("typical duration (days)"), null=True, blank=True)
 
     history = HistoricalRecords()
@@ -132,7 +134,7 @@ class MajorEvent(models.Model):
     account = models.ForeignKey(Account, related_name="major_events", on_delete=models.CASCADE)
     date = models.DateField(_("date"))
     title = models.CharField(_("event"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, **text_limit(TEXT_MAX_LENGTH))
 
     history = HistoricalRecords()
 
@@ -156,7 +158,7 @@ class DossierReview(models.Model):
     account = models.ForeignKey(Account, related_name="dossier_reviews", on_delete=models.CASCADE)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
     verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, **text_limit(NOTE_MAX_LENGTH))
     score_at_review = models.PositiveSmallIntegerField(_("completeness at review"), default=0)
     created_at = models.DateTimeField(_("reviewed"), auto_now_add=True)
 
@@ -174,7 +176,7 @@ class DossierReviewRating(models.Model):
     review = models.ForeignKey(DossierReview, related_name="ratings", on_delete=models.CASCADE)
     section = models.CharField(_("section"), max_length=32, choices=SectionKey.choices)
     rating = models.PositiveSmallIntegerField(_("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)])
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, **text_limit(NOTE_MAX_LENGTH))
 
     class Meta:
         verbose_name = _("section rating")

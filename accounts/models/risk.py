@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.messages import message_render
+from core.text_limits import NOTE_MAX_LENGTH, text_limit
 
 from .account import Account
 
@@ -20,7 +21,7 @@ class RiskKind(models.TextChoices):
 class RiskFlag(models.Model):
     account = models.ForeignKey(Account, related_name="risk_flags", on_delete=models.CASCADE)
     kind = models.CharField(_("risk"), max_length=40, choices=RiskKind.choices)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, **text_limit(NOTE_MAX_LENGTH))
     # A reason the system wrote is a msgid and its values (core.messages); ``reason`` is
     # the fallback, and what a person typed.
     reason_key = models.CharField(max_length=300, blank=True, editable=False)
@@ -33,7 +34,7 @@ class RiskFlag(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True, blank=True
     )
-    resolution = models.TextField(_("resolution"), blank=True)
+    resolution = models.TextField(_("resolution"), blank=True, **text_limit(NOTE_MAX_LENGTH))
     # e.g. "stakeholder-left:42": one flag per cause, however often it is reported.
     dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import ChoiceLabels
+from core.text_limits import TEXT_MAX_LENGTH, text_limit
 
 from .account import Account
 
@@ -46,9 +47,9 @@ class Stakeholder(ChoiceLabels, models.Model):
     relationship = models.PositiveSmallIntegerField(
         _("relationship"), choices=RelationshipStage.choices, default=RelationshipStage.KNOWS
     )
-    demands = models.TextField(_("demands"), blank=True)
-    personality = models.TextField(_("personality notes"), blank=True)
-    work_goals = models.TextField(_("work goals"), blank=True)
+    demands = models.TextField(_("demands"), blank=True, **text_limit(TEXT_MAX_LENGTH))
+    personality = models.TextField(_("personality notes"), blank=True, **text_limit(TEXT_MAX_LENGTH))
+    work_goals = models.TextField(_("work goals"), blank=True, **text_limit(TEXT_MAX_LENGTH))
     reports_to = models.ForeignKey(
         "self",
         verbose_name=_("reports to"),

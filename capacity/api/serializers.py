@@ -8,6 +8,7 @@ from rest_framework import serializers
 from accounts.models import Account
 from accounts.segments import Segment
 from accounts.selectors import account_scope
+from core.api.fields import CodeRelatedField
 from core.dates import validate_date_range
 from core.people import display_name
 
@@ -103,7 +104,7 @@ class ActivityTypeCodeField(serializers.SlugRelatedField):
 class TimeEntrySerializer(serializers.ModelSerializer):
     """Time entries. ``user`` is always the caller on create; others' entries are read-only."""
 
-    activity_type = ActivityTypeCodeField(slug_field="code", queryset=ActivityType.objects.all())
+    activity_type = CodeRelatedField(slug_field="code", queryset=ActivityType.objects.all())
     account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.all(), allow_null=True, required=False)
     user: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(read_only=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from core.ids import DB_ID_MAX
@@ -24,3 +25,17 @@ class IdListField(serializers.ListField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("child", IdField())
         super().__init__(**kwargs)
+
+
+class CodeRelatedField(serializers.SlugRelatedField):
+    """A row named by a code (a churn reason, an activity type): the lookup bounds what
+    is accepted, and the schema says how long a code can be."""
+
+
+class CodeRelatedFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = CodeRelatedField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        field = self.target
+        length = field.get_queryset().model._meta.get_field(field.slug_field).max_length
+        return {"type": "string", "maxLength": length}

@@ -23,7 +23,10 @@ class IsAdmin(BasePermission):
 
 class BouncesSerializer(serializers.Serializer):
     emails = serializers.ListField(
-        child=serializers.EmailField(), min_length=1, max_length=1000, help_text=_("Addresses that bounced.")
+        child=serializers.EmailField(max_length=254),
+        min_length=1,
+        max_length=1000,
+        help_text=_("Addresses that bounced."),
     )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 

@@ -8,9 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.api.serializers import OwnerSerializer
+from accounts.forms import TOUCHPOINT_TEXT_MAX
 from accounts.models import TouchpointKind
 from core.api.fields import IdField, IdListField
 from core.dates import BoundedDateField
+from core.text_limits import TEXT_MAX_LENGTH
 
 from ..models import Playbook, PlaybookStep, Priority, Task, TaskType
 
@@ -94,7 +96,7 @@ class TaskCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300)
     due_date = BoundedDateField()
     assignee_id = IdField(required=False, allow_null=True, default=None)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False, default=Priority.MEDIUM)
     task_type = serializers.ChoiceField(choices=TaskType.choices, required=False, default=TaskType.ACTIVITY)
     checklist = serializers.ListField(
@@ -113,8 +115,8 @@ class TaskCompleteSerializer(serializers.Serializer):
     log_touchpoint = serializers.BooleanField(default=False)
     kind = serializers.ChoiceField(choices=TouchpointKind.choices, required=False, default=TouchpointKind.CALL)
     title = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    body = serializers.CharField(required=False, allow_blank=True, default="")
-    outcome = serializers.CharField(required=False, allow_blank=True, default="")
+    body = serializers.CharField(required=False, allow_blank=True, default="", max_length=TOUCHPOINT_TEXT_MAX)
+    outcome = serializers.CharField(required=False, allow_blank=True, default="", max_length=TOUCHPOINT_TEXT_MAX)
 
 
 class TaskSnoozeSerializer(serializers.Serializer):

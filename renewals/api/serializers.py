@@ -9,6 +9,7 @@ from rest_framework import serializers
 from accounts.api.serializers import OwnerSerializer
 from accounts.confirm import REASON_MAX_LENGTH
 from accounts.selectors import account_scope
+from core.api.fields import CodeRelatedField
 from core.dates import BoundedDateField, validate_date_range
 
 from ..models import (
@@ -145,7 +146,7 @@ class CloseInput(serializers.Serializer):
     outcome_arr = serializers.DecimalField(
         max_digits=14, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True, default=None
     )
-    churn_reason = serializers.SlugRelatedField(
+    churn_reason = CodeRelatedField(
         slug_field="code",
         queryset=ChurnReason.objects.filter(active=True),
         required=False,

@@ -19,6 +19,7 @@ from core.tokens import api_token_issue
 from health.models import NPS_COMMENT_MAX_LENGTH, NpsResponse
 from knowledge.models import Case, FeedbackRequest
 from tests.conftest import login
+from tests.hardening.test_date_bounds import APPS, _project_classes
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +118,116 @@ def test_the_review_service_itself_names_a_long_comment(org) -> None:
     with pytest.raises(ValidationError) as caught:
         case_review(case=case, actor=org.manager_a, approve=False, comment="c" * (NOTE_MAX_LENGTH + 1))
     assert list(caught.value.message_dict) == ["comment"]
+
+
+# ---------------------------------------------------------------------------------------
+# The guard: a text field added tomorrow is held to a limit too.
+
+# Written by the system, never typed: no limit (the reason beside each).
+SYSTEM_WRITTEN = {
+    "accounts.ImportRun.rejected_csv": "the rejected rows of an import, as the file had them",
+    # Also a BCC'd email's text (cut at 100,000 by the parser); typed ones: the touchpoint form and API.
+    "accounts.TimelineEntry.body": "an email's text, or a touchpoint checked by its form",
+    "accounts.TimelineEntry.outcome": "as body",
+    "core.Notification.body": "rendered from a message key",
+    "core.OutboundEmail.body_text": "a rendered email",
+    "core.OutboundEmail.body_html": "a rendered email",
+    "core.OutboundEmail.last_error": "the SMTP server's answer",
+    "core.TaskFailure.exception": "a Python exception",
+    "core.TaskFailure.traceback": "a Python traceback",
+    "core.JobRun.last_error": "a Python exception",
+    "inbox.InboundEmail.body": "cut at 100,000 characters by the parser",
+    "renewals.KpiLedgerFact.rows": "the KPI ledger cells' packed rows, written by their rebuild",
+}
+
+
+def _model_text_fields() -> list[tuple[str, Any]]:
+    from django.apps import apps
+    from django.db import models
+
+    found = []
+    for model in apps.get_models():
+        if model.__module__.split(".")[0] not in APPS or model.__name__.startswith("Historical"):
+            continue
+        for field in model._meta.get_fields():
+            if isinstance(field, models.TextField) and field.editable:
+                found.append((f"{model._meta.app_label}.{model.__name__}.{field.name}", field))
+    return found
+
+
+def test_every_typed_model_text_field_has_a_limit_its_full_clean_checks() -> None:
+    from django.core.validators import MaxLengthValidator
+
+    unbounded = [
+        name
+        for name, field in _model_text_fields()
+        if name not in SYSTEM_WRITTEN
+        and not (field.max_length and any(isinstance(v, MaxLengthValidator) for v in field.validators))
+    ]
+    assert unbounded == []
+    assert set(SYSTEM_WRITTEN) <= {name for name, _field in _model_text_fields()}
+
+
+def _django_own(form_class: type, name: str) -> bool:
+    """A field a Django base form declares (the login form's password)."""
+    return any(
+        base.__module__.startswith("django.") and name in getattr(base, "base_fields", {})
+        for base in form_class.__mro__[1:]
+    )
+
+
+def test_every_form_text_field_has_a_max_length() -> None:
+    from django import forms
+
+    unbounded = [
+        f"{cls.__module__}.{cls.__qualname__}.{name}"
+        for cls in _project_classes(forms.BaseForm)
+        for name, field in getattr(cls, "base_fields", {}).items()
+        if isinstance(field, forms.CharField) and not field.max_length and not _django_own(cls, name)
+    ]
+    assert unbounded == []
+
+
+def _request_strings_without_limit(schema: dict[str, Any]) -> set[str]:
+    components = schema["components"]["schemas"]
+    found: set[str] = set()
+
+    def prop(spec: dict[str, Any], where: str, seen: frozenset[str]) -> None:
+        if "$ref" in spec or "allOf" in spec or "oneOf" in spec or "anyOf" in spec:
+            node(spec, where, seen)
+        elif spec.get("type") == "string":
+            free = "enum" not in spec and spec.get("format") not in ("date", "date-time", "binary", "uuid", "decimal")
+            if free and "maxLength" not in spec:
+                found.add(where)
+        elif spec.get("type") == "array":
+            prop(spec.get("items", {}), f"{where}[]", seen)
+        elif spec.get("type") == "object" or "properties" in spec:
+            node(spec, where, seen)
+
+    def node(spec: dict[str, Any], where: str, seen: frozenset[str]) -> None:
+        if "$ref" in spec:
+            name = spec["$ref"].rsplit("/", 1)[-1]
+            if name in seen:
+                return
+            spec, where, seen = components[name], name, seen | {name}
+        for key in ("allOf", "oneOf", "anyOf"):
+            for part in spec.get(key, []):
+                prop(part, where, seen)
+        for name, child in spec.get("properties", {}).items():
+            if not child.get("readOnly"):
+                prop(child, f"{where}.{name}", seen)
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for content in (operation.get("requestBody") or {}).get("content", {}).values():
+                if content["schema"].get("type") == "string":
+                    continue  # a raw body (NDJSON events): bounded by the request size limit
+                prop(content["schema"], f"{method.upper()} {path}", frozenset())
+    return found
+
+
+def test_every_text_the_api_accepts_has_a_max_length() -> None:
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert sorted(_request_strings_without_limit(schema)) == []

@@ -77,7 +77,7 @@ class AuditFilterForm(_DateRangeForm):
     account = forms.IntegerField(label=_("Account id"), required=False, min_value=1, max_value=MAX_ID)
     model = forms.ChoiceField(label=_("Record type"), required=False)
     source = forms.ChoiceField(label=_("Source"), required=False)
-    before = forms.CharField(label=_("Position in the log"), required=False, widget=forms.HiddenInput)
+    before = forms.CharField(label=_("Position in the log"), required=False, max_length=200, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
