@@ -54,5 +54,5 @@ def test_wrong_password_is_refused_and_language_switches_to_chinese(page, screen
     page.wait_for_load_state()
     page.wait_for_selector("text=我的一天")
     page.goto("/accounts/")
-    assert page.get_by_role("heading", name="客户").count() == 1
+    assert page.get_by_role("heading", name="客户", exact=True).count() == 1
     screenshot("accounts-list-zh-hans")

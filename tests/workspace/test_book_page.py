@@ -46,10 +46,10 @@ def test_rows_show_every_column(client, org):
 
     assert f'<a href="/accounts/{scored.pk}/">&lt;Acme&gt; &amp; Sons</a>' in html
     assert '<span class="text-muted small ms-1">X-1</span>' in html
-    assert '<td class="text-end" data-col="arr">¥1,234,568</td>' in html
+    assert '<td class="text-end" data-col="arr" data-label="ARR">¥1,234,568</td>' in html
     assert '<span class="badge hg-health-yellow">58</span> <span class="small text-danger">-12</span>' in html
     assert '<span class="badge text-bg-success">85</span>' in html
-    assert f'<td data-col="go_live">{today.isoformat()}</td>' in html
+    assert f'<td data-col="go_live" data-label="Go-live">{today.isoformat()}</td>' in html
     assert (
         '<span class="badge text-bg-light hg-stage-renewal_window">Renewal window</span> '
         '<span class="small text-muted" title="Days in stage">1 day</span>'
